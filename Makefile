@@ -1,0 +1,69 @@
+# Two commands matter: `make demo` and `make test`. Both need only Python 3 and make.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := cd testproject && ../$(PY) manage.py
+# The PostgreSQL leg of `make test` runs when this server answers (or when it is required).
+GUARDRAILS_TEST_POSTGRES ?= postgres://postgres@localhost:5432/postgres
+
+.PHONY: help venv demo test test-sqlite test-postgres lint typecheck docs tox clean
+
+help:
+	@echo "make demo   guardrails run against testproject/, showing real findings"
+	@echo "make test   the test suite on SQLite, then on PostgreSQL when one is reachable"
+	@echo "make lint | typecheck | docs | tox | clean"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+demo: venv
+	$(MANAGE) migrate --verbosity 0
+	$(MANAGE) seed_demo
+	@echo
+	@echo "== manage.py check --deploy, production settings (Django's checks and guardrails') =="
+	$(MANAGE) check --deploy --fail-level CRITICAL --settings=testproject.settings.production
+	@echo
+	@echo "== manage.py guardrails check --deploy (guardrails findings only) =="
+	$(MANAGE) guardrails check --deploy --fail-level CRITICAL
+
+# Production settings read secrets from the environment only; the demo makes throwaway ones.
+demo: export DJANGO_SECRET_KEY ?= $(shell $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))")
+demo: export DJANGO_ALLOWED_HOSTS ?= localhost
+
+test: venv
+	$(MAKE) test-sqlite
+	@if $(PY) -m tests.postgres_available "$(GUARDRAILS_TEST_POSTGRES)"; then \
+		$(MAKE) test-postgres; \
+	elif [ -n "$$GUARDRAILS_REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL is required but not reachable at $(GUARDRAILS_TEST_POSTGRES)"; exit 1; \
+	else \
+		echo "PostgreSQL not reachable at $(GUARDRAILS_TEST_POSTGRES): PostgreSQL leg skipped."; \
+	fi
+
+test-sqlite: venv
+	env -u DATABASE_URL $(VENV)/bin/pytest
+
+test-postgres: venv
+	DATABASE_URL="$(GUARDRAILS_TEST_POSTGRES)" $(VENV)/bin/pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy django_guardrails tests testproject
+
+docs: venv
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
+# The oldest and newest supported Python x Django pairs; `tox` alone runs the whole matrix.
+tox: venv
+	$(VENV)/bin/tox run -e py310-django52,py313-django61
+
+clean:
+	rm -rf $(VENV) .tox site build *.egg-info testproject/db.sqlite3

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.core.checks import Tags
+
+
+class GuardrailsConfig(AppConfig):
+    name = "django_guardrails"
+    verbose_name = "Django Guardrails"
+
+    def ready(self) -> None:
+        # conf connects its setting_changed receiver when imported.
+        from django_guardrails import conf  # noqa: F401
+        from django_guardrails.checks import app, models, settings
+        from django_guardrails.checks.engine import register
+
+        register(app.check_setting, Tags.compatibility)
+        register(app.check_baseline_file, Tags.compatibility)
+        register(app.check_ignore_comments, Tags.compatibility)
+        register(settings.check_custom_user_model, Tags.security)
+        register(models.check_model_str, Tags.models)

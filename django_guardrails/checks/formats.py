@@ -1,0 +1,139 @@
+"""Findings as JSON and as SARIF 2.1.0 (GitHub code scanning and other SARIF viewers)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from django.core import checks
+
+from django_guardrails import __version__
+from django_guardrails.checks import baseline, ids
+from django_guardrails.checks.messages import GuardrailsMessage, display_path
+from django_guardrails.source.settings_modules import settings_sources
+
+DOCS_URL = "https://django-guardrails.readthedocs.io/en/latest/checks/"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+_LEVEL_NAMES = {
+    checks.CRITICAL: "CRITICAL",
+    checks.ERROR: "ERROR",
+    checks.WARNING: "WARNING",
+    checks.INFO: "INFO",
+    checks.DEBUG: "DEBUG",
+}
+_DOC_PAGES = {0: "app", 1: "settings", 2: "models", 3: "urls", 4: "signals", 5: "migrations"}
+_DOC_PAGES |= {6: "security", 7: "celery", 8: "drf", 9: "caching"}
+
+
+def level_name(level: int) -> str:
+    return _LEVEL_NAMES.get(level, str(level))
+
+
+def as_json(messages: Sequence[GuardrailsMessage]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": message.id,
+            "level": level_name(message.level),
+            "message": message.msg,
+            "hint": message.hint,
+            "obj": message.obj_label(),
+            "file": display_path(message.file) if message.file else None,
+            "line": message.line if message.file else None,
+        }
+        for message in messages
+    ]
+
+
+def help_uri(check_id: str) -> str:
+    code = check_id.removeprefix(ids.PREFIX)
+    page = _DOC_PAGES.get(int(code[1]) if code[1:].isdigit() else 0, "index")
+    anchor = check_id.lower().replace(".", "")
+    return f"{DOCS_URL}{page}/#{anchor}"
+
+
+def _sarif_level(level: int) -> str:
+    if level >= checks.ERROR:
+        return "error"
+    return "warning" if level >= checks.WARNING else "note"
+
+
+def _rule(check_id: str, level: int) -> dict[str, Any]:
+    known = ids.lookup(check_id)
+    title = known.title if known else check_id
+    return {
+        "id": check_id,
+        "name": check_id.removeprefix(ids.PREFIX),
+        "shortDescription": {"text": title},
+        "helpUri": help_uri(check_id),
+        "defaultConfiguration": {"level": _sarif_level(level)},
+    }
+
+
+def _fallback_file() -> str | None:
+    """Findings without a file (a setting left at its default) point at the settings module."""
+    sources = settings_sources()
+    return sources[0][1].path if sources else None
+
+
+def as_sarif(messages: Sequence[GuardrailsMessage], root: Path | None = None) -> dict[str, Any]:
+    root = root or Path.cwd()
+    rules: list[dict[str, Any]] = []
+    rule_index: dict[str, int] = {}
+    results = []
+    for message in messages:
+        check_id = str(message.id)
+        if check_id not in rule_index:
+            rule_index[check_id] = len(rules)
+            rules.append(_rule(check_id, message.level))
+        file, line = message.file or _fallback_file(), message.line if message.file else None
+        text = message.msg + (f" Fix: {message.hint}" if message.hint else "")
+        key = baseline.finding_key(message, root)
+        result: dict[str, Any] = {
+            "ruleId": check_id,
+            "ruleIndex": rule_index[check_id],
+            "level": _sarif_level(message.level),
+            "message": {"text": text},
+            "partialFingerprints": {
+                "guardrailsFinding/v1": hashlib.sha256(repr(key).encode()).hexdigest()
+            },
+        }
+        if file:
+            location: dict[str, Any] = {
+                "artifactLocation": {"uri": _uri(file, root), "uriBaseId": "%SRCROOT%"}
+            }
+            if line:
+                location["region"] = {"startLine": line}
+            result["locations"] = [{"physicalLocation": location}]
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "django-guardrails",
+                        "version": __version__,
+                        "informationUri": DOCS_URL,
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
+                "results": results,
+            }
+        ],
+    }
+
+
+def _uri(file: str, root: Path) -> str:
+    try:
+        relative = os.path.relpath(file, root)
+    except ValueError:
+        return Path(file).resolve().as_uri()
+    if relative.startswith(os.pardir):
+        return Path(file).resolve().as_uri()
+    return Path(relative).as_posix()

@@ -1,0 +1,70 @@
+"""Every guardrails check ID, once.
+
+Numbers are by area: 0xx the app itself, 1xx settings, 2xx models, 3xx URLs and views,
+4xx signals, 5xx migrations, 6xx security, 7xx Celery, 8xx DRF, 9xx caching. A number is
+used once across letters. A retired ID stays here with ``retired=True`` so it is never reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import checks
+
+from django_guardrails.checks.messages import GuardrailsMessage
+
+PREFIX = "guardrails."
+
+_LEVELS = {"E": checks.ERROR, "W": checks.WARNING, "I": checks.INFO}
+
+
+@dataclass(frozen=True)
+class CheckId:
+    code: str
+    title: str
+    retired: bool = False
+
+    @property
+    def id(self) -> str:
+        return PREFIX + self.code
+
+    @property
+    def level(self) -> int:
+        return _LEVELS[self.code[0]]
+
+    @property
+    def number(self) -> int:
+        return int(self.code[1:])
+
+    def message(
+        self,
+        msg: str,
+        *,
+        hint: str,
+        obj: Any,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> GuardrailsMessage:
+        return GuardrailsMessage(
+            self.level, msg, hint=hint, obj=obj, id=self.id, file=file, line=line
+        )
+
+
+E001 = CheckId("E001", "The GUARDRAILS setting has an invalid key or value")
+E002 = CheckId("E002", "A guardrails check crashed; the other checks still ran")
+W003 = CheckId("W003", "An inline guardrails ignore comment names no valid check ID")
+E004 = CheckId("E004", "The baseline file cannot be used")
+W120 = CheckId("W120", "AUTH_USER_MODEL is still Django's auth.User")
+W201 = CheckId("W201", "A model has no __str__ of its own")
+
+ALL: tuple[CheckId, ...] = (E001, E002, W003, E004, W120, W201)
+BY_CODE: dict[str, CheckId] = {check_id.code: check_id for check_id in ALL}
+
+
+def lookup(code: str) -> CheckId | None:
+    """Find an ID written as ``W201`` or ``guardrails.W201`` (any case)."""
+    code = code.strip()
+    if code.lower().startswith(PREFIX):
+        code = code[len(PREFIX) :]
+    return BY_CODE.get(code.upper())

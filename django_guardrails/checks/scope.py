@@ -1,0 +1,70 @@
+"""Which apps are the project's own: checks judge those and never Django or third-party code."""
+
+from __future__ import annotations
+
+import os
+import site
+import sys
+import sysconfig
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from django.apps import AppConfig, apps
+
+from django_guardrails.conf import get_config
+
+_OUR_APP = "django_guardrails"
+
+
+@lru_cache(maxsize=1)
+def library_roots() -> tuple[str, ...]:
+    """Directories that hold installed packages and the standard library."""
+    roots: set[str] = set()
+    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(name)
+        if path:
+            roots.add(path)
+    # site's functions are missing in some old virtualenv layouts.
+    if hasattr(site, "getsitepackages"):
+        roots.update(site.getsitepackages())
+    if hasattr(site, "getusersitepackages"):
+        roots.add(site.getusersitepackages())
+    roots.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
+    return tuple(sorted({os.path.realpath(root) for root in roots if root}))
+
+
+def is_under(path: str, roots: Iterable[str]) -> bool:
+    real = os.path.realpath(path)
+    return any(real == root or real.startswith(root + os.sep) for root in roots)
+
+
+def is_own_app(app_config: AppConfig) -> bool:
+    """An app is the project's own when its code does not live among installed libraries."""
+    if app_config.name == _OUR_APP or app_config.name.startswith(_OUR_APP + "."):
+        return False
+    path = getattr(app_config, "path", None)
+    if not path:
+        return False
+    return not is_under(path, library_roots())
+
+
+def _configured(selection: Sequence[str]) -> list[AppConfig]:
+    wanted = set(selection)
+    return [
+        app_config
+        for app_config in apps.get_app_configs()
+        if app_config.label in wanted or app_config.name in wanted
+    ]
+
+
+def own_app_configs(app_configs: Sequence[AppConfig] | None = None) -> list[AppConfig]:
+    """The apps to judge: ``GUARDRAILS["APPS"]`` or the own apps, narrowed by ``app_configs``."""
+    selection = get_config().apps
+    if selection is not None:
+        candidates = _configured(selection)
+    else:
+        candidates = [a for a in apps.get_app_configs() if is_own_app(a)]
+    if app_configs is not None:
+        asked = {app_config.label for app_config in app_configs}
+        candidates = [a for a in candidates if a.label in asked]
+    return candidates

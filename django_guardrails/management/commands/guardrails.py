@@ -1,0 +1,102 @@
+"""``manage.py guardrails``: ``check`` (text, JSON, SARIF) and ``baseline``."""
+
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.core import checks
+from django.core.management.base import BaseCommand, CommandError, SystemCheckError
+
+from django_guardrails.checks import baseline, formats
+from django_guardrails.checks.engine import TAG, run_guardrail_checks
+
+_FAIL_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class Command(BaseCommand):
+    help = "Run django-guardrails' checks, or record today's findings as the baseline."
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        subcommands = parser.add_subparsers(dest="subcommand", metavar="{check,baseline}")
+        subcommands.required = True
+
+        check = subcommands.add_parser("check", help="Report guardrails findings.")
+        check.add_argument("app_labels", nargs="*", metavar="app_label")
+        check.add_argument("--deploy", action="store_true", help="Add the deploy-only checks.")
+        check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+        check.add_argument(
+            "--fail-level",
+            choices=_FAIL_LEVELS,
+            default="ERROR",
+            help="Exit non-zero on a finding at this level or above (default ERROR).",
+        )
+        check.add_argument("--output", help="Write JSON or SARIF to this file, not stdout.")
+
+        record = subcommands.add_parser("baseline", help="Record today's findings as accepted.")
+        record.add_argument(
+            "--output", help='Baseline file to write (default: GUARDRAILS["BASELINE"]).'
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "baseline":
+            self._baseline(options["output"], options["verbosity"])
+        else:
+            self._check(options)
+
+    def _app_configs(self, labels: list[str]) -> list[Any] | None:
+        if not labels:
+            return None
+        try:
+            return [apps.get_app_config(label) for label in labels]
+        except LookupError as error:
+            raise CommandError(str(error)) from None
+
+    def _check(self, options: dict[str, Any]) -> None:
+        app_configs = self._app_configs(options["app_labels"])
+        fail_level = getattr(checks, options["fail_level"])
+        if options["format"] == "text":
+            self.check(
+                app_configs=app_configs,
+                tags=[TAG],
+                display_num_errors=True,
+                include_deployment_checks=options["deploy"],
+                fail_level=fail_level,
+            )
+            return
+        messages = run_guardrail_checks(app_configs, deploy=options["deploy"])
+        document: object
+        if options["format"] == "json":
+            document = formats.as_json(messages)
+        else:
+            document = formats.as_sarif(messages)
+        text = json.dumps(document, indent=2)
+        if options["output"]:
+            Path(options["output"]).write_text(text + "\n", encoding="utf-8")
+        else:
+            self.stdout.write(text)
+        failing = [m for m in messages if m.level >= fail_level]
+        if failing:
+            raise SystemCheckError(
+                f"{len(failing)} guardrails finding(s) at {options['fail_level']} or above."
+            )
+
+    def _baseline(self, output: str | None, verbosity: int) -> None:
+        path = baseline.resolve(Path(output)) if output else baseline.configured_path()
+        if path is None:
+            raise CommandError(
+                'Say where to write the baseline: set GUARDRAILS["BASELINE"] or pass --output.'
+            )
+        with baseline.disabled():
+            messages = run_guardrail_checks(None, deploy=True)
+        count = baseline.write(path, messages)
+        if verbosity:
+            self.stdout.write(f"Wrote {count} finding(s) to {path}.")
+        if output and baseline.configured_path() != path:
+            self.stderr.write(
+                f'Set GUARDRAILS["BASELINE"] = "{output}" so that checks read this file.'
+            )

@@ -1,0 +1,37 @@
+"""The project's own Python files, found by walking its own apps' directories."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+
+from django.apps import AppConfig
+
+_SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "static", "media"})
+
+
+def _is_environment(directory: str) -> bool:
+    return os.path.exists(os.path.join(directory, "pyvenv.cfg"))
+
+
+def python_files(app_configs: Iterable[AppConfig]) -> Iterator[str]:
+    """Every ``.py`` file under the given apps, each once, in a stable order."""
+    seen: set[str] = set()
+    for app_config in app_configs:
+        root = getattr(app_config, "path", None)
+        if not root or not os.path.isdir(root):
+            continue
+        for directory, subdirs, files in os.walk(root):
+            subdirs[:] = sorted(
+                d
+                for d in subdirs
+                if not d.startswith(".")
+                and d not in _SKIPPED_DIRS
+                and not _is_environment(os.path.join(directory, d))
+            )
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    path = os.path.realpath(os.path.join(directory, name))
+                    if path not in seen:
+                        seen.add(path)
+                        yield path

@@ -1,0 +1,75 @@
+"""The settings module's source and the project modules it star-imports (split settings)."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import sys
+
+from django.conf import settings
+
+from django_guardrails.source.index import SOURCE, ModuleSource
+
+_MAX_MODULES = 20
+
+
+def _module_path(name: str) -> str | None:
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    if path is None:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            return None
+        path = spec.origin if spec is not None else None
+    return path if path and path.endswith(".py") else None
+
+
+def _star_imports(source: ModuleSource, module_name: str) -> list[str]:
+    if source.tree is None:
+        return []
+    package = module_name.rpartition(".")[0]
+    names = []
+    for node in source.tree.body:
+        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+            try:
+                target = importlib.util.resolve_name(
+                    "." * node.level + (node.module or ""), package
+                )
+            except (ImportError, ValueError):
+                continue
+            names.append(target)
+    return names
+
+
+def settings_sources() -> list[tuple[str, ModuleSource]]:
+    """``(module name, source)`` for the settings module, then what it star-imports, in order.
+
+    A name assigned in an earlier entry overrides the same name in a later one.
+    """
+    root = getattr(settings, "SETTINGS_MODULE", None)
+    if not root:
+        return []
+    result: list[tuple[str, ModuleSource]] = []
+    queue, seen = [root], set()
+    while queue and len(result) < _MAX_MODULES:
+        name = queue.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        path = _module_path(name)
+        source = SOURCE.module(path) if path else None
+        if source is None:
+            continue
+        result.append((name, source))
+        queue.extend(reversed(_star_imports(source, name)))
+    return result
+
+
+def find_setting(name: str) -> tuple[str, int | None] | None:
+    """Where setting ``name`` is assigned (file, line), or the settings file when it is not."""
+    sources = settings_sources()
+    for _, source in sources:
+        if name in source.assignments:
+            return source.path, source.assignments[name]
+    return (sources[0][1].path, None) if sources else None

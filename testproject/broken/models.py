@@ -1,0 +1,61 @@
+"""Billing models that break guardrails' rules on purpose; each docstring names the rule."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class TimestampedModel(models.Model):
+    """Abstract without __str__: not flagged, as W201 judges concrete models only."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Customer(TimestampedModel):  # noqa: DJ008
+    """Breaks W201: no __str__, so it shows as "Customer object (1)"."""
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField(unique=True)
+
+
+class Invoice(models.Model):  # noqa: DJ008
+    """Breaks W201: no __str__, so it shows as "Invoice object (1)"."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(max_length=20, unique=True)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class LineItem(models.Model):  # noqa: DJ008
+    """Breaks W201: no __str__, so it shows as "LineItem object (1)"."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="line_items")
+    description = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField(default=1)
+
+
+class PaidInvoice(Invoice):  # noqa: DJ008
+    """Proxy of Invoice without __str__: not flagged, W201 reports Invoice itself."""
+
+    class Meta:
+        proxy = True
+
+
+# guardrails: ignore[W201] -- append-only audit rows, never shown in the admin
+class AuditEntry(models.Model):  # noqa: DJ008
+    """Breaks W201 knowingly; the inline ignore above silences it, with a reason."""
+
+    action = models.CharField(max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+# guardrails: ignore[W21] -- a mistyped ID: W003 reports the comment and W201 still fires
+class Refund(models.Model):  # noqa: DJ008
+    """Breaks W201; its ignore comment names no real check, so it silences nothing."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="refunds")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)

@@ -1,0 +1,13 @@
+"""URLs of the broken app."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from broken import views
+
+app_name = "broken"
+
+urlpatterns = [
+    path("invoices/", views.invoice_list, name="invoice_list"),
+]

@@ -1,0 +1,64 @@
+"""A small catalogue of books that follows every guardrails rule."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+
+class NamedModel(models.Model):
+    """Abstract base giving a model a name and a __str__ that shows it."""
+
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Publisher(NamedModel):
+    """A publishing house; its __str__ is inherited from NamedModel."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="clean_publisher_unique_name"),
+        ]
+
+
+class Author(models.Model):
+    """A writer of books."""
+
+    name = models.CharField(max_length=200, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Book(models.Model):
+    """A book, addressed in URLs by its slug."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="books")
+    publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="books")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publisher", "title"], name="clean_book_unique_title_per_publisher"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["author", "title"], name="clean_book_author_title_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        """The book's detail page."""
+        return reverse("clean:book_detail", kwargs={"slug": self.slug})

@@ -1,0 +1,14 @@
+"""URLs of the clean app: books are addressed by slug, never by primary key."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from clean import views
+
+app_name = "clean"
+
+urlpatterns = [
+    path("", views.book_list, name="book_list"),
+    path("<slug:slug>/", views.book_detail, name="book_detail"),
+]

@@ -1,0 +1,12 @@
+"""Root URLconf: the admin, the broken app and the clean app."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("broken/", include("broken.urls", namespace="broken")),
+    path("books/", include("clean.urls", namespace="clean")),
+]

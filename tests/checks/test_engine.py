@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.core import checks
+from django.core.management import call_command
+from django.test import override_settings
+
+from django_guardrails.checks import ids
+from django_guardrails.checks.engine import CheckScope, guarded, run_guardrail_checks
+from django_guardrails.checks.messages import GuardrailsMessage
+
+MakeApp = Callable[[str], Path]
+
+
+def ids_of(messages: list[GuardrailsMessage]) -> list[str]:
+    return [str(m.id) for m in messages]
+
+
+def test_a_crashing_check_is_one_E002_and_the_other_checks_still_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def explode(model: object) -> bool:
+        raise ValueError("sk_live_51HxLrPq2eZvKYlo2C0123456789 leaked into an error")
+
+    monkeypatch.setattr("django_guardrails.checks.models.defines_str", explode)
+    messages = run_guardrail_checks()
+    [crash] = [m for m in messages if m.id == ids.E002.id]
+    assert "django_guardrails.checks.models.check_model_str" in crash.msg
+    assert "ValueError" in crash.msg
+    assert crash.obj == "django_guardrails.checks.models.check_model_str"
+    assert "sk_live" not in str(crash)  # the exception text could carry a secret
+    assert ids.W120.id in ids_of(messages)
+
+
+def test_guarded_contains_any_exception() -> None:
+    def broken_check(scope: CheckScope) -> list[checks.CheckMessage]:
+        return [1 / 0]  # type: ignore[list-item]
+
+    [message] = guarded(broken_check)()
+    assert isinstance(message, GuardrailsMessage)
+    assert message.id == ids.E002.id
+    assert "ZeroDivisionError" in message.msg
+
+
+def test_inline_ignore_on_the_line_and_above_and_unknown_ids(make_app: MakeApp) -> None:
+    models_py = make_app(
+        """\
+        from django.db import models
+
+
+        class Plain(models.Model):
+            pass
+
+
+        class SameLine(models.Model):  # guardrails: ignore[W201] -- a legacy table
+            pass
+
+
+        # guardrails: ignore[guardrails.W201, W120]
+        class LineAbove(models.Model):
+            pass
+
+
+        # guardrails: ignore[W999]
+        class UnknownId(models.Model):
+            pass
+
+
+        class Blanket(models.Model):  # guardrails: ignore
+            pass
+        """
+    )
+    messages = run_guardrail_checks()
+    flagged = {m.obj.__name__ for m in messages if m.id == ids.W201.id and m.file == str(models_py)}
+    assert flagged == {"Plain", "UnknownId", "Blanket"}
+    w003 = [m for m in messages if m.id == ids.W003.id and m.file == str(models_py)]
+    assert [(m.line, "W999" in m.msg) for m in w003] == [(17, True), (22, False)]
+    assert "names no check ID" in w003[1].msg
+
+
+def test_silenced_system_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("check")
+    assert "guardrails.W201" in capsys.readouterr().err
+    with override_settings(SILENCED_SYSTEM_CHECKS=["guardrails.W201"]):
+        call_command("check")
+    output = capsys.readouterr().err
+    assert "guardrails.W201" not in output
+    assert "guardrails.W120" in output
+
+
+def test_check_app_label_judges_only_that_app(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("check", "broken")
+    output = capsys.readouterr().err
+    assert "broken.Invoice" in output
+    assert "guardrails.W120" not in output  # a project-wide setting, not the app's
+    call_command("check", "clean")
+    assert "guardrails." not in capsys.readouterr().err
+
+
+def test_findings_point_at_file_and_line() -> None:
+    import broken.models
+    from broken.models import Invoice
+
+    [finding] = [m for m in run_guardrail_checks() if m.obj is Invoice]
+    assert finding.file == broken.models.__file__
+    assert finding.line is not None
+    source_lines = Path(finding.file).read_text().splitlines()
+    assert source_lines[finding.line - 1].startswith("class Invoice(")
+    assert f"broken/models.py:{finding.line}" in str(finding)
+
+
+def test_each_file_is_parsed_once_per_run() -> None:
+    from django_guardrails.source.index import SOURCE
+
+    run_guardrail_checks()
+    parses = SOURCE.parses
+    assert parses > 0
+    run_guardrail_checks()
+    assert SOURCE.parses == parses

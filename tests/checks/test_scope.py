@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import os
+
+from django.apps import AppConfig, apps
+from django.test import override_settings
+
+from django_guardrails.checks.scope import is_own_app, is_under, library_roots, own_app_configs
+
+
+def labels(app_configs: list[AppConfig]) -> list[str]:
+    return [app_config.label for app_config in app_configs]
+
+
+def test_the_projects_apps_are_own_and_libraries_are_not() -> None:
+    assert is_own_app(apps.get_app_config("broken"))
+    assert is_own_app(apps.get_app_config("clean"))
+    for label in ("auth", "admin", "contenttypes", "sessions", "django_guardrails"):
+        assert not is_own_app(apps.get_app_config(label)), label
+    assert labels(own_app_configs()) == ["broken", "clean"]
+
+
+def test_is_under_matches_whole_path_components(tmp_path: os.PathLike[str]) -> None:
+    root = os.path.realpath(tmp_path)
+    assert is_under(os.path.join(root, "pkg"), [root])
+    assert not is_under(root + "-other", [root])
+    assert any(root_dir.endswith("site-packages") for root_dir in library_roots())
+
+
+def test_apps_setting_overrides_detection() -> None:
+    with override_settings(GUARDRAILS={"APPS": ["clean", "django.contrib.auth"]}):
+        assert labels(own_app_configs()) == ["auth", "clean"]
+
+
+def test_app_configs_argument_narrows_the_scope() -> None:
+    assert labels(own_app_configs([apps.get_app_config("clean")])) == ["clean"]
+    # Asking for a library app judges nothing.
+    assert own_app_configs([apps.get_app_config("auth")]) == []

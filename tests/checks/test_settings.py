@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core import checks
+from django.test import override_settings
+
+from django_guardrails.checks import ids
+from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.source.settings_modules import find_setting
+
+
+def messages_with(check_id: ids.CheckId) -> list[GuardrailsMessage]:
+    return [m for m in run_guardrail_checks() if m.id == check_id.id]
+
+
+def where(name: str) -> tuple[str, int | None]:
+    location = find_setting(name)
+    assert location is not None
+    return location
+
+
+def test_w120_fires_while_auth_user_is_the_user_model() -> None:
+    [message] = messages_with(ids.W120)
+    assert message.obj == "settings.AUTH_USER_MODEL"
+    assert "SILENCED_SYSTEM_CHECKS" in str(message.hint)
+    assert "costly" in str(message.hint)
+    # The default is inherited, so the finding points at the settings module itself.
+    assert message.file is not None and Path(message.file).name == "test.py"
+
+
+def test_settings_are_followed_through_star_imports() -> None:
+    test_file, secret_line = where("SECRET_KEY")
+    assert Path(test_file).name == "test.py"
+    assert secret_line is not None
+    base_file, apps_line = where("INSTALLED_APPS")
+    assert Path(base_file).name == "base.py"
+    assert apps_line is not None
+    assert Path(base_file).read_text().splitlines()[apps_line - 1].startswith("INSTALLED_APPS")
+
+
+def test_w120_silent_with_a_custom_user_model() -> None:
+    with override_settings(AUTH_USER_MODEL="clean.Author"):
+        assert messages_with(ids.W120) == []
+
+
+def test_e001_reports_a_typo_through_the_check_framework() -> None:
+    with override_settings(GUARDRAILS={"N_PLUS_ONE_THRESOLD": 3}):
+        [message] = messages_with(ids.E001)
+    assert message.level == checks.ERROR
+    assert "N_PLUS_ONE_THRESOLD" in message.msg
+    assert str(message.hint).startswith("Did you mean 'N_PLUS_ONE_THRESHOLD'?")
+    assert message.obj == "GUARDRAILS"
+
+
+def test_e001_lists_valid_modes() -> None:
+    with override_settings(GUARDRAILS={"MODE": "loud"}):
+        [message] = messages_with(ids.E001)
+    assert '"off", "log", "warn", "raise"' in message.msg
+
+
+def test_e001_unknown_app_in_apps() -> None:
+    with override_settings(GUARDRAILS={"APPS": ["clean", "shopp"]}):
+        [message] = messages_with(ids.E001)
+    assert "'shopp'" in message.msg
+
+
+def test_e001_silent_on_a_valid_setting() -> None:
+    with override_settings(GUARDRAILS={"MODE": "warn", "QUERY_BUDGET": 30}):
+        assert messages_with(ids.E001) == []

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from django_guardrails.source.ignores import parse_directive
+from django_guardrails.source.index import SourceIndex, parse_module
+
+MODULE = """\
+import functools
+
+LIMIT = 3
+
+
+class Outer:  # guardrails: ignore[W201] -- a fixture
+    class Inner:
+        pass
+
+    def method(self):
+        def helper():
+            pass
+
+
+# guardrails: ignore[guardrails.W201, W120]
+@functools.total_ordering
+@functools.lru_cache
+class Decorated:
+    pass
+
+
+async def coroutine():
+    pass
+"""
+
+
+def test_definitions_by_qualname_and_line() -> None:
+    source = parse_module("m.py", MODULE)
+    found = {name: (d.kind, d.line, d.first_line) for name, d in source.definitions.items()}
+    assert found == {
+        "Outer": ("class", 6, 6),
+        "Outer.Inner": ("class", 7, 7),
+        "Outer.method": ("function", 10, 10),
+        "Outer.method.<locals>.helper": ("function", 11, 11),
+        "Decorated": ("class", 18, 16),
+        "coroutine": ("function", 22, 22),
+    }
+    assert source.assignments == {"LIMIT": 3}
+    assert source.line_text(6).startswith("class Outer:")
+    assert source.line_text(0) == source.line_text(999) == ""
+
+
+def test_ignore_comment_on_the_line_or_the_line_above() -> None:
+    source = parse_module("m.py", MODULE)
+    assert source.ignored_codes(6) == {"W201"}  # same line
+    assert source.ignored_codes(7) == {"W201"}  # the line above
+    assert source.ignored_codes(8) == frozenset()
+    # Above the first decorator of a decorated class.
+    assert source.ignored_codes(18) == {"W201", "W120"}
+
+
+def test_ignore_directive_parsing() -> None:
+    directive = parse_directive(1, "# guardrails: ignore[W201, guardrails.w120, X1] -- legacy")
+    assert directive is not None
+    assert directive.codes == {"W201", "W120"}
+    assert directive.unknown == ("X1",)
+    assert directive.reason == "legacy"
+    blanket = parse_directive(1, "#guardrails:ignore")
+    assert blanket is not None and blanket.is_blanket
+    assert parse_directive(1, "# an ordinary comment about guardrails") is None
+    # Ignore syntax inside a string is not a comment.
+    source = parse_module("m.py", 'TEXT = "# guardrails: ignore[W201]"\n')
+    assert source.ignores == {}
+
+
+def test_syntax_error_gives_an_empty_index_not_an_exception() -> None:
+    source = parse_module("broken.py", "class (:\n  # guardrails: ignore[W201]\n")
+    assert source.tree is None
+    assert source.definitions == {}
+
+
+def test_each_file_is_parsed_once_until_it_changes(tmp_path: Path) -> None:
+    path = tmp_path / "models.py"
+    path.write_text("class A:\n    pass\n")
+    index = SourceIndex()
+    first = index.module(str(path))
+    assert index.module(str(path)) is first
+    assert index.parses == 1
+    path.write_text("\n\nclass A:\n    pass\n")
+    stamp = time.time() + 5
+    os.utime(path, (stamp, stamp))
+    second = index.module(str(path))
+    assert index.parses == 2
+    assert second is not None and second.definitions["A"].line == 3
+
+
+def test_unreadable_files_are_skipped(tmp_path: Path) -> None:
+    index = SourceIndex()
+    assert index.module(str(tmp_path / "missing.py")) is None
+    binary = tmp_path / "blob.py"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    source = index.module(str(binary))  # undecodable or unparsable, never an exception
+    assert source is None or source.tree is None
