@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
-from broken.models import Customer, Invoice, LineItem
+from broken.models import AuditEntry, Customer, Invoice, LineItem, Refund
 from clean.models import Author, Book, Publisher
 
 PUBLISHERS = ("Penguin Classics", "Vintage Books")
@@ -80,6 +80,15 @@ def seed_billing() -> list[str]:
             )
             if was_created:
                 created.append(f"line item {description!r} on {number}")
+    refunded = Invoice.objects.get(number=INVOICES[0][0])
+    _, was_created = Refund.objects.get_or_create(
+        invoice=refunded, defaults={"amount": Decimal("10.00")}
+    )
+    if was_created:
+        created.append(f"refund on {refunded.number}")
+    _, was_created = AuditEntry.objects.get_or_create(action="seed_demo")
+    if was_created:
+        created.append("audit entry 'seed_demo'")
     return created
 
 
