@@ -6,12 +6,12 @@ MANAGE := cd testproject && ../$(PY) manage.py
 # The PostgreSQL leg of `make test` runs when this server answers (or when it is required).
 GUARDRAILS_TEST_POSTGRES ?= postgres://postgres@localhost:5432/postgres
 
-.PHONY: help venv demo test test-sqlite test-postgres lint typecheck docs tox clean
+.PHONY: help venv demo test test-sqlite test-postgres lint typecheck docs tox tox-all clean
 
 help:
 	@echo "make demo   guardrails run against testproject/, showing real findings"
 	@echo "make test   the test suite on SQLite, then on PostgreSQL when one is reachable"
-	@echo "make lint | typecheck | docs | tox | clean"
+	@echo "make lint | typecheck | docs | tox | tox-all | clean"
 
 venv: $(VENV)/.installed
 
@@ -61,9 +61,16 @@ typecheck: venv
 docs: venv
 	$(VENV)/bin/mkdocs build --strict --site-dir site
 
-# The oldest and newest supported Python x Django pairs; `tox` alone runs the whole matrix.
+# pyenv's shims answer only for its selected version: put every installed CPython 3 on PATH.
+PYENV_BINS := $(shell for d in $$(pyenv root 2>/dev/null)/versions/3.*/bin; do \
+	[ -d "$$d" ] && printf '%s:' "$$d"; done)
+
+# The oldest and newest supported Python x Django pairs; `make tox-all` runs the whole matrix.
 tox: venv
-	$(VENV)/bin/tox run -e py310-django52,py313-django61
+	PATH="$(PYENV_BINS)$$PATH" $(VENV)/bin/tox run -e py310-django52,py313-django61
+
+tox-all: venv
+	PATH="$(PYENV_BINS)$$PATH" $(VENV)/bin/tox run
 
 clean:
 	rm -rf $(VENV) .tox site build *.egg-info testproject/db.sqlite3
