@@ -30,6 +30,9 @@ demo: venv
 	@echo
 	@echo "== manage.py guardrails check --deploy (guardrails findings only) =="
 	$(MANAGE) guardrails check --deploy --fail-level CRITICAL
+	@echo
+	@echo "== the query guard: demo pages requested through the test client =="
+	$(MANAGE) demo_requests
 
 # Production settings read secrets from the environment only; the demo makes throwaway ones.
 demo: export DJANGO_SECRET_KEY ?= $(shell $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))")

@@ -9,10 +9,12 @@ class GuardrailsConfig(AppConfig):
     verbose_name = "Django Guardrails"
 
     def ready(self) -> None:
-        # conf connects its setting_changed receiver when imported.
+        # conf connects its setting_changed receiver when imported, capture its
+        # connection_created one.
         from django_guardrails import conf  # noqa: F401
         from django_guardrails.checks import app, models, settings
         from django_guardrails.checks.engine import register
+        from django_guardrails.query import capture  # noqa: F401
 
         register(app.check_setting, Tags.compatibility)
         register(app.check_baseline_file, Tags.compatibility)

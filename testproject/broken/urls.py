@@ -10,4 +10,5 @@ app_name = "broken"
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/customers/", views.invoice_customers, name="invoice_customers"),
 ]

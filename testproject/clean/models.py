@@ -36,6 +36,20 @@ class Author(models.Model):
         return self.name
 
 
+class Tag(NamedModel):
+    """A subject a book is filed under."""
+
+
+class AuthorProfile(models.Model):
+    """One-to-one details of an author."""
+
+    author = models.OneToOneField(Author, on_delete=models.CASCADE, related_name="profile")
+    website = models.URLField(blank=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.author_id}"
+
+
 class Book(models.Model):
     """A book, addressed in URLs by its slug."""
 
@@ -43,6 +57,7 @@ class Book(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="books")
     publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="books")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="books")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -62,3 +77,14 @@ class Book(models.Model):
     def get_absolute_url(self) -> str:
         """The book's detail page."""
         return reverse("clean:book_detail", kwargs={"slug": self.slug})
+
+
+class Review(models.Model):
+    """A reader's review of a book."""
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="reviews")
+    stars = models.PositiveSmallIntegerField()
+    body = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.stars} stars"

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from broken.models import AuditEntry, Customer, Invoice, LineItem, Refund
-from clean.models import Author, Book, Publisher
+from clean.models import Author, AuthorProfile, Book, Publisher, Review, Tag
 
 PUBLISHERS = ("Penguin Classics", "Vintage Books")
 AUTHORS = ("Ursula K. Le Guin", "Italo Calvino", "Toni Morrison")
@@ -44,8 +44,14 @@ def seed_catalogue() -> list[str]:
         authors[name], was_created = Author.objects.get_or_create(name=name)
         if was_created:
             created.append(f"author {name!r}")
+        _, was_created = AuthorProfile.objects.get_or_create(author=authors[name])
+        if was_created:
+            created.append(f"profile of {name!r}")
+    tag, was_created = Tag.objects.get_or_create(name="fiction")
+    if was_created:
+        created.append("tag 'fiction'")
     for title, author, publisher in BOOKS:
-        _, was_created = Book.objects.update_or_create(
+        book, was_created = Book.objects.update_or_create(
             slug=slugify(title),
             defaults={
                 "title": title,
@@ -55,6 +61,9 @@ def seed_catalogue() -> list[str]:
         )
         if was_created:
             created.append(f"book {title!r}")
+            book.tags.add(tag)
+            Review.objects.create(book=book, stars=5)
+            created.append(f"review of {title!r}")
     return created
 
 

@@ -1,0 +1,21 @@
+"""Exceptions guardrails raises on purpose (``MODE = "raise"``, test assertions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django_guardrails.query.types import Finding
+
+
+class GuardrailsError(Exception):
+    """Base class of every exception guardrails raises on purpose."""
+
+
+class NPlusOneError(GuardrailsError):
+    """An N+1 query pattern, raised at the line that loops."""
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.findings = tuple(findings)

@@ -1,0 +1,103 @@
+"""``QueryGuardMiddleware``: the query guard around every request, sync or async."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase
+
+from django_guardrails.conf import get_config
+from django_guardrails.query.api import WatchedUnit, guard
+from django_guardrails.query.capture import internal_error
+from django_guardrails.query.types import N_PLUS_ONE
+
+Session = tuple[AbstractContextManager[WatchedUnit], WatchedUnit]
+
+
+class QueryGuardMiddleware:
+    """Watches each request's queries; reports N+1s and duplicates by ``GUARDRAILS["MODE"]``.
+
+    Under ``DEBUG`` it adds ``X-Guardrails-Queries``, ``X-Guardrails-N-Plus-One`` and a
+    ``Server-Timing`` entry. Its own failures are logged once and never reach the response.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        session = self._open(request)
+        if session is None:
+            return self.get_response(request)
+        try:
+            response = self.get_response(request)
+        except BaseException as error:
+            self._abandon(session, error)
+            raise
+        return self._close(session, response)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        session = self._open(request)
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        if session is None:
+            return await get_response(request)
+        try:
+            response = await get_response(request)
+        except BaseException as error:
+            self._abandon(session, error)
+            raise
+        return self._close(session, response)
+
+    def _open(self, request: HttpRequest) -> Session | None:
+        try:
+            if get_config().effective_mode == "off":
+                return None
+            manager = guard(f"{request.method} {request.path}", path=request.path)
+            return manager, manager.__enter__()
+        except Exception:
+            internal_error()
+            return None
+
+    def _abandon(self, session: Session, error: BaseException) -> None:
+        manager, _ = session
+        try:
+            manager.__exit__(type(error), error, error.__traceback__)
+        except BaseException as own:
+            if own is not error:
+                internal_error()
+
+    def _close(self, session: Session, response: HttpResponseBase) -> HttpResponseBase:
+        manager, unit = session
+        try:
+            manager.__exit__(None, None, None)
+        except Warning:
+            raise  # a warnings filter turned a finding into an error, as its owner asked
+        except Exception:
+            internal_error()
+            return response
+        try:
+            if settings.DEBUG:
+                _add_headers(response, unit)
+        except Exception:
+            internal_error()
+        return response
+
+
+def _add_headers(response: HttpResponseBase, unit: WatchedUnit) -> None:
+    n_plus_ones = sum(1 for finding in unit.findings if finding.kind == N_PLUS_ONE)
+    response["X-Guardrails-Queries"] = str(unit.count)
+    response["X-Guardrails-N-Plus-One"] = str(n_plus_ones)
+    timing = f'guardrails-db;dur={unit.db_time * 1000:.1f};desc="{unit.count} queries"'
+    existing = response.get("Server-Timing")
+    response["Server-Timing"] = f"{existing}, {timing}" if existing else timing

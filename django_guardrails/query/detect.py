@@ -1,0 +1,130 @@
+"""Pure functions: a unit's recorded queries -> ``Finding`` objects, each with its fix."""
+
+from __future__ import annotations
+
+import fnmatch
+
+from django_guardrails.checks.messages import display_path
+from django_guardrails.conf import AllowRule, GuardrailsSettings
+from django_guardrails.query.capture import QuerySite, Unit
+from django_guardrails.query.types import (
+    DUPLICATE,
+    N_PLUS_ONE,
+    QUERY_BUDGET,
+    SLOW,
+    Finding,
+)
+
+
+def is_n_plus_one(site: QuerySite, threshold: int) -> bool:
+    """The same shape from the same line ``threshold`` times, not all with equal parameters.
+
+    Rows often share a related row (two invoices of one customer), so the parameters need not
+    all differ; when they are all equal the repeat is a duplicate instead.
+    """
+    return site.count >= threshold and len(site.params) > 1 and not site.allowed
+
+
+def _n_plus_one_hint(site: QuerySite) -> str:
+    relation = site.relation
+    where = _where(site)
+    if relation is None:
+        return (
+            f"The same query ran {site.count} times from {where}, once per row: load the rows "
+            "in one query before the loop (select_related, prefetch_related, or __in)."
+        )
+    loaded = f"{relation.model}.{relation.accessor} loaded once per row at {where}"
+    if site.sql.startswith("SELECT COUNT("):
+        return (
+            f'{loaded}: add .annotate({relation.accessor}_count=Count("{relation.accessor}")) '
+            "to the queryset that lists them, or prefetch_related and len()."
+        )
+    if site.sql.startswith("SELECT ? AS a FROM") or site.sql.startswith("SELECT (?) AS a FROM"):
+        return f"{loaded}: add {relation.call} and test the prefetched data, or annotate Exists()."
+    return f"{loaded}: add {relation.call} to the queryset that lists the {relation.model}s."
+
+
+def _where(site: QuerySite) -> str:
+    callsite = site.callsite
+    if callsite is None:
+        return "code outside the project"
+    if callsite.template:
+        return callsite.template
+    return f"{display_path(callsite.file)}:{callsite.line}"
+
+
+def _finding(kind: str, site: QuerySite, count: int, hint: str) -> Finding:
+    callsite = site.callsite
+    return Finding(
+        kind=kind,
+        count=count,
+        sql=site.sql,
+        file=callsite.file if callsite else None,
+        line=callsite.line if callsite else None,
+        function=callsite.function if callsite else None,
+        template=callsite.template if callsite else None,
+        relation=site.relation.label if site.relation else None,
+        hint=hint,
+        alias=site.alias,
+    )
+
+
+def n_plus_one_finding(site: QuerySite) -> Finding:
+    return _finding(N_PLUS_ONE, site, site.count, _n_plus_one_hint(site))
+
+
+def _matches(rule: AllowRule, finding: Finding, url: str | None) -> bool:
+    checks = (
+        (rule.relation, finding.relation),
+        (rule.callsite, finding.callsite),
+        (rule.url, url),
+    )
+    for pattern, value in checks:
+        if pattern is not None and (value is None or not fnmatch.fnmatchcase(value, pattern)):
+            return False
+    return rule.sql is None or rule.sql in finding.sql
+
+
+def allowed(finding: Finding, config: GuardrailsSettings, url: str | None) -> bool:
+    return any(_matches(rule, finding, url) for rule in config.allowlist)
+
+
+def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
+    """Every finding of ``unit``, N+1s first, minus what ``ALLOWLIST`` allows."""
+    threshold = config.n_plus_one_threshold
+    findings: list[Finding] = []
+    n_plus_one_sites = set()
+    for key, site in unit.sites.items():
+        if is_n_plus_one(site, threshold):
+            n_plus_one_sites.add(key)
+            findings.append(n_plus_one_finding(site))
+    for count, key in unit.exact.values():
+        if count > 1 and key not in n_plus_one_sites and not unit.sites[key].allowed:
+            site = unit.sites[key]
+            hint = (
+                f"The same query with the same parameters ran {count} times from "
+                f"{_where(site)}: reuse the first result (a variable, cached_property, "
+                "or the cache framework)."
+            )
+            findings.append(_finding(DUPLICATE, site, count, hint))
+    budget = config.query_budget
+    if budget is not None and unit.count > budget:
+        findings.append(_unit_finding(QUERY_BUDGET, unit.count, budget_hint(unit, budget)))
+    if config.slow_ms is not None and unit.duration_ms > config.slow_ms:
+        hint = (
+            f"{unit.name} took {unit.duration_ms:.0f} ms (limit {config.slow_ms:.0f} ms): "
+            "move the slow work to a background task (Celery) or cache its result."
+        )
+        findings.append(_unit_finding(SLOW, round(unit.duration_ms), hint))
+    return [f for f in findings if not allowed(f, config, unit.path)]
+
+
+def budget_hint(unit: Unit, budget: int) -> str:
+    return (
+        f"{unit.name} ran {unit.count} queries, over the budget of {budget}: "
+        'fix the N+1s and duplicates above, or raise GUARDRAILS["QUERY_BUDGET"].'
+    )
+
+
+def _unit_finding(kind: str, count: int, hint: str) -> Finding:
+    return Finding(kind, count, "", None, None, None, None, None, hint)

@@ -1,0 +1,52 @@
+"""What the query guard reports: ``Finding``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django_guardrails.checks.messages import display_path
+
+N_PLUS_ONE = "n_plus_one"
+DUPLICATE = "duplicate"
+UNUSED_EAGER_LOAD = "unused_eager_load"
+QUERY_BUDGET = "query_budget"
+SLOW = "slow"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str
+    count: int
+    sql: str  # the fingerprint: literals and placeholders shown as ?
+    file: str | None
+    line: int | None
+    function: str | None
+    template: str | None  # "name.html:12" when the query ran in a template
+    relation: str | None  # "app_label.Model.field"
+    hint: str
+    alias: str = "default"
+
+    @property
+    def location(self) -> str:
+        if self.template:
+            return self.template
+        if self.file is None:
+            return "(outside project code)"
+        return f"{display_path(self.file)}:{self.line}"
+
+    @property
+    def callsite(self) -> str:
+        """``path/to/file.py:function``, what ``ALLOWLIST`` callsite globs match."""
+        path = display_path(self.file) if self.file else ""
+        return f"{path}:{self.function or ''}"
+
+    def describe(self) -> str:
+        titles = {
+            N_PLUS_ONE: f"N+1 query: {self.count} similar queries",
+            DUPLICATE: f"Duplicate query: the same query and parameters {self.count} times",
+            QUERY_BUDGET: f"Query budget exceeded: {self.count} queries",
+            SLOW: f"Slow unit of work: {self.count} ms",
+            UNUSED_EAGER_LOAD: "Unused eager load",
+        }
+        where = f" at {self.location}" if self.kind in (N_PLUS_ONE, DUPLICATE) else ""
+        return f"{titles.get(self.kind, self.kind)}{where}. {self.hint}"

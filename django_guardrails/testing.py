@@ -1,0 +1,98 @@
+"""Make a test suite fail on N+1s: ``capture()``, ``assert_*()`` and a unittest mixin."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+
+from django_guardrails.query.api import WatchedUnit, guard
+from django_guardrails.query.capture import QueryRecord
+from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, Finding
+
+__all__ = [
+    "GuardrailsTestCaseMixin",
+    "QueryReport",
+    "assert_max_queries",
+    "assert_no_duplicate_queries",
+    "assert_no_n_plus_one",
+    "capture",
+]
+
+
+class QueryReport:
+    """What ``capture()`` saw; ``findings`` are complete once the block has ended."""
+
+    def __init__(self, unit: WatchedUnit) -> None:
+        self._unit = unit
+
+    @property
+    def count(self) -> int:
+        return self._unit.count
+
+    @property
+    def queries(self) -> list[QueryRecord]:
+        return list(self._unit.queries or ())
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(self._unit.findings)
+
+    @property
+    def n_plus_ones(self) -> list[Finding]:
+        return [f for f in self._unit.findings if f.kind == N_PLUS_ONE]
+
+    @property
+    def duplicates(self) -> list[Finding]:
+        return [f for f in self._unit.findings if f.kind == DUPLICATE]
+
+
+@contextmanager
+def capture(name: str = "capture") -> Iterator[QueryReport]:
+    """Record the block's queries and findings, reporting nothing by itself."""
+    with guard(name, mode="off", keep_queries=True) as unit:
+        yield QueryReport(unit)
+
+
+def _fail(title: str, findings: list[Finding]) -> None:
+    lines = [f"  {n}. {finding.describe()}" for n, finding in enumerate(findings, 1)]
+    raise AssertionError("\n".join([title, *lines]))
+
+
+@contextmanager
+def assert_no_n_plus_one() -> Iterator[QueryReport]:
+    with capture("assert_no_n_plus_one") as report:
+        yield report
+    if report.n_plus_ones:
+        _fail(f"{len(report.n_plus_ones)} N+1 query pattern(s):", report.n_plus_ones)
+
+
+@contextmanager
+def assert_no_duplicate_queries() -> Iterator[QueryReport]:
+    with capture("assert_no_duplicate_queries") as report:
+        yield report
+    if report.duplicates:
+        _fail(f"{len(report.duplicates)} duplicate query pattern(s):", report.duplicates)
+
+
+@contextmanager
+def assert_max_queries(limit: int) -> Iterator[QueryReport]:
+    with capture("assert_max_queries") as report:
+        yield report
+    if report.count > limit:
+        raise AssertionError(
+            f"{report.count} queries ran, more than the {limit} allowed; findings:\n"
+            + "\n".join(f"  - {finding.describe()}" for finding in report.findings)
+        )
+
+
+class GuardrailsTestCaseMixin:
+    """The same assertions as methods of a ``TestCase``."""
+
+    def assert_no_n_plus_one(self) -> AbstractContextManager[QueryReport]:
+        return assert_no_n_plus_one()
+
+    def assert_no_duplicate_queries(self) -> AbstractContextManager[QueryReport]:
+        return assert_no_duplicate_queries()
+
+    def assert_max_queries(self, limit: int) -> AbstractContextManager[QueryReport]:
+        return assert_max_queries(limit)

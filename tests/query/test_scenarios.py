@@ -1,0 +1,222 @@
+"""N+1 shapes the guard must catch, each with its kind, count, culprit line and fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.template import Context, Template
+from django.test import override_settings
+
+from clean.models import Author, AuthorProfile, Book, Publisher, Review, Tag
+from django_guardrails.query.api import allow_n_plus_one
+from django_guardrails.testing import QueryReport, capture
+
+pytestmark = pytest.mark.django_db
+
+AUTHORS = 4
+THIS_FILE = Path(__file__).resolve()
+
+
+def culprit(tag: str) -> int:
+    """The line of this file that carries the comment ``# culprit: <tag>``."""
+    lines = THIS_FILE.read_text().splitlines()
+    [number] = [n for n, line in enumerate(lines, 1) if line.endswith(f"# culprit: {tag}")]
+    return number
+
+
+@pytest.fixture(autouse=True)
+def catalogue() -> None:
+    publisher = Publisher.objects.create(name="Vintage")
+    tags = [Tag.objects.create(name=f"tag {n}") for n in range(3)]
+    for number in range(AUTHORS):
+        author = Author.objects.create(name=f"Author {number}")
+        AuthorProfile.objects.create(author=author, website=f"https://example.com/{number}")
+        for volume in range(2):
+            book = Book.objects.create(
+                title=f"Book {number}.{volume}",
+                slug=f"book-{number}-{volume}",
+                author=author,
+                publisher=publisher,
+            )
+            book.tags.set(tags[: volume + 2])
+            Review.objects.create(book=book, stars=3 + volume)
+
+
+def only_n_plus_one(report: QueryReport, tag: str) -> None:
+    [finding] = report.n_plus_ones
+    assert finding.file == str(THIS_FILE)
+    assert finding.line == culprit(tag)
+
+
+def test_forward_foreign_key() -> None:
+    with capture() as report:
+        for book in Book.objects.all():
+            assert book.author.name  # culprit: forward-fk
+    only_n_plus_one(report, "forward-fk")
+    [finding] = report.n_plus_ones
+    assert finding.count == AUTHORS * 2
+    assert finding.relation == "clean.Book.author"
+    assert 'add .select_related("author")' in finding.hint
+    assert "Book.author loaded once per row at" in finding.hint
+    assert finding.function == "test_forward_foreign_key"
+
+
+def test_reverse_foreign_key() -> None:
+    with capture() as report:
+        for book in Book.objects.all():
+            assert list(book.reviews.all())  # culprit: reverse-fk
+    only_n_plus_one(report, "reverse-fk")
+    assert report.n_plus_ones[0].relation == "clean.Book.reviews"
+    assert '.prefetch_related("reviews")' in report.n_plus_ones[0].hint
+
+
+def test_many_to_many_both_ways() -> None:
+    with capture() as report:
+        for book in Book.objects.all():
+            assert list(book.tags.all())  # culprit: m2m
+    only_n_plus_one(report, "m2m")
+    assert report.n_plus_ones[0].relation == "clean.Book.tags"
+    assert '.prefetch_related("tags")' in report.n_plus_ones[0].hint
+    with capture() as report:
+        for tag in Tag.objects.all():
+            assert list(tag.books.all())  # culprit: reverse-m2m
+    only_n_plus_one(report, "reverse-m2m")
+    assert report.n_plus_ones[0].relation == "clean.Tag.books"
+
+
+def test_one_to_one_both_ways() -> None:
+    with capture() as report:
+        for author in Author.objects.all():
+            assert author.profile.website  # culprit: reverse-o2o
+    only_n_plus_one(report, "reverse-o2o")
+    assert report.n_plus_ones[0].relation == "clean.Author.profile"
+    assert '.select_related("profile")' in report.n_plus_ones[0].hint
+    with capture() as report:
+        for profile in AuthorProfile.objects.all():
+            assert profile.author.name  # culprit: forward-o2o
+    only_n_plus_one(report, "forward-o2o")
+    assert report.n_plus_ones[0].relation == "clean.AuthorProfile.author"
+
+
+def test_count_exists_and_filter_first_per_row() -> None:
+    with capture() as report:
+        for author in Author.objects.all():
+            assert author.books.count() == 2  # culprit: count
+    only_n_plus_one(report, "count")
+    assert report.n_plus_ones[0].relation == "clean.Author.books"
+    assert 'Count("books")' in report.n_plus_ones[0].hint
+    with capture() as report:
+        for author in Author.objects.all():
+            assert author.books.exists()  # culprit: exists
+    only_n_plus_one(report, "exists")
+    assert report.n_plus_ones[0].relation == "clean.Author.books"
+    with capture() as report:
+        for author in Author.objects.all():
+            assert author.books.filter(title__contains=".").first()  # culprit: filter-first
+    only_n_plus_one(report, "filter-first")
+    assert report.n_plus_ones[0].relation == "clean.Author.books"
+
+
+def test_prefetch_bypassed_by_filter() -> None:
+    with capture() as report:
+        for author in Author.objects.prefetch_related("books"):
+            assert list(author.books.filter(slug__startswith="book"))  # culprit: bypassed
+    only_n_plus_one(report, "bypassed")
+
+
+def test_values_list_and_aggregate_per_row() -> None:
+    from django.db.models import Max
+
+    with capture() as report:
+        for author in Author.objects.all():
+            titles = Book.objects.filter(author=author).values_list("title", flat=True)
+            assert titles[0]  # culprit: values-list
+    only_n_plus_one(report, "values-list")
+    with capture() as report:
+        for author in Author.objects.all():
+            assert author.books.aggregate(Max("title"))  # culprit: aggregate
+    only_n_plus_one(report, "aggregate")
+
+
+def test_raw_sql_per_row() -> None:
+    table = Book._meta.db_table
+    with capture() as report:
+        for author in Author.objects.all():
+            sql = f"SELECT title FROM {table} WHERE author_id = %s"
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [author.pk])  # culprit: raw
+    only_n_plus_one(report, "raw")
+    [finding] = report.n_plus_ones
+    assert finding.relation is None
+    assert finding.sql == f"SELECT title FROM {table} WHERE author_id = ?"
+
+
+def test_template_loop_names_the_template_line() -> None:
+    template = Template("{% for book in books %}\n<p>{{ book.author.name }}</p>\n{% endfor %}")
+    with capture() as report:
+        template.render(Context({"books": Book.objects.all()}))
+    [finding] = report.n_plus_ones
+    assert finding.template is not None and finding.template.endswith(":2")
+    assert finding.relation == "clean.Book.author"
+
+
+def test_correct_eager_loading_is_silent() -> None:
+    with capture() as report:
+        for book in Book.objects.select_related("author__profile").prefetch_related("tags"):
+            assert book.author.profile.website
+            assert list(book.tags.all())
+    assert report.findings == []
+    assert report.count == 2
+
+
+def test_same_query_on_different_lines_is_not_an_n_plus_one() -> None:
+    authors = list(Author.objects.order_by("pk"))
+    with capture() as report:
+        assert Book.objects.filter(author=authors[0]).count()
+        assert Book.objects.filter(author=authors[1]).count()
+        assert Book.objects.filter(author=authors[2]).count()
+    assert report.n_plus_ones == []
+
+
+def test_one_lazy_load_and_a_loop_below_the_threshold_are_silent() -> None:
+    books = list(Book.objects.order_by("pk"))
+    with capture() as report:
+        assert books[0].author.name
+        for book in books[2:4]:
+            assert book.author.name
+    assert report.n_plus_ones == []
+
+
+def test_bulk_operations_and_pagination_are_silent() -> None:
+    from django.core.paginator import Paginator
+
+    with capture() as report:
+        Review.objects.filter(stars__lt=5).update(stars=5)
+        Review.objects.bulk_create([Review(book=Book.objects.first(), stars=1)] * 3)
+        for number in Paginator(Book.objects.order_by("pk"), 3).page_range:
+            assert list(Paginator(Book.objects.order_by("pk"), 3).page(number))
+    assert report.n_plus_ones == []
+
+
+def test_the_same_query_repeated_is_a_duplicate_not_an_n_plus_one() -> None:
+    with capture() as report:
+        for _ in range(3):
+            assert Author.objects.get(name="Author 1")  # culprit: duplicate
+    assert report.n_plus_ones == []
+    [duplicate] = report.duplicates
+    assert duplicate.count == 3
+    assert duplicate.line == culprit("duplicate")
+    assert "reuse the first result" in duplicate.hint
+
+
+def test_allowlisted_relation_and_allow_n_plus_one_are_silent() -> None:
+    with override_settings(GUARDRAILS={"ALLOWLIST": ["clean.Book.author"]}), capture() as report:
+        for book in Book.objects.all():
+            assert book.author.name
+    assert report.n_plus_ones == []
+    with capture() as report, allow_n_plus_one():
+        for book in Book.objects.all():
+            assert list(book.tags.all())
+    assert report.n_plus_ones == []
