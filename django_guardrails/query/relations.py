@@ -9,6 +9,7 @@ on them). Looked at once per repeated query site, never per query.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from types import CodeType, FrameType
 from typing import Any
 
@@ -42,12 +43,16 @@ _FORWARD = ForwardManyToOneDescriptor.__get__.__code__
 _REVERSE_ONE = ReverseOneToOneDescriptor.__get__.__code__
 
 
+@lru_cache(maxsize=1)
 def _generic_fk_code() -> CodeType | None:
     if not apps.is_installed("django.contrib.contenttypes"):
         return None
-    from django.contrib.contenttypes.fields import GenericForeignKey
+    from django.contrib.contenttypes import fields
 
-    return GenericForeignKey.__get__.__code__
+    # Django 6.1 moved __get__ from GenericForeignKey to a descriptor class.
+    descriptor = getattr(fields, "GenericForeignKeyDescriptor", fields.GenericForeignKey)
+    get = getattr(descriptor, "__get__", None)
+    return get.__code__ if get is not None else None
 
 
 def _relation(model: type[Model], accessor: str, eager: str) -> Relation:
@@ -61,7 +66,8 @@ def _from_descriptor(code: CodeType, descriptor: Any) -> Relation | None:
     if code is _REVERSE_ONE:
         related = descriptor.related
         return _relation(related.model, related.get_accessor_name(), "select_related")
-    return _relation(descriptor.model, descriptor.name, "prefetch_related")  # generic FK
+    field = getattr(descriptor, "field", descriptor)  # a generic foreign key
+    return _relation(field.model, field.name, "prefetch_related")
 
 
 def _from_queryset(queryset: Any) -> Relation | None:

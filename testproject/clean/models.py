@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 
@@ -88,3 +90,18 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stars} stars"
+
+
+class Note(models.Model):
+    """An editor's note on any object of the catalogue (a generic foreign key)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    text = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["content_type", "object_id"], name="clean_note_subject")]
+
+    def __str__(self) -> str:
+        return self.text

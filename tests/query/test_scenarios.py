@@ -9,7 +9,7 @@ from django.db import connection
 from django.template import Context, Template
 from django.test import override_settings
 
-from clean.models import Author, AuthorProfile, Book, Publisher, Review, Tag
+from clean.models import Author, AuthorProfile, Book, Note, Publisher, Review, Tag
 from django_guardrails.query.api import allow_n_plus_one
 from django_guardrails.testing import QueryReport, capture
 
@@ -98,6 +98,17 @@ def test_one_to_one_both_ways() -> None:
             assert profile.author.name  # culprit: forward-o2o
     only_n_plus_one(report, "forward-o2o")
     assert report.n_plus_ones[0].relation == "clean.AuthorProfile.author"
+
+
+def test_generic_foreign_key() -> None:
+    for book in Book.objects.all():
+        Note.objects.create(subject=book, text=f"note on {book.slug}")
+    with capture() as report:
+        for note in Note.objects.all():
+            assert note.subject  # culprit: generic-fk
+    only_n_plus_one(report, "generic-fk")
+    assert report.n_plus_ones[0].relation == "clean.Note.subject"
+    assert '.prefetch_related("subject")' in report.n_plus_ones[0].hint
 
 
 def test_count_exists_and_filter_first_per_row() -> None:

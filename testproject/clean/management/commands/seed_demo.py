@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from broken.models import AuditEntry, Customer, Invoice, LineItem, Refund
-from clean.models import Author, AuthorProfile, Book, Publisher, Review, Tag
+from clean.models import Author, AuthorProfile, Book, Note, Publisher, Review, Tag
 
 PUBLISHERS = ("Penguin Classics", "Vintage Books")
 AUTHORS = ("Ursula K. Le Guin", "Italo Calvino", "Toni Morrison")
@@ -63,7 +63,8 @@ def seed_catalogue() -> list[str]:
             created.append(f"book {title!r}")
             book.tags.add(tag)
             Review.objects.create(book=book, stars=5)
-            created.append(f"review of {title!r}")
+            Note.objects.create(subject=book, text="Check the cover art.")
+            created.append(f"review and note of {title!r}")
     return created
 
 
