@@ -22,8 +22,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: venv
-	$(MANAGE) migrate --verbosity 0
-	$(MANAGE) seed_demo
+	$(MANAGE) migrate --verbosity 0 --skip-checks
+	$(MANAGE) seed_demo --skip-checks
 	@echo
 	@echo "== manage.py check --deploy, production settings (Django's checks and guardrails') =="
 	$(MANAGE) check --deploy --fail-level CRITICAL --settings=testproject.settings.production

@@ -12,7 +12,7 @@ from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation, display_path
 from django_guardrails.conf import SETTING_NAME, config_problems
 from django_guardrails.source.files import python_files
-from django_guardrails.source.settings_modules import find_setting
+from django_guardrails.source.settings_modules import find_setting, settings_sources
 
 
 def check_setting(scope: CheckScope) -> Iterator[CheckMessage]:
@@ -42,17 +42,27 @@ def check_baseline_file(scope: CheckScope) -> Iterator[CheckMessage]:
     try:
         baseline.load(path)
     except baseline.BaselineError as error:
+        location = find_setting(SETTING_NAME)
+        file, line = location if location else (None, None)
         yield ids.E004.message(
             f"The baseline file {display_path(str(path))} cannot be used: {error}.",
             hint="Regenerate it with `manage.py guardrails baseline`, "
             f'or fix {SETTING_NAME}["BASELINE"].',
             obj=SETTING_NAME,
+            file=file,
+            line=line,
         )
 
 
 def check_ignore_comments(scope: CheckScope) -> Iterator[CheckMessage]:
-    """W003: ``# guardrails: ignore`` comments that name no ID, or an unknown one."""
-    for path in python_files(scope.app_configs):
+    """W003: ``# guardrails: ignore`` comments that name no ID, or an unknown one.
+
+    Read in the own apps and in the settings modules, where 1xx findings point.
+    """
+    paths = list(python_files(scope.app_configs))
+    if scope.whole_project:
+        paths += [s.path for _, s in settings_sources() if s.path not in paths]
+    for path in paths:
         source = scope.source.module(path)
         if source is None:
             continue

@@ -87,7 +87,7 @@ def _parse(data: object) -> Counter[FindingKey]:
         try:
             key = FindingKey(*(str(entry[name]) for name in ("id", "file", "obj", "context")))
             count = int(entry.get("count", 1))
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
             raise BaselineError(f"finding {number} lacks id, file, obj or context") from None
         counts[key] += max(count, 1)
     return counts
@@ -102,19 +102,28 @@ def load(path: Path) -> Counter[FindingKey] | None:
         stat = path.stat()
     except FileNotFoundError:
         return None
-    except OSError as error:
-        raise BaselineError(f"it cannot be read ({error.strerror})") from None
+    except (OSError, ValueError) as error:
+        raise BaselineError(f"it cannot be read ({type(error).__name__})") from None
     stamp = (stat.st_mtime_ns, stat.st_size)
     cached = _cache.get(path)
     if cached is not None and cached[0] == stamp:
         return cached[1]
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BaselineError(f"it is not valid JSON ({type(error).__name__})") from None
-    counts = _parse(data)
+        counts = _parse(data)
+    except BaselineError:
+        raise
+    except Exception as error:  # any content at all must end as E004, never as a crash
+        raise BaselineError(f"it cannot be read as JSON ({type(error).__name__})") from None
     _cache[path] = (stamp, counts)
     return counts
+
+
+def accepts(message: CheckMessage) -> bool:
+    """Whether a message may be baselined: never the app's own 0xx errors (a typo in
+    ``GUARDRAILS``, a crashed check, a broken baseline) - those must always be seen."""
+    code = str(message.id).removeprefix("guardrails.")
+    return not code[1:].startswith("0")
 
 
 def without_baselined(messages: list[CheckMessage]) -> list[CheckMessage]:
@@ -124,7 +133,7 @@ def without_baselined(messages: list[CheckMessage]) -> list[CheckMessage]:
         return messages
     try:
         accepted = load(path)
-    except BaselineError:
+    except Exception:
         return messages  # guardrails.E004 reports the broken file
     if not accepted:
         return messages
@@ -132,7 +141,7 @@ def without_baselined(messages: list[CheckMessage]) -> list[CheckMessage]:
     new: list[CheckMessage] = []
     for message in messages:
         key = finding_key(message, path.parent)
-        if remaining[key] > 0:
+        if remaining[key] > 0 and accepts(message):
             remaining[key] -= 1
         else:
             new.append(message)
@@ -151,7 +160,7 @@ def disabled() -> Iterator[None]:
 
 def write(path: Path, messages: Iterable[CheckMessage]) -> int:
     """Write the baseline for ``messages``; returns how many findings it records."""
-    counts = Counter(finding_key(message, path.parent) for message in messages)
+    counts = Counter(finding_key(m, path.parent) for m in messages if accepts(m))
     findings = [
         {"id": k.id, "file": k.file, "obj": k.obj, "context": k.context, "count": counts[k]}
         for k in sorted(counts)

@@ -102,9 +102,7 @@ def as_sarif(messages: Sequence[GuardrailsMessage], root: Path | None = None) ->
             },
         }
         if file:
-            location: dict[str, Any] = {
-                "artifactLocation": {"uri": _uri(file, root), "uriBaseId": "%SRCROOT%"}
-            }
+            location: dict[str, Any] = {"artifactLocation": _artifact(file, root)}
             if line:
                 location["region"] = {"startLine": line}
             result["locations"] = [{"physicalLocation": location}]
@@ -129,11 +127,12 @@ def as_sarif(messages: Sequence[GuardrailsMessage], root: Path | None = None) ->
     }
 
 
-def _uri(file: str, root: Path) -> str:
+def _artifact(file: str, root: Path) -> dict[str, str]:
+    """A URI relative to %SRCROOT% for files under it; an absolute one (no base) otherwise."""
     try:
         relative = os.path.relpath(file, root)
     except ValueError:
-        return Path(file).resolve().as_uri()
+        relative = os.pardir
     if relative.startswith(os.pardir):
-        return Path(file).resolve().as_uri()
-    return Path(relative).as_posix()
+        return {"uri": Path(file).resolve().as_uri()}
+    return {"uri": Path(relative).as_posix(), "uriBaseId": "%SRCROOT%"}

@@ -49,10 +49,12 @@ class ModuleSource:
         """
         if not self.ignores:
             return frozenset()
-        candidates = {line, line - 1}
+        above = {line - 1}
         for definition in self.definitions.values():
             if definition.line == line:
-                candidates.add(definition.first_line - 1)
+                above.add(definition.first_line - 1)
+        # A comment above counts only on a line of its own, never trailing other code.
+        candidates = {line} | {n for n in above if self.line_text(n).lstrip().startswith("#")}
         codes: set[str] = set()
         for candidate in candidates:
             directive = self.ignores.get(candidate)
@@ -64,7 +66,7 @@ class ModuleSource:
 _DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-def _child_bodies(statement: ast.stmt) -> list[list[ast.stmt]]:
+def child_bodies(statement: ast.stmt) -> list[list[ast.stmt]]:
     """Statement lists nested in a compound statement (if, for, try, with, match...)."""
     bodies = [getattr(statement, name, None) for name in ("body", "orelse", "finalbody")]
     bodies += [handler.body for handler in getattr(statement, "handlers", ())]
@@ -87,7 +89,7 @@ def _index_definitions(
             inner = statement.name if kind == "class" else f"{statement.name}.<locals>"
             _index_definitions(statement.body, (*scope, inner), found)
         else:
-            for child in _child_bodies(statement):
+            for child in child_bodies(statement):
                 _index_definitions(child, scope, found)
 
 
@@ -133,7 +135,8 @@ def parse_module(path: str, text: str) -> ModuleSource:
         assignments = _index_assignments(tree)
     return ModuleSource(
         path=path,
-        lines=text.splitlines(),
+        # Only the line breaks ast counts: str.splitlines() also splits on form feeds.
+        lines=text.replace("\r\n", "\n").replace("\r", "\n").split("\n"),
         tree=tree,
         definitions=definitions,
         ignores=_read_comments(text),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import sys
 
 from django.conf import settings
 
-from django_guardrails.source.index import SOURCE, ModuleSource
+from django_guardrails.source.index import SOURCE, ModuleSource, child_bodies
 
 _MAX_MODULES = 20
 
@@ -30,7 +31,11 @@ def _star_imports(source: ModuleSource, module_name: str) -> list[str]:
         return []
     package = module_name.rpartition(".")[0]
     names = []
-    for node in source.tree.body:
+    statements = list(source.tree.body)
+    while statements:  # top level and inside if/try blocks: `if ENV == "prod": from .x import *`
+        node = statements.pop(0)
+        for body in child_bodies(node):
+            statements.extend(body)
         if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
             try:
                 target = importlib.util.resolve_name(
@@ -47,7 +52,8 @@ def settings_sources() -> list[tuple[str, ModuleSource]]:
 
     A name assigned in an earlier entry overrides the same name in a later one.
     """
-    root = getattr(settings, "SETTINGS_MODULE", None)
+    # Under override_settings the holder has no SETTINGS_MODULE; the environment still does.
+    root = getattr(settings, "SETTINGS_MODULE", None) or os.environ.get("DJANGO_SETTINGS_MODULE")
     if not root:
         return []
     result: list[tuple[str, ModuleSource]] = []

@@ -109,7 +109,13 @@ def test_baseline_needs_a_path() -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        ("{not json", "not valid JSON"),
+        ("{not json", "cannot be read as JSON"),
+        (
+            '{"version": 1, "findings": [{"id": "a", "file": "", "obj": "", "context": "",'
+            ' "count": 1e400}]}',
+            "finding 0 lacks",
+        ),
+        ("[" * 100_000, "cannot be read as JSON"),
         ('{"version": 99, "findings": []}', "not a version 1 guardrails baseline"),
         ('{"version": 1}', 'no "findings" list'),
         ('{"version": 1, "findings": [{"id": "x"}]}', "finding 0 lacks"),
@@ -133,3 +139,11 @@ def test_a_missing_baseline_file_is_no_error(tmp_path: Path) -> None:
         messages = run_guardrail_checks()
     assert ids.E004.id not in {m.id for m in messages}
     assert ids.W201.id in {m.id for m in messages}
+
+
+def test_the_apps_own_errors_are_never_baselined(tmp_path: Path) -> None:
+    baseline_file = tmp_path / "baseline.json"
+    with override_settings(GUARDRAILS={"BASELINE": str(baseline_file), "MODE": "loud"}):
+        call_command("guardrails", "baseline", verbosity=0)
+        assert ids.E001.id not in baseline_file.read_text()
+        assert ids.E001.id in {m.id for m in run_guardrail_checks()}

@@ -71,13 +71,19 @@ def test_inline_ignore_on_the_line_and_above_and_unknown_ids(make_app: MakeApp) 
 
         class Blanket(models.Model):  # guardrails: ignore
             pass
+
+
+        # guardrails: ignore[W003, W998]
+        class SelfSilenced(models.Model):
+            pass
         """
     )
     messages = run_guardrail_checks()
     flagged = {m.obj.__name__ for m in messages if m.id == ids.W201.id and m.file == str(models_py)}
-    assert flagged == {"Plain", "UnknownId", "Blanket"}
+    assert flagged == {"Plain", "UnknownId", "Blanket", "SelfSilenced"}
     w003 = [m for m in messages if m.id == ids.W003.id and m.file == str(models_py)]
-    assert [(m.line, "W999" in m.msg) for m in w003] == [(17, True), (22, False)]
+    # No ignore comment hides a W003, not even one that names W003.
+    assert [(m.line, "W999" in m.msg) for m in w003] == [(17, True), (22, False), (26, False)]
     assert "names no check ID" in w003[1].msg
 
 

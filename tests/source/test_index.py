@@ -53,7 +53,7 @@ def test_definitions_by_qualname_and_line() -> None:
 def test_ignore_comment_on_the_line_or_the_line_above() -> None:
     source = parse_module("m.py", MODULE)
     assert source.ignored_codes(6) == {"W201"}  # same line
-    assert source.ignored_codes(7) == {"W201"}  # the line above
+    assert source.ignored_codes(7) == frozenset()  # a trailing comment covers its own line
     assert source.ignored_codes(8) == frozenset()
     # Above the first decorator of a decorated class.
     assert source.ignored_codes(18) == {"W201", "W120"}
@@ -101,3 +101,15 @@ def test_unreadable_files_are_skipped(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     source = index.module(str(binary))  # undecodable or unparsable, never an exception
     assert source is None or source.tree is None
+
+
+def test_a_trailing_comment_does_not_reach_the_next_line() -> None:
+    source = parse_module("m.py", "LIMIT = 3  # guardrails: ignore[W201]\nclass A:\n    pass\n")
+    assert source.ignored_codes(1) == {"W201"}
+    assert source.ignored_codes(2) == frozenset()
+
+
+def test_lines_split_like_ast_counts_them() -> None:
+    source = parse_module("m.py", "\f\nclass A:\n    pass\n")
+    assert source.definitions["A"].line == 2
+    assert source.line_text(2) == "class A:"

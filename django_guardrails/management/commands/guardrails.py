@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from argparse import ArgumentParser
+from argparse import SUPPRESS, ArgumentParser
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ from django.apps import apps
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError, SystemCheckError
 
-from django_guardrails.checks import baseline, formats
+from django_guardrails.checks import baseline, formats, ids
 from django_guardrails.checks.engine import TAG, run_guardrail_checks
 
 _FAIL_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
@@ -41,6 +41,8 @@ class Command(BaseCommand):
         record.add_argument(
             "--output", help='Baseline file to write (default: GUARDRAILS["BASELINE"]).'
         )
+        for subparser in (check, record):
+            _accept_common_options(subparser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "baseline":
@@ -76,7 +78,7 @@ class Command(BaseCommand):
             document = formats.as_sarif(messages)
         text = json.dumps(document, indent=2)
         if options["output"]:
-            Path(options["output"]).write_text(text + "\n", encoding="utf-8")
+            _write(Path(options["output"]), text + "\n")
         else:
             self.stdout.write(text)
         failing = [m for m in messages if m.level >= fail_level]
@@ -93,10 +95,38 @@ class Command(BaseCommand):
             )
         with baseline.disabled():
             messages = run_guardrail_checks(None, deploy=True)
-        count = baseline.write(path, messages)
+        crashed = [m for m in messages if m.id == ids.E002.id]
+        if crashed:
+            raise CommandError(
+                f"Not writing a baseline: {len(crashed)} check(s) crashed, so their findings "
+                f"are unknown. {crashed[0].msg}"
+            )
+        try:
+            count = baseline.write(path, messages)
+        except OSError as error:
+            raise CommandError(f"Cannot write the baseline to {path}: {error.strerror}.") from None
         if verbosity:
             self.stdout.write(f"Wrote {count} finding(s) to {path}.")
         if output and baseline.configured_path() != path:
             self.stderr.write(
                 f'Set GUARDRAILS["BASELINE"] = "{output}" so that checks read this file.'
             )
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CommandError(f"Cannot write {path}: {error.strerror}.") from None
+
+
+def _accept_common_options(parser: ArgumentParser) -> None:
+    """Django's own options, also after the subcommand (``guardrails check --settings=x``).
+
+    SUPPRESS keeps a value given before the subcommand when none is given after it.
+    """
+    parser.add_argument("-v", "--verbosity", type=int, choices=[0, 1, 2, 3], default=SUPPRESS)
+    for name in ("--settings", "--pythonpath"):
+        parser.add_argument(name, default=SUPPRESS)
+    for flag in ("--traceback", "--no-color", "--force-color"):
+        parser.add_argument(flag, action="store_true", default=SUPPRESS)
