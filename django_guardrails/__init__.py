@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from django_guardrails.query.api import allow_n_plus_one, watch
 
 __version__ = "0.1.0.dev0"
 

@@ -28,6 +28,9 @@ class CheckScope:
     whole_project: bool  # False under ``check app_label``: project-wide checks stay quiet
     config: GuardrailsSettings
     source: SourceIndex
+    # The aliases a check may query (``check --database``); empty otherwise. A check that needs
+    # the database is registered with Django's "database" tag and does nothing without one.
+    databases: tuple[str, ...] = ()
 
 
 GuardrailCheck = Callable[[CheckScope], Iterable[CheckMessage]]
@@ -70,6 +73,7 @@ def guarded(check: GuardrailCheck) -> Callable[..., list[CheckMessage]]:
                 whole_project=app_configs is None,
                 config=get_config(),
                 source=SOURCE,
+                databases=tuple(kwargs.get("databases") or ()),
             )
             messages = list(check(scope))
             return baseline.without_baselined(_not_ignored_inline(messages))
@@ -96,10 +100,16 @@ def register(check: GuardrailCheck, *tags: str, deploy: bool = False) -> None:
 
 
 def run_guardrail_checks(
-    app_configs: Sequence[AppConfig] | None = None, *, deploy: bool = False
+    app_configs: Sequence[AppConfig] | None = None,
+    *,
+    deploy: bool = False,
+    databases: Sequence[str] | None = None,
 ) -> list[GuardrailsMessage]:
     """Every guardrails finding not silenced by ``SILENCED_SYSTEM_CHECKS``."""
     messages = checks.run_checks(
-        app_configs=app_configs, tags=[TAG], include_deployment_checks=deploy
+        app_configs=app_configs,
+        tags=[TAG],
+        include_deployment_checks=deploy,
+        databases=list(databases) if databases else None,
     )
     return [m for m in messages if isinstance(m, GuardrailsMessage) and not m.is_silenced()]

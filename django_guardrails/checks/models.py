@@ -30,7 +30,7 @@ def _str_hint(model: type[models.Model]) -> str:
     text_fields = [
         field.name
         for field in model._meta.concrete_fields
-        if isinstance(field, _LABEL_FIELDS) and not field.primary_key
+        if isinstance(field, _LABEL_FIELDS) and not field.primary_key and not field.null
     ]
     body = f"return self.{text_fields[0]}" if text_fields else 'return f"{self.pk}"'
     return f"Add to {model.__name__}: def __str__(self) -> str: {body}"

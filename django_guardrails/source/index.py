@@ -190,6 +190,7 @@ class SourceIndex:
     def clear(self) -> None:
         with self._lock:
             self._modules.clear()
+            self.parses = 0
 
 
 SOURCE = SourceIndex()

@@ -126,3 +126,31 @@ def test_each_file_is_parsed_once_per_run() -> None:
     assert parses > 0
     run_guardrail_checks()
     assert SOURCE.parses == parses
+
+
+def test_deploy_only_checks_and_databases_reach_the_check() -> None:
+    from django.core.checks.registry import registry
+
+    from django_guardrails.checks.engine import _registered, register
+
+    seen: list[tuple[str, ...]] = []
+
+    def deploy_only(scope: CheckScope) -> list[GuardrailsMessage]:
+        seen.append(scope.databases)
+        return [ids.W120.message("deploy-only", hint="h", obj="x")]
+
+    register(deploy_only, deploy=True)
+    try:
+        assert "deploy-only" not in {m.msg for m in run_guardrail_checks()}
+        assert "deploy-only" in {m.msg for m in run_guardrail_checks(deploy=True)}
+        run_guardrail_checks(deploy=True, databases=["default"])
+        assert seen == [(), ("default",)]
+    finally:
+        registry.deployment_checks.discard(_registered.pop(deploy_only))
+
+
+def test_one_parse_per_file_in_a_run() -> None:
+    from django_guardrails.source.index import SOURCE
+
+    run_guardrail_checks()
+    assert SOURCE.parses == len(SOURCE._modules) > 0

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from django.apps import AppConfig, apps
 from django.test import override_settings
 
@@ -36,3 +39,16 @@ def test_app_configs_argument_narrows_the_scope() -> None:
     assert labels(own_app_configs([apps.get_app_config("clean")])) == ["clean"]
     # Asking for a library app judges nothing.
     assert own_app_configs([apps.get_app_config("auth")]) == []
+
+
+def test_an_app_installed_among_libraries_is_never_judged(
+    make_app: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_guardrails.checks import scope
+    from django_guardrails.checks.engine import run_guardrail_checks
+
+    models_py = make_app("from django.db import models\n\nclass Bare(models.Model):\n    pass\n")
+    assert any(m.file == str(models_py) for m in run_guardrail_checks())
+    roots = (*library_roots(), os.path.realpath(models_py.parent.parent))
+    monkeypatch.setattr(scope, "library_roots", lambda: roots)
+    assert not any(m.file == str(models_py) for m in run_guardrail_checks())

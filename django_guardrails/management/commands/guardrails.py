@@ -36,6 +36,12 @@ class Command(BaseCommand):
             help="Exit non-zero on a finding at this level or above (default ERROR).",
         )
         check.add_argument("--output", help="Write JSON or SARIF to this file, not stdout.")
+        check.add_argument(
+            "--database",
+            action="append",
+            dest="databases",
+            help="Run checks that query this database alias (repeatable), as Django's check.",
+        )
 
         record = subcommands.add_parser("baseline", help="Record today's findings as accepted.")
         record.add_argument(
@@ -68,9 +74,12 @@ class Command(BaseCommand):
                 display_num_errors=True,
                 include_deployment_checks=options["deploy"],
                 fail_level=fail_level,
+                databases=options["databases"],
             )
             return
-        messages = run_guardrail_checks(app_configs, deploy=options["deploy"])
+        messages = run_guardrail_checks(
+            app_configs, deploy=options["deploy"], databases=options["databases"]
+        )
         document: object
         if options["format"] == "json":
             document = formats.as_json(messages)
