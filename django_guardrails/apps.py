@@ -14,10 +14,12 @@ class GuardrailsConfig(AppConfig):
         from django_guardrails import conf  # noqa: F401
         from django_guardrails.checks import app, models, settings
         from django_guardrails.checks.engine import register
-        from django_guardrails.query import capture  # noqa: F401
+        from django_guardrails.query import capture
 
         register(app.check_setting, Tags.compatibility)
         register(app.check_baseline_file, Tags.compatibility)
         register(app.check_ignore_comments, Tags.compatibility)
         register(settings.check_custom_user_model, Tags.security)
         register(models.check_model_str, Tags.models)
+
+        capture.follow_thread_pools()

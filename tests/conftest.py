@@ -47,3 +47,6 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeAp
     yield make
     for override in reversed(overrides):
         override.disable()
+
+
+pytest_plugins = ["pytester"]

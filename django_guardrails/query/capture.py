@@ -9,11 +9,13 @@ so ORM work it runs in its thread pool counts in the unit that awaited it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -203,6 +205,26 @@ def install_on_this_thread() -> None:
 @receiver(connection_created)
 def _instrument_new_connection(*, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
     install(connection)
+
+
+_submit = ThreadPoolExecutor.submit
+
+
+def _submit_in_context(self: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    if _active.get():  # carry the unit into the worker thread, like sync_to_async does
+        return _submit(self, contextvars.copy_context().run, fn, *args, **kwargs)
+    return _submit(self, fn, *args, **kwargs)
+
+
+def follow_thread_pools() -> None:
+    """Count work a unit hands to a ``ThreadPoolExecutor`` (or ``run_in_executor``) in it.
+
+    ``ThreadPoolExecutor.submit`` does not copy the caller's context as ``asyncio.to_thread``
+    and asgiref do; while a unit is active, guardrails' version does. Outside units it is the
+    original call.
+    """
+    if ThreadPoolExecutor.submit is not _submit_in_context:
+        setattr(ThreadPoolExecutor, "submit", _submit_in_context)  # noqa: B010
 
 
 @contextmanager

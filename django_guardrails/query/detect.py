@@ -17,12 +17,16 @@ from django_guardrails.query.types import (
 
 
 def is_n_plus_one(site: QuerySite, threshold: int) -> bool:
-    """The same shape from the same line ``threshold`` times, not all with equal parameters.
+    """The same shape from the same line ``threshold`` times, once per row.
 
-    Rows often share a related row (two invoices of one customer), so the parameters need not
-    all differ; when they are all equal the repeat is a duplicate instead.
+    Rows often share a related row (two invoices of one customer, every book of one
+    publisher), so the parameters need not all differ: a relation loaded lazily per row is an
+    N+1 even when it is the same row each time. Any other query repeated with equal parameters
+    is a duplicate instead.
     """
-    return site.count >= threshold and len(site.params) > 1 and not site.allowed
+    if site.count < threshold or site.allowed:
+        return False
+    return len(site.params) > 1 or site.relation is not None
 
 
 def _n_plus_one_hint(site: QuerySite) -> str:

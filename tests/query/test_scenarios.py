@@ -173,6 +173,41 @@ def test_template_loop_names_the_template_line() -> None:
     assert finding.relation == "clean.Book.author"
 
 
+def _author_name_in_a_worker(book: Book) -> str:
+    try:
+        return book.author.name  # culprit: thread-pool
+    finally:
+        connection.close()  # the worker thread's own connection
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_loop_run_in_a_thread_pool_counts_in_the_unit() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with capture() as report, ThreadPoolExecutor(max_workers=2) as pool:
+        names = list(pool.map(_author_name_in_a_worker, Book.objects.all()))
+    assert len(names) == AUTHORS * 2
+    only_n_plus_one(report, "thread-pool")
+    assert report.n_plus_ones[0].relation == "clean.Book.author"
+
+
+def test_a_serializer_like_method_and_prefetch_related_objects_per_instance() -> None:
+    from django.db.models import prefetch_related_objects
+
+    def serialize(book: Book) -> dict[str, object]:
+        return {"title": book.title, "publisher": book.publisher.name}  # culprit: serializer
+
+    with capture() as report:
+        rows = [serialize(book) for book in Book.objects.all()]
+    assert len(rows) == AUTHORS * 2
+    only_n_plus_one(report, "serializer")
+    assert report.n_plus_ones[0].relation == "clean.Book.publisher"
+    with capture() as report:
+        for author in Author.objects.all():
+            prefetch_related_objects([author], "books")  # culprit: prefetch-objects
+    only_n_plus_one(report, "prefetch-objects")
+
+
 def test_correct_eager_loading_is_silent() -> None:
     with capture() as report:
         for book in Book.objects.select_related("author__profile").prefetch_related("tags"):

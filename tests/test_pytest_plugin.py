@@ -1,0 +1,97 @@
+"""The pytest plugin, end to end: a real pytest run in a subprocess over a small test file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+TESTPROJECT = Path(__file__).resolve().parents[1] / "testproject"
+
+TESTS = """
+import pytest
+from clean.models import Author, Book, Publisher
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def books():
+    publisher = Publisher.objects.create(name="P")
+    for n in range(3):
+        author = Author.objects.create(name=f"A{n}")
+        Book.objects.create(title=f"T{n}", slug=f"t{n}", author=author, publisher=publisher)
+
+
+def test_loops(books):
+    for book in Book.objects.all():
+        assert book.author.name
+
+
+def test_eager(books):
+    for book in Book.objects.select_related("author"):
+        assert book.author.name
+
+
+@pytest.mark.guardrails(n_plus_one="allow")
+def test_allowed(books):
+    for book in Book.objects.all():
+        assert book.author.name
+
+
+@pytest.mark.guardrails(max_queries=1)
+def test_budget(books):
+    assert Book.objects.count() == 3
+    assert Author.objects.count() == 3
+
+
+def test_fixture(books, guardrails):
+    list(Book.objects.all())
+    assert guardrails.count == 1
+"""
+
+
+@pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.setenv("PYTHONPATH", str(TESTPROJECT))
+    # The child uses SQLite, never the parent's PostgreSQL test database.
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return pytester
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_suite=TESTS)
+    return pytester.runpytest_subprocess(
+        "-p", "django", "--ds=testproject.settings.test", "-p", "no:cacheprovider", *args
+    )
+
+
+def test_strict_fails_the_test_with_an_n_plus_one_and_summarises(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--guardrails=strict")
+    result.assert_outcomes(passed=3, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_loops _*",
+            "django-guardrails:",
+            '  N+1: N+1 query: 3 similar queries at test_suite.py:17.*select_related("author")*',
+            "*_ test_budget _*",
+            "  2 queries ran, more than max_queries=1.",
+            "*django-guardrails: N+1 sites*",
+            "     3 queries  test_suite.py:17",
+            '*Book.author loaded once per row*select_related("author")*',
+            "*short test summary info*",
+        ]
+    )
+    assert "test_suite.py:28" not in result.stdout.str()  # allowed by its marker
+
+
+def test_report_lists_without_failing(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--guardrails=report")
+    result.assert_outcomes(passed=4, failed=1)  # only the explicit max_queries marker fails
+    result.stdout.fnmatch_lines(["*django-guardrails: N+1 sites*", "*Book.author*"])
+
+
+def test_off_by_default(pytester: pytest.Pytester) -> None:
+    result = run(pytester)
+    result.assert_outcomes(passed=4, failed=1)
+    assert "N+1 sites" not in result.stdout.str()
