@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +29,8 @@ class CheckScope:
     whole_project: bool  # False under ``check app_label``: project-wide checks stay quiet
     config: GuardrailsSettings
     source: SourceIndex
-    # The aliases a check may query (``check --database``); empty otherwise. A check that needs
-    # the database is registered with Django's "database" tag and does nothing without one.
+    # The aliases a check may query (``check --database``): set only for checks registered
+    # with Django's "database" tag, which do not run at all without one.
     databases: tuple[str, ...] = ()
 
 
@@ -62,18 +63,35 @@ def _not_ignored_inline(messages: list[CheckMessage]) -> list[CheckMessage]:
     return kept
 
 
-def guarded(check: GuardrailCheck) -> Callable[..., list[CheckMessage]]:
+# Set by ``manage.py guardrails check``: the aliases its --database options named. Django 6.1
+# hands every alias to every check run with tags, so the option cannot be read off ``databases``.
+requested_databases: ContextVar[tuple[str, ...] | None] = ContextVar(
+    "guardrails_requested_databases", default=None
+)
+
+
+def _databases(kwargs: dict[str, Any]) -> tuple[str, ...]:
+    requested = requested_databases.get()
+    return requested if requested is not None else tuple(kwargs.get("databases") or ())
+
+
+def guarded(
+    check: GuardrailCheck, *, needs_database: bool = False
+) -> Callable[..., list[CheckMessage]]:
     """Wrap ``check`` as a Django check function with the engine's behaviour around it."""
     name = f"{check.__module__}.{check.__qualname__}"
 
     def run(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
+        databases = _databases(kwargs) if needs_database else ()
+        if needs_database and not databases:
+            return []  # like Django's own database checks: only with --database
         try:
             scope = CheckScope(
                 app_configs=own_app_configs(app_configs),
                 whole_project=app_configs is None,
                 config=get_config(),
                 source=SOURCE,
-                databases=tuple(kwargs.get("databases") or ()),
+                databases=databases,
             )
             messages = list(check(scope))
             return baseline.without_baselined(_not_ignored_inline(messages))
@@ -95,7 +113,7 @@ def register(check: GuardrailCheck, *tags: str, deploy: bool = False) -> None:
     ``INSTALLED_APPS``); the same wrapper is registered then, so no check runs twice.
     """
     if check not in _registered:
-        _registered[check] = guarded(check)
+        _registered[check] = guarded(check, needs_database=checks.Tags.database in tags)
     checks.register(_registered[check], TAG, *tags, deploy=deploy)
 
 
@@ -106,10 +124,14 @@ def run_guardrail_checks(
     databases: Sequence[str] | None = None,
 ) -> list[GuardrailsMessage]:
     """Every guardrails finding not silenced by ``SILENCED_SYSTEM_CHECKS``."""
-    messages = checks.run_checks(
-        app_configs=app_configs,
-        tags=[TAG],
-        include_deployment_checks=deploy,
-        databases=list(databases) if databases else None,
-    )
+    token = requested_databases.set(tuple(databases or ()))
+    try:
+        messages = checks.run_checks(
+            app_configs=app_configs,
+            tags=[TAG],
+            include_deployment_checks=deploy,
+            databases=list(databases) if databases else None,
+        )
+    finally:
+        requested_databases.reset(token)
     return [m for m in messages if isinstance(m, GuardrailsMessage) and not m.is_silenced()]

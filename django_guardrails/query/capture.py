@@ -14,6 +14,7 @@ import logging
 import sys
 import threading
 import time
+from asyncio.events import _get_running_loop
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -135,22 +136,25 @@ class Unit:
 
 
 def _current_task() -> asyncio.Task[Any] | None:
-    try:
-        return asyncio.current_task()
-    except RuntimeError:  # no running event loop: a sync unit
-        return None
+    # Not asyncio.current_task(): outside a loop it raises, which sync requests would pay for.
+    loop = _get_running_loop()
+    return asyncio.current_task(loop) if loop is not None else None
 
 
 def _params_key(params: object) -> int:
     """A hash of the parameters; their values are never stored (they may be secrets)."""
     try:
-        if isinstance(params, list):
-            params = tuple(tuple(p) if isinstance(p, list) else p for p in params)
-        elif isinstance(params, dict):
-            params = tuple(sorted(params.items()))
-        return hash(params)
+        return hash(params)  # Django passes a tuple: the common case is this one call
     except TypeError:
-        return hash(repr(params))
+        pass
+    try:
+        if isinstance(params, list):
+            return hash(tuple(tuple(p) if isinstance(p, list) else p for p in params))
+        if isinstance(params, dict):
+            return hash(tuple(sorted(params.items())))
+    except TypeError:
+        pass
+    return hash(repr(params))
 
 
 _reported_internal_error = False
@@ -195,9 +199,16 @@ def install(connection: BaseDatabaseWrapper) -> None:
         connection.execute_wrappers.insert(0, _execute)
 
 
+_installed_threads: set[int] = set()
+
+
 def install_on_this_thread() -> None:
-    for alias in connections:
-        install(connections[alias])
+    """Instrument this thread's connections once; later ones are caught by connection_created."""
+    thread = threading.get_ident()
+    if thread not in _installed_threads:
+        for alias in connections:
+            install(connections[alias])
+        _installed_threads.add(thread)
 
 
 # Connections are per thread; instrumenting each new one as it opens is one of the accepted

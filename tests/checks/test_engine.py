@@ -128,7 +128,8 @@ def test_each_file_is_parsed_once_per_run() -> None:
     assert SOURCE.parses == parses
 
 
-def test_deploy_only_checks_and_databases_reach_the_check() -> None:
+def test_deploy_only_and_database_checks_run_only_when_asked() -> None:
+    from django.core.checks import Tags
     from django.core.checks.registry import registry
 
     from django_guardrails.checks.engine import _registered, register
@@ -136,17 +137,23 @@ def test_deploy_only_checks_and_databases_reach_the_check() -> None:
     seen: list[tuple[str, ...]] = []
 
     def deploy_only(scope: CheckScope) -> list[GuardrailsMessage]:
-        seen.append(scope.databases)
         return [ids.W120.message("deploy-only", hint="h", obj="x")]
 
+    def needs_database(scope: CheckScope) -> list[GuardrailsMessage]:
+        seen.append(scope.databases)
+        return [ids.W120.message("database", hint="h", obj="x")]
+
     register(deploy_only, deploy=True)
+    register(needs_database, Tags.database)
     try:
         assert "deploy-only" not in {m.msg for m in run_guardrail_checks()}
         assert "deploy-only" in {m.msg for m in run_guardrail_checks(deploy=True)}
-        run_guardrail_checks(deploy=True, databases=["default"])
-        assert seen == [(), ("default",)]
+        assert "database" not in {m.msg for m in run_guardrail_checks()}
+        assert "database" in {m.msg for m in run_guardrail_checks(databases=["default"])}
+        assert seen == [("default",)]
     finally:
         registry.deployment_checks.discard(_registered.pop(deploy_only))
+        registry.registered_checks.discard(_registered.pop(needs_database))
 
 
 def test_one_parse_per_file_in_a_run() -> None:

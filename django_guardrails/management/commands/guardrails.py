@@ -12,7 +12,7 @@ from django.core import checks
 from django.core.management.base import BaseCommand, CommandError, SystemCheckError
 
 from django_guardrails.checks import baseline, formats, ids
-from django_guardrails.checks.engine import TAG, run_guardrail_checks
+from django_guardrails.checks.engine import TAG, requested_databases, run_guardrail_checks
 
 _FAIL_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -68,14 +68,18 @@ class Command(BaseCommand):
         app_configs = self._app_configs(options["app_labels"])
         fail_level = getattr(checks, options["fail_level"])
         if options["format"] == "text":
-            self.check(
-                app_configs=app_configs,
-                tags=[TAG],
-                display_num_errors=True,
-                include_deployment_checks=options["deploy"],
-                fail_level=fail_level,
-                databases=options["databases"],
-            )
+            token = requested_databases.set(tuple(options["databases"] or ()))
+            try:
+                self.check(
+                    app_configs=app_configs,
+                    tags=[TAG],
+                    display_num_errors=True,
+                    include_deployment_checks=options["deploy"],
+                    fail_level=fail_level,
+                    databases=options["databases"],
+                )
+            finally:
+                requested_databases.reset(token)
             return
         messages = run_guardrail_checks(
             app_configs, deploy=options["deploy"], databases=options["databases"]

@@ -1,0 +1,243 @@
+"""The query guard's cost on a request, side by side with its peers, in one run.
+
+Each configuration runs in its own process (the peers patch Django globally): bare Django,
+guardrails' middleware (MODE "log", detecting and reporting the N+1), django-zeal, nplusone,
+django-querycount and debug-toolbar's SQL panel. Two views: one issuing 1 query, one issuing
+101 (a list of 100 books, each reading its author). SQLite in memory, Django's test client.
+
+The peers are not dependencies of the project; install them beside it to compare:
+
+    python3 -m venv /tmp/benchvenv
+    /tmp/benchvenv/bin/pip install -e . django-zeal nplusone django-querycount django-debug-toolbar
+    /tmp/benchvenv/bin/python benchmarks/query_guard_overhead.py --requests 300 --rounds 5
+
+Configurations whose package is missing are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+MODELS = """
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=50)
+
+    def __str__(self):
+        return self.name
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=50)
+    author = models.ForeignKey(Author, models.CASCADE)
+
+    def __str__(self):
+        return self.title
+"""
+
+VIEWS = """
+from django.http import HttpResponse
+from django.urls import include, path
+
+from benchapp.models import Book
+
+
+def one(request):
+    return HttpResponse("<html><body>%d</body></html>" % len(list(Book.objects.all()[:1])))
+
+
+def many(request):
+    names = [book.author.name for book in Book.objects.all()[:100]]
+    return HttpResponse("<html><body>%d</body></html>" % len(names))
+
+
+urlpatterns = [path("one/", one), path("many/", many)]
+if EXTRA_URLS:
+    urlpatterns += EXTRA_URLS
+"""
+
+BASE_SETTINGS = {
+    "SECRET_KEY": "benchmark-only",
+    "DEBUG": False,
+    "ALLOWED_HOSTS": ["testserver"],
+    "ROOT_URLCONF": "bench_urls",
+    "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+    "INSTALLED_APPS": ["django.contrib.contenttypes", "django.contrib.auth", "benchapp"],
+    "MIDDLEWARE": [],
+    "TEMPLATES": [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "APP_DIRS": True,
+            "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+        }
+    ],
+    "LOGGING": {
+        "version": 1,
+        "handlers": {"null": {"class": "logging.NullHandler"}},
+        "loggers": {
+            name: {"handlers": ["null"], "propagate": False}
+            for name in ("django_guardrails", "nplusone", "zeal", "django.request")
+        },
+    },
+}
+
+CONFIGS: dict[str, tuple[str | None, dict[str, object]]] = {
+    "bare Django": (None, {}),
+    "django-guardrails": (
+        "django_guardrails",
+        {
+            "INSTALLED_APPS+": ["django_guardrails"],
+            "MIDDLEWARE+": ["django_guardrails.middleware.QueryGuardMiddleware"],
+            "GUARDRAILS": {"MODE": "log"},
+        },
+    ),
+    "django-zeal": (
+        "zeal",
+        {
+            "INSTALLED_APPS+": ["zeal"],
+            "MIDDLEWARE+": ["zeal.middleware.zeal_middleware"],
+            "ZEAL_RAISE": False,
+        },
+    ),
+    "nplusone": (
+        "nplusone",
+        {
+            "INSTALLED_APPS+": ["nplusone.ext.django"],
+            "MIDDLEWARE+": ["nplusone.ext.django.NPlusOneMiddleware"],
+            "NPLUSONE_RAISE": False,
+        },
+    ),
+    "django-querycount": (
+        "querycount",
+        {"MIDDLEWARE+": ["querycount.middleware.QueryCountMiddleware"]},
+    ),
+    "debug-toolbar SQL panel": (
+        "debug_toolbar",
+        {
+            "INSTALLED_APPS+": ["django.contrib.staticfiles", "debug_toolbar"],
+            "MIDDLEWARE+": ["debug_toolbar.middleware.DebugToolbarMiddleware"],
+            "STATIC_URL": "/static/",
+            "DEBUG_TOOLBAR_PANELS": ["debug_toolbar.panels.sql.SQLPanel"],
+            "DEBUG_TOOLBAR_CONFIG": {"SHOW_TOOLBAR_CALLBACK": "bench_settings.show_toolbar"},
+            "EXTRA_URLS": "debug_toolbar",
+        },
+    ),
+}
+
+WORKER = """
+import json, sys, time, warnings, io, contextlib
+warnings.simplefilter("ignore")
+import django
+django.setup()
+from django.core.management import call_command
+from django.test import Client
+from benchapp.models import Author, Book
+call_command("migrate", run_syncdb=True, verbosity=0)
+Book.objects.bulk_create(
+    Book(title=f"t{n}", author=Author.objects.create(name=f"a{n}")) for n in range(100)
+)
+client = Client()
+requests, rounds = int(sys.argv[1]), int(sys.argv[2])
+result = {}
+sink = io.StringIO()
+with contextlib.redirect_stdout(sink):  # django-querycount prints every request
+    for view in ("/one/", "/many/"):
+        for _ in range(50):
+            assert client.get(view).status_code == 200
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for _ in range(requests):
+                client.get(view)
+            times.append((time.perf_counter() - start) / requests)
+        result[view] = min(times)
+print(json.dumps(result))
+"""
+
+
+def write_settings(root: Path, extra: dict[str, object]) -> None:
+    settings = dict(BASE_SETTINGS)
+    urls = "EXTRA_URLS = []\n"
+    for key, value in extra.items():
+        if key.endswith("+"):
+            settings[key[:-1]] = [*settings[key[:-1]], *value]  # type: ignore[misc]
+        elif key == "EXTRA_URLS":
+            urls = (
+                "from django.urls import include, path\n"
+                'EXTRA_URLS = [path("__debug__/", include("debug_toolbar.urls"))]\n'
+            )
+        else:
+            settings[key] = value
+    lines = [f"{key} = {value!r}" for key, value in settings.items()]
+    lines.append("def show_toolbar(request):\n    return True")
+    (root / "bench_settings.py").write_text("\n".join(lines) + "\n")
+    (root / "bench_urls.py").write_text(urls + textwrap.dedent(VIEWS))
+    app = root / "benchapp"
+    app.mkdir(exist_ok=True)
+    (app / "__init__.py").write_text("")
+    (app / "models.py").write_text(MODELS)
+
+
+def run_config(extra: dict[str, object], requests: int, rounds: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_settings(root, extra)
+        output = subprocess.run(
+            [sys.executable, "-c", WORKER, str(requests), str(rounds)],
+            cwd=root,
+            env={"DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+        )
+    if output.returncode:
+        raise SystemExit(f"configuration failed:\n{output.stderr}")
+    result: dict[str, float] = json.loads(output.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--passes", type=int, default=2, help="best of this many passes")
+    args = parser.parse_args()
+    available = {
+        name: extra
+        for name, (module, extra) in CONFIGS.items()
+        if module is None or importlib.util.find_spec(module) is not None
+    }
+    best: dict[str, dict[str, float]] = {}
+    for _ in range(args.passes):  # configurations interleaved, so drift hits all alike
+        for name, extra in available.items():
+            timing = run_config(extra, args.requests, args.rounds)
+            previous = best.setdefault(name, timing)
+            best[name] = {view: min(previous[view], timing[view]) for view in timing}
+    bare = best["bare Django"]
+    print(
+        f"python {sys.version.split()[0]}, {args.requests} requests x {args.rounds} rounds, "
+        f"best of {args.passes} passes; time per request, ratio to bare Django"
+    )
+    print(f"{'configuration':26} {'1 query':>18} {'101 queries':>20}")
+    for name, timing in best.items():
+        one, many = timing["/one/"], timing["/many/"]
+        print(
+            f"{name:26} {one * 1e6:9.0f} us {one / bare['/one/']:5.2f}x "
+            f"{many * 1e6:10.0f} us {many / bare['/many/']:5.2f}x"
+        )
+    if "django-guardrails" in best:
+        added = (best["django-guardrails"]["/many/"] - bare["/many/"]) / 101 * 1e6
+        print(f"guardrails' added cost per query on the 101-query view: {added:.2f} us")
+
+
+if __name__ == "__main__":
+    main()
