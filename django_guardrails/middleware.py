@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django_guardrails.conf import get_config
 from django_guardrails.query.api import WatchedUnit, guard
 from django_guardrails.query.capture import internal_error
+from django_guardrails.query.devserver import is_dev_server, print_request
 from django_guardrails.query.types import N_PLUS_ONE
 
 Session = tuple[AbstractContextManager[WatchedUnit], WatchedUnit]
@@ -61,9 +62,16 @@ class QueryGuardMiddleware:
 
     def _open(self, request: HttpRequest) -> Session | None:
         try:
-            if get_config().effective_mode == "off":
+            mode = get_config().effective_mode
+            if mode == "off":
                 return None
-            manager = guard(f"{request.method} {request.path}", path=request.path)
+            # On runserver the console line reports log-mode findings, once each.
+            to_console = mode == "log" and is_dev_server()
+            manager = guard(
+                f"{request.method} {request.path}",
+                path=request.path,
+                report_findings=not to_console,
+            )
             return manager, manager.__enter__()
         except Exception:
             internal_error()
@@ -89,6 +97,8 @@ class QueryGuardMiddleware:
         try:
             if settings.DEBUG:
                 _add_headers(response, unit)
+            if get_config().effective_mode == "log" and is_dev_server():
+                print_request(unit, response.status_code, unit.findings)
         except Exception:
             internal_error()
         return response

@@ -18,9 +18,17 @@ class WatchedUnit(Unit):
 
 @contextmanager
 def guard(
-    name: str, *, path: str | None = None, mode: str | None = None, keep_queries: bool = False
+    name: str,
+    *,
+    path: str | None = None,
+    mode: str | None = None,
+    keep_queries: bool = False,
+    report_findings: bool = True,
 ) -> Iterator[WatchedUnit]:
-    """Record a unit of work; on exit its ``findings`` are detected and reported by ``mode``."""
+    """Record a unit of work; on exit its ``findings`` are detected and reported by ``mode``.
+
+    ``report_findings=False`` leaves the reporting to the caller (the dev-server console).
+    """
     config = get_config()
     mode = mode or config.effective_mode
     unit = WatchedUnit(
@@ -36,7 +44,8 @@ def guard(
         unit.findings = detect(unit, config)
     except Exception:
         internal_error()
-    report(unit.findings, mode, unit)
+    if report_findings:
+        report(unit.findings, mode, unit)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from django_guardrails.checks.scope import is_under, library_roots
 
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _DJANGO_DIR = os.path.dirname(os.path.abspath(sys.modules["django"].__file__ or ""))
-_RENDER_ANNOTATED = Node.render_annotated.__code__
+RENDER_ANNOTATED = Node.render_annotated.__code__
 _THREAD_HANDOVER = SyncToAsync.thread_handler.__code__
 
 # Keyed by file name, not code object: a str caches its hash, a code object rehashes its
@@ -96,7 +96,7 @@ def find_callsite(
                 name, path, line = template
                 return Callsite(path, line, code.co_name, f"{name}:{line}")
             return Callsite(code.co_filename, frame.f_lineno, code.co_name)
-        if code is _RENDER_ANNOTATED:
+        if code is RENDER_ANNOTATED:
             if template is None:
                 template = _template_position(frame)
         elif code is _THREAD_HANDOVER:

@@ -45,7 +45,7 @@ def _n_plus_one_hint(site: QuerySite) -> str:
         )
     if site.sql.startswith("SELECT ? AS a FROM") or site.sql.startswith("SELECT (?) AS a FROM"):
         return f"{loaded}: add {relation.call} and test the prefetched data, or annotate Exists()."
-    return f"{loaded}: add {relation.call} to the queryset that lists the {relation.model}s."
+    return f"{loaded}: add {relation.call} to the queryset that lists the {relation.listed}s."
 
 
 def _where(site: QuerySite) -> str:

@@ -8,7 +8,7 @@ on them). Looked at once per repeated query site, never per query.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import CodeType, FrameType
 from typing import Any
@@ -20,7 +20,7 @@ from django.db.models.fields.related_descriptors import (
     ReverseOneToOneDescriptor,
 )
 
-from django_guardrails.query.callsite import is_project_code
+from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +29,16 @@ class Relation:
     label: str  # "shop.Book.author"
     accessor: str  # "author"
     eager: str  # "select_related" or "prefetch_related"
+    path: str = ""  # "book__author" when the Book itself came from a listed Review
+    root: str = ""  # the model of the rows being listed: "Review"
 
     @property
     def call(self) -> str:
-        return f'.{self.eager}("{self.accessor}")'
+        return f'.{self.eager}("{self.path or self.accessor}")'
+
+    @property
+    def listed(self) -> str:
+        return self.root or self.model
 
 
 _QUERYSET_CODES = frozenset(
@@ -95,19 +101,71 @@ def _from_queryset(queryset: Any) -> Relation | None:
     return _relation(owner, field.name, eager)
 
 
+def _parent(instance: Model, candidates: list[Any]) -> tuple[Model, str] | None:
+    """A candidate that holds ``instance`` as a select_related relation, and that relation."""
+    for value in candidates:
+        if isinstance(value, Model) and value is not instance:
+            for name, cached in value._state.fields_cache.items():
+                if cached is instance:
+                    return value, name
+    return None
+
+
+def _nested(relation: Relation, instance: Model, candidates: list[Any]) -> Relation:
+    """Prefix the relation with the select_related path that led to ``instance``, if any.
+
+    ``for review in reviews: review.book.author`` loads Book.author per row; the fix is
+    ``select_related("book__author")`` on the reviews, found through ``review``'s cache.
+    """
+    path = [relation.accessor]
+    current = instance
+    for _ in range(4):
+        found = _parent(current, candidates)
+        if found is None:
+            break
+        current, name = found
+        path.insert(0, name)
+    if len(path) == 1:
+        return relation
+    return replace(relation, path="__".join(path), root=type(current).__name__)
+
+
+def _candidates(project_frame: FrameType | None, context: Any) -> list[Any]:
+    values = list(project_frame.f_locals.values()) if project_frame is not None else []
+    for layer in getattr(context, "dicts", ()):  # a template's loop variables
+        if isinstance(layer, dict):
+            values.extend(layer.values())
+    return values
+
+
 def relation_of(frame: FrameType | None) -> Relation | None:
     """The relation the query at ``frame`` loads, if a related descriptor or manager made it."""
     generic = _generic_fk_code()
-    from_queryset: Relation | None = None
+    found: tuple[Relation, Any] | None = None
+    from_queryset: tuple[Relation, Any] | None = None
+    context: Any = None
     while frame is not None:
         code = frame.f_code
-        if code is _FORWARD or code is _REVERSE_ONE or (generic is not None and code is generic):
-            found = _from_descriptor(code, frame.f_locals.get("self"))
-            if found is not None:
-                return found
-        elif code in _QUERYSET_CODES and from_queryset is None:
-            from_queryset = _from_queryset(frame.f_locals.get("self"))
+        if found is None and (
+            code is _FORWARD or code is _REVERSE_ONE or (generic is not None and code is generic)
+        ):
+            local = frame.f_locals
+            relation = _from_descriptor(code, local.get("self"))
+            found = (relation, local.get("instance")) if relation is not None else None
+        elif code in _QUERYSET_CODES and from_queryset is None and found is None:
+            queryset = frame.f_locals.get("self")
+            relation = _from_queryset(queryset)
+            if relation is not None:
+                from_queryset = (relation, getattr(queryset, "_hints", {}).get("instance"))
+        elif code is RENDER_ANNOTATED and context is None:
+            context = frame.f_locals.get("context")
         elif is_project_code(code):
             break
         frame = frame.f_back
-    return from_queryset
+    result = found or from_queryset
+    if result is None:
+        return None
+    relation, instance = result
+    if isinstance(instance, Model):
+        relation = _nested(relation, instance, _candidates(frame, context))
+    return relation

@@ -111,6 +111,31 @@ def test_generic_foreign_key() -> None:
     assert '.prefetch_related("subject")' in report.n_plus_ones[0].hint
 
 
+def test_nested_relations_name_the_whole_path() -> None:
+    with capture() as report:
+        for review in Review.objects.select_related("book"):
+            assert review.book.author.name  # culprit: nested
+    only_n_plus_one(report, "nested")
+    [finding] = report.n_plus_ones
+    assert finding.relation == "clean.Book.author"
+    assert 'add .select_related("book__author") to the queryset that lists the Reviews' in (
+        finding.hint
+    )
+    with capture() as report:
+        for review in Review.objects.select_related("book__author"):
+            assert review.book.author.profile.website  # culprit: nested-3
+    only_n_plus_one(report, "nested-3")
+    assert '.select_related("book__author__profile")' in report.n_plus_ones[0].hint
+
+
+def test_nested_relation_in_a_template_loop() -> None:
+    template = Template("{% for review in reviews %}\n{{ review.book.author.name }}\n{% endfor %}")
+    with capture() as report:
+        template.render(Context({"reviews": Review.objects.select_related("book")}))
+    [finding] = report.n_plus_ones
+    assert '.select_related("book__author")' in finding.hint
+
+
 def test_count_exists_and_filter_first_per_row() -> None:
     with capture() as report:
         for author in Author.objects.all():
