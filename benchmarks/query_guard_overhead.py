@@ -151,18 +151,72 @@ requests, rounds = int(sys.argv[1]), int(sys.argv[2])
 result = {}
 sink = io.StringIO()
 with contextlib.redirect_stdout(sink):  # django-querycount prints every request
-    for view in ("/one/", "/many/"):
-        for _ in range(50):
+    for view, count in (("/one/", requests), ("/many/", max(requests // 10, 10))):
+        for _ in range(max(count // 4, 5)):
             assert client.get(view).status_code == 200
         times = []
         for _ in range(rounds):
             start = time.perf_counter()
-            for _ in range(requests):
+            for _ in range(count):
                 client.get(view)
-            times.append((time.perf_counter() - start) / requests)
+            times.append((time.perf_counter() - start) / count)
         result[view] = min(times)
 print(json.dumps(result))
 """
+
+
+INTERLEAVED = """
+import json, sys, time
+import django
+django.setup()
+from django.core.management import call_command
+from django.test import Client, override_settings
+from benchapp.models import Author, Book
+call_command("migrate", run_syncdb=True, verbosity=0)
+Book.objects.bulk_create(
+    Book(title=f"t{n}", author=Author.objects.create(name=f"a{n}")) for n in range(100)
+)
+with override_settings(MIDDLEWARE=[]):
+    bare = Client()
+    bare.get("/one/")
+guarded = Client()
+guarded.get("/one/")
+requests, rounds = int(sys.argv[1]), int(sys.argv[2])
+result = {}
+for view, count in (("/one/", requests), ("/many/", max(requests // 10, 10))):
+    best = {"bare": 1e9, "guarded": 1e9}
+    for _ in range(rounds):
+        for name, client in (("bare", bare), ("guarded", guarded)):
+            start = time.perf_counter()
+            for _ in range(count):
+                client.get(view)
+            best[name] = min(best[name], (time.perf_counter() - start) / count)
+    result[view] = best
+print(json.dumps(result))
+"""
+
+
+def interleaved(requests: int, rounds: int) -> None:
+    """Guardrails against bare Django in one process, clients alternating round by round."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write_settings(root, CONFIGS["django-guardrails"][1])
+        output = subprocess.run(
+            [sys.executable, "-c", INTERLEAVED, str(requests), str(rounds)],
+            cwd=root,
+            env={"DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": str(root)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    result = json.loads(output.stdout.strip().splitlines()[-1])
+    print("in one process, bare and guarded clients interleaved (best round):")
+    for view, best in result.items():
+        ratio = best["guarded"] / best["bare"]
+        print(
+            f"  {view:8} bare {best['bare'] * 1e6:9.0f} us, guardrails "
+            f"{best['guarded'] * 1e6:9.0f} us, {ratio:.3f}x"
+        )
 
 
 def write_settings(root: Path, extra: dict[str, object]) -> None:
@@ -210,7 +264,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--passes", type=int, default=2, help="best of this many passes")
+    parser.add_argument(
+        "--interleaved",
+        action="store_true",
+        help="only guardrails against bare Django, in one process (less noise, no peers)",
+    )
     args = parser.parse_args()
+    if args.interleaved:
+        interleaved(args.requests, args.rounds)
+        return
     available = {
         name: extra
         for name, (module, extra) in CONFIGS.items()
