@@ -14,7 +14,7 @@ class GuardrailsConfig(AppConfig):
         from django_guardrails import conf  # noqa: F401
         from django_guardrails.checks import app, models, settings
         from django_guardrails.checks.engine import register
-        from django_guardrails.query import capture
+        from django_guardrails.query import capture, eager
 
         register(app.check_setting, Tags.compatibility)
         register(app.check_baseline_file, Tags.compatibility)
@@ -23,3 +23,4 @@ class GuardrailsConfig(AppConfig):
         register(models.check_model_str, Tags.models)
 
         capture.follow_thread_pools()
+        eager.track_relation_reads()

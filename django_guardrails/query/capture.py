@@ -30,6 +30,7 @@ from django.dispatch import receiver
 
 from django_guardrails.exceptions import GuardrailsError
 from django_guardrails.query.callsite import Callsite, find_callsite
+from django_guardrails.query.eager import UsageKey, eager_loads, reads
 from django_guardrails.query.fingerprint import fingerprint
 from django_guardrails.query.relations import Relation, relation_of
 
@@ -92,6 +93,9 @@ class Unit:
         self.overflow = 0
         self.queries: list[QueryRecord] | None = [] if keep_queries else None
         self.on_site = on_site  # called after each query's site update (raise mode)
+        self.reads: set[UsageKey] = set()  # (model, accessor) of every relation read
+        # (callsite, path) -> (method, path, usage key, relation label, site key)
+        self.eager: dict[tuple[Callsite | None, str], tuple[str, str, UsageKey, str, SiteKey]] = {}
         self._lock = threading.Lock()
         self.task = _current_task()  # an async unit's task: its awaits name thread-pool work
 
@@ -113,6 +117,7 @@ class Unit:
             if self.queries is not None and len(self.queries) < MAX_KEPT_QUERIES:
                 self.queries.append(QueryRecord(shape, alias, duration, callsite))
             site = self.sites.get(key)
+            new_site = site is None
             if site is None:
                 if len(self.sites) >= MAX_SITES:
                     self.overflow += 1
@@ -132,6 +137,9 @@ class Unit:
             wants_relation = site.count == 2
         if wants_relation:  # once per repeated site: reading frame locals is not free
             site.relation = relation_of(frame)
+        if new_site:
+            for method, path, usage, label in eager_loads(frame):
+                self.eager.setdefault((callsite, path), (method, path, usage, label, key))
         return site
 
 
@@ -243,9 +251,11 @@ def active(unit: Unit) -> Iterator[Unit]:
     """Record queries into ``unit`` (and every enclosing unit) inside the block."""
     install_on_this_thread()
     token = _active.set((*_active.get(), unit))
+    reads_token = reads.set((*reads.get(), unit.reads))
     try:
         yield unit
     finally:
+        reads.reset(reads_token)
         _active.reset(token)
         unit.ended = time.perf_counter()
 

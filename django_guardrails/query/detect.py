@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from dataclasses import replace
 
 from django_guardrails.checks.messages import display_path
 from django_guardrails.conf import AllowRule, GuardrailsSettings
@@ -12,6 +13,7 @@ from django_guardrails.query.types import (
     N_PLUS_ONE,
     QUERY_BUDGET,
     SLOW,
+    UNUSED_EAGER_LOAD,
     Finding,
 )
 
@@ -111,6 +113,14 @@ def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
                 "or the cache framework)."
             )
             findings.append(_finding(DUPLICATE, site, count, hint))
+    for method, path, usage, label, key in unit.eager.values():
+        if usage not in unit.reads and key in unit.sites:
+            site = unit.sites[key]
+            hint = (
+                f'.{method}("{path}") at {_where(site)} loads {label}, which {unit.name} '
+                f'never reads: remove "{path}" from .{method}().'
+            )
+            findings.append(replace(_finding(UNUSED_EAGER_LOAD, site, 1, hint), relation=label))
     budget = config.query_budget
     if budget is not None and unit.count > budget:
         findings.append(_unit_finding(QUERY_BUDGET, unit.count, budget_hint(unit, budget)))

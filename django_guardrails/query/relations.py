@@ -21,6 +21,7 @@ from django.db.models.fields.related_descriptors import (
 )
 
 from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
+from django_guardrails.query.eager import original_get
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +46,9 @@ _QUERYSET_CODES = frozenset(
     getattr(QuerySet, name).__code__
     for name in ("_fetch_all", "count", "exists", "aggregate", "_iterator", "get", "contains")
 )
-_FORWARD = ForwardManyToOneDescriptor.__get__.__code__
-_REVERSE_ONE = ReverseOneToOneDescriptor.__get__.__code__
+# The descriptors' own code: guardrails wraps their __get__ to see which relations are read.
+_FORWARD = original_get(ForwardManyToOneDescriptor).__code__
+_REVERSE_ONE = original_get(ReverseOneToOneDescriptor).__code__
 
 
 @lru_cache(maxsize=1)

@@ -48,5 +48,5 @@ class Finding:
             SLOW: f"Slow unit of work: {self.count} ms",
             UNUSED_EAGER_LOAD: "Unused eager load",
         }
-        where = f" at {self.location}" if self.kind in (N_PLUS_ONE, DUPLICATE) else ""
+        where = f" at {self.location}" if self.kind not in (QUERY_BUDGET, SLOW) else ""
         return f"{titles.get(self.kind, self.kind)}{where}. {self.hint}"

@@ -291,3 +291,34 @@ def test_allowlisted_relation_and_allow_n_plus_one_are_silent() -> None:
         for book in Book.objects.all():
             assert list(book.tags.all())
     assert report.n_plus_ones == []
+
+
+def unused(report: QueryReport) -> list[tuple[str | None, int | None, str]]:
+    return [(f.relation, f.line, f.hint) for f in report.findings if f.kind == "unused_eager_load"]
+
+
+def test_unused_select_related_and_prefetch_related_are_reported() -> None:
+    with capture() as report:
+        books = Book.objects.select_related("author", "publisher").prefetch_related("tags")
+        for book in books:  # culprit: unused-eager
+            assert book.author.name
+    [(relation, line, hint), (relation2, _, hint2)] = sorted(unused(report))
+    assert relation == "clean.Book.publisher"
+    assert line == culprit("unused-eager")
+    assert 'remove "publisher" from .select_related()' in hint
+    assert relation2 == "clean.Book.tags"
+    assert 'remove "tags" from .prefetch_related()' in hint2
+
+
+def test_unused_nested_select_related_and_silence_when_used_in_a_template() -> None:
+    with capture() as report:
+        for review in Review.objects.select_related("book__author"):
+            assert review.book.title
+    assert [relation for relation, _, _ in unused(report)] == ["clean.Book.author"]
+    template = Template(
+        "{% for b in books %}{{ b.author.name }}{{ b.tags.all|length }}{% endfor %}"
+    )
+    with capture() as report:
+        books = Book.objects.select_related("author").prefetch_related("tags")
+        template.render(Context({"books": books}))
+    assert unused(report) == []
