@@ -12,15 +12,18 @@ class GuardrailsConfig(AppConfig):
         # conf connects its setting_changed receiver when imported, capture its
         # connection_created one.
         from django_guardrails import conf  # noqa: F401
-        from django_guardrails.checks import app, models, settings
+        from django_guardrails.checks import app, caching, models, settings
         from django_guardrails.checks.engine import register
         from django_guardrails.query import capture, eager
 
         register(app.check_setting, Tags.compatibility)
         register(app.check_baseline_file, Tags.compatibility)
         register(app.check_ignore_comments, Tags.compatibility)
+        register(settings.check_debug_is_bool, Tags.security)
+        register(settings.check_debug_exposed, Tags.security)
         register(settings.check_custom_user_model, Tags.security)
         register(models.check_model_str, Tags.models)
+        register(caching.check_shared_default_cache, Tags.caches, deploy=True)
 
         capture.follow_thread_pools()
         eager.track_relation_reads()

@@ -32,3 +32,54 @@ def check_custom_user_model(scope: CheckScope) -> Iterator[CheckMessage]:
         file=file,
         line=line,
     )
+
+
+def _location(name: str) -> tuple[str | None, int | None]:
+    location = find_setting(name)
+    return location if location else (None, None)
+
+
+def check_debug_is_bool(scope: CheckScope) -> Iterator[CheckMessage]:
+    """E101: ``DEBUG`` read from the environment as a string, where "False" is true."""
+    if not scope.whole_project or isinstance(settings.DEBUG, bool):
+        return
+    file, line = _location("DEBUG")
+    kind = type(settings.DEBUG).__name__
+    yield ids.E101.message(
+        f'DEBUG is a {kind}, not a bool: any non-empty string, "False" too, turns it on.',
+        hint='Parse it: DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1", or '
+        'env.bool("DEBUG", default=False) (django-environ), or '
+        'config("DEBUG", default=False, cast=bool) (python-decouple).',
+        obj="settings.DEBUG",
+        file=file,
+        line=line,
+    )
+
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1", "testserver"})
+
+
+def _is_local(host: str) -> bool:
+    host = host.lower().strip()
+    return host in _LOCAL_HOSTS or host.endswith(".localhost") or host == ".localhost"
+
+
+def check_debug_exposed(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W102: ``DEBUG`` on while ``ALLOWED_HOSTS`` lets other machines in (every run)."""
+    if not scope.whole_project or settings.DEBUG is not True:
+        return
+    exposed = [host for host in settings.ALLOWED_HOSTS if not _is_local(str(host))]
+    if not exposed:
+        return
+    file, line = _location("ALLOWED_HOSTS")
+    shown = ", ".join(repr(host) for host in exposed[:3]) + (", ..." if len(exposed) > 3 else "")
+    yield ids.W102.message(
+        f"DEBUG is on and ALLOWED_HOSTS admits {shown}: tracebacks and settings are served "
+        "to other machines.",
+        hint="Turn DEBUG off wherever the site is reachable, or limit ALLOWED_HOSTS to "
+        "localhost in development. A settings module used only in a local container may add "
+        f'"{ids.W102.id}" to SILENCED_SYSTEM_CHECKS in that module alone.',
+        obj="settings.ALLOWED_HOSTS",
+        file=file,
+        line=line,
+    )

@@ -73,3 +73,33 @@ def test_e001_unknown_app_in_apps() -> None:
 def test_e001_silent_on_a_valid_setting() -> None:
     with override_settings(GUARDRAILS={"MODE": "warn", "QUERY_BUDGET": 30}):
         assert messages_with(ids.E001) == []
+
+
+def test_e101_fires_on_a_string_debug_and_never_prints_it() -> None:
+    with override_settings(DEBUG="False"):
+        [message] = messages_with(ids.E101)
+    assert message.msg.startswith("DEBUG is a str, not a bool")
+    assert "env.bool" in str(message.hint)
+    assert message.file is not None and message.line is not None
+
+
+def test_e101_silent_on_a_bool() -> None:
+    for value in (True, False):
+        with override_settings(DEBUG=value, ALLOWED_HOSTS=["localhost"]):
+            assert messages_with(ids.E101) == []
+
+
+def test_w102_fires_when_debug_serves_other_hosts() -> None:
+    with override_settings(DEBUG=True, ALLOWED_HOSTS=["localhost", "*", "shop.example.com"]):
+        [message] = messages_with(ids.W102)
+    assert "'*', 'shop.example.com'" in message.msg
+    assert f'"{ids.W102.id}" to SILENCED_SYSTEM_CHECKS in that module' in str(message.hint)
+    assert message.line is not None
+
+
+def test_w102_silent_for_local_hosts_or_without_debug() -> None:
+    local = ["localhost", "127.0.0.1", "[::1]", "app.localhost", ".localhost"]
+    with override_settings(DEBUG=True, ALLOWED_HOSTS=local):
+        assert messages_with(ids.W102) == []
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=["shop.example.com"]):
+        assert messages_with(ids.W102) == []

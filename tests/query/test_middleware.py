@@ -111,3 +111,10 @@ def test_async_orm_work_is_named_at_the_awaiting_line(async_client: AsyncClient)
     assert finding.line is not None
     assert "await Customer.objects.aget(" in lines[finding.line - 1]
     assert finding.function == "invoice_customers"
+
+
+@override_settings(DEBUG=True, GUARDRAILS={"ALLOWLIST": [{"url": "/broken/*"}]})
+def test_allowlist_by_url_path(client: Client) -> None:
+    assert client.get(reverse("broken:invoice_list"))["X-Guardrails-N-Plus-One"] == "0"
+    with override_settings(GUARDRAILS={"ALLOWLIST": [{"url": "/elsewhere/*"}]}):
+        assert client.get(reverse("broken:invoice_list"))["X-Guardrails-N-Plus-One"] == "2"
