@@ -12,7 +12,7 @@ class GuardrailsConfig(AppConfig):
         # conf connects its setting_changed receiver when imported, capture its
         # connection_created one.
         from django_guardrails import conf  # noqa: F401
-        from django_guardrails.checks import app, caching, models, settings
+        from django_guardrails.checks import app, caching, models, security, settings
         from django_guardrails.checks.engine import register
         from django_guardrails.query import capture, eager
 
@@ -23,6 +23,7 @@ class GuardrailsConfig(AppConfig):
         register(settings.check_debug_exposed, Tags.security)
         register(settings.check_custom_user_model, Tags.security)
         register(models.check_model_str, Tags.models)
+        register(security.check_sql_formatting, Tags.security)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)
 
         capture.follow_thread_pools()

@@ -1,0 +1,124 @@
+"""6xx: security, read from the project's own source with ``ast``."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from django.core.checks import CheckMessage
+
+from django_guardrails.checks import ids
+from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.source.files import python_files
+
+_SQL_METHODS = frozenset({"raw", "extra", "execute", "executemany"})
+_SQL_CALLABLES = frozenset({"RawSQL"})
+
+
+def _callee(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    return None
+
+
+def _is_identifier(node: ast.expr, assigned: dict[str, ast.expr], depth: int = 0) -> bool:
+    """Interpolations that can only be identifiers: ``Model._meta.db_table``, ``quote_name()``."""
+    if isinstance(node, ast.Name) and depth < 3 and node.id in assigned:
+        return _is_identifier(assigned[node.id], assigned, depth + 1)
+    for part in ast.walk(node):
+        if isinstance(part, ast.Attribute) and part.attr in {"_meta", "db_table", "column"}:
+            return True
+        if isinstance(part, ast.Call) and _callee(part) == "quote_name":
+            return True
+    return False
+
+
+def _formatting(node: ast.expr, assigned: dict[str, ast.expr], depth: int = 0) -> str | None:
+    """How ``node`` builds SQL from values by string formatting, or None if it does not."""
+    if isinstance(node, ast.Name) and depth < 3 and node.id in assigned:
+        return _formatting(assigned[node.id], assigned, depth + 1)
+    if isinstance(node, ast.JoinedStr):
+        values = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+        if any(not _is_identifier(value, assigned) for value in values):
+            return "an f-string"
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        if isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
+            return "% formatting"
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        sides = (node.left, node.right)
+        if any(isinstance(s, ast.Constant) and isinstance(s.value, str) for s in sides) and not all(
+            isinstance(s, ast.Constant) for s in sides
+        ):
+            return "+ concatenation"
+        for side in sides:
+            inner = _formatting(side, assigned, depth + 1)
+            if inner:
+                return inner
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+    ):
+        return "str.format()"
+    return None
+
+
+def _scopes(tree: ast.Module) -> Iterator[tuple[str, list[ast.stmt]]]:
+    yield "<module>", tree.body
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node.name, node.body
+
+
+def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of a scope, not descending into nested functions (they are scopes too)."""
+    definitions = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+    stack: list[ast.AST] = [s for s in reversed(body) if not isinstance(s, definitions)]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                stack.append(child)
+
+
+def check_sql_formatting(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W601: SQL built by string formatting and passed to raw(), extra(), execute(), RawSQL()."""
+    for path in python_files(scope.app_configs):
+        source = scope.source.module(path)
+        if source is None or source.tree is None:
+            continue
+        for function, body in _scopes(source.tree):
+            assigned: dict[str, ast.expr] = {}
+            nodes = sorted(
+                (n for n in _own_statements(body) if hasattr(n, "lineno")),
+                key=lambda n: (n.lineno, n.col_offset),  # type: ignore[attr-defined]
+            )
+            for node in nodes:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target = node.targets[0]
+                    if isinstance(target, ast.Name):
+                        assigned[target.id] = node.value
+                if not isinstance(node, ast.Call) or not node.args:
+                    continue
+                name = _callee(node)
+                if name not in _SQL_METHODS and name not in _SQL_CALLABLES:
+                    continue
+                how = _formatting(node.args[0], assigned)
+                if how is None:
+                    continue
+                yield ids.W601.message(
+                    f"SQL built with {how} is passed to {name}() in {function}(): "
+                    "an injection risk.",
+                    hint=f'Pass the values as parameters: {name}("... WHERE id = %s", [value]); '
+                    "only identifiers (table, column names) may be formatted in, quoted with "
+                    "connection.ops.quote_name().",
+                    obj=SourceLocation(path, node.lineno, f"{function}()"),
+                    file=path,
+                    line=node.lineno,
+                )

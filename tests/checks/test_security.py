@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from django_guardrails.checks import ids
+from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.messages import GuardrailsMessage
+
+MakeApp = Callable[[str], Path]
+
+
+def w601(app_label: str | None = None) -> list[GuardrailsMessage]:
+    app_configs = [apps.get_app_config(app_label)] if app_label else None
+    return [m for m in run_guardrail_checks(app_configs) if m.id == ids.W601.id]
+
+
+def lines_of(path: Path, needle: str) -> list[int]:
+    return [n for n, line in enumerate(path.read_text().splitlines(), 1) if needle in line]
+
+
+def test_w601_fires_in_the_broken_app() -> None:
+    import broken.reports
+
+    found = {(m.line, m.msg) for m in w601("broken")}
+    path = Path(broken.reports.__file__)
+    assert found == {
+        (
+            lines_of(path, "cursor.execute(f")[0],
+            "SQL built with an f-string is passed to execute() in invoice_numbers_over(): "
+            "an injection risk.",
+        ),
+        (
+            lines_of(path, "Invoice.objects.raw(sql)")[0],
+            "SQL built with % formatting is passed to raw() in invoices_numbered(): "
+            "an injection risk.",
+        ),
+    }
+    assert all("as parameters" in str(m.hint) for m in w601("broken"))
+
+
+def test_w601_silent_on_parameters_and_quoted_identifiers() -> None:
+    assert w601("clean") == []
+
+
+@pytest.mark.django_db
+def test_the_clean_report_really_runs() -> None:
+    from clean.reports import titles_by
+
+    assert titles_by("nobody") == []
+    from broken.reports import invoice_numbers_over
+
+    assert invoice_numbers_over(Decimal("0")) == []
+
+
+def test_w601_shapes(make_app: MakeApp) -> None:
+    models_py = make_app(
+        """\
+        from django.db import connection
+        from django.db.models.expressions import RawSQL
+
+
+        def shapes(value, Model):
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1 WHERE a = " + value)  # concat
+            cursor.execute("SELECT 1 WHERE a = {}".format(value))  # format
+            query = f"SELECT {value}"
+            cursor.executemany(query, [])  # indirect
+            Model.objects.extra(where=["a = %s" % value])
+            RawSQL(f"SELECT {value}", ())  # rawsql
+            cursor.execute("SELECT 1 WHERE a = %s", [value])
+            cursor.execute(f"SELECT * FROM {Model._meta.db_table}")
+            cursor.execute("SELECT " + "1")
+            cursor.execute(f"SELECT 1")
+        """
+    )
+    found = sorted(
+        (m.line, m.msg.split(" is passed")[0]) for m in w601() if m.file == str(models_py)
+    )
+    assert found == [
+        (7, "SQL built with + concatenation"),
+        (8, "SQL built with str.format()"),
+        (10, "SQL built with an f-string"),
+        (12, "SQL built with an f-string"),
+    ]
