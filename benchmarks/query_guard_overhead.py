@@ -24,6 +24,7 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
+from typing import Any
 
 MODELS = """
 from django.db import models
@@ -198,18 +199,7 @@ print(json.dumps(result))
 
 def interleaved(requests: int, rounds: int) -> None:
     """Guardrails against bare Django in one process, clients alternating round by round."""
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        write_settings(root, CONFIGS["django-guardrails"][1])
-        output = subprocess.run(
-            [sys.executable, "-c", INTERLEAVED, str(requests), str(rounds)],
-            cwd=root,
-            env={"DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": str(root)},
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    result = json.loads(output.stdout.strip().splitlines()[-1])
+    result = _run(INTERLEAVED, CONFIGS["django-guardrails"][1], requests, rounds)
     print("in one process, bare and guarded clients interleaved (best round):")
     for view, best in result.items():
         ratio = best["guarded"] / best["bare"]
@@ -242,12 +232,13 @@ def write_settings(root: Path, extra: dict[str, object]) -> None:
     (app / "models.py").write_text(MODELS)
 
 
-def run_config(extra: dict[str, object], requests: int, rounds: int) -> dict[str, float]:
+def _run(script: str, extra: dict[str, object], requests: int, rounds: int) -> Any:
+    """Run a worker script in a fresh process and project; its last output line is JSON."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_settings(root, extra)
         output = subprocess.run(
-            [sys.executable, "-c", WORKER, str(requests), str(rounds)],
+            [sys.executable, "-c", script, str(requests), str(rounds)],
             cwd=root,
             env={"DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": str(root)},
             capture_output=True,
@@ -255,7 +246,11 @@ def run_config(extra: dict[str, object], requests: int, rounds: int) -> dict[str
         )
     if output.returncode:
         raise SystemExit(f"configuration failed:\n{output.stderr}")
-    result: dict[str, float] = json.loads(output.stdout.strip().splitlines()[-1])
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def run_config(extra: dict[str, object], requests: int, rounds: int) -> dict[str, float]:
+    result: dict[str, float] = _run(WORKER, extra, requests, rounds)
     return result
 
 

@@ -59,19 +59,22 @@ def _fail(title: str, findings: list[Finding]) -> None:
 
 
 @contextmanager
-def assert_no_n_plus_one() -> Iterator[QueryReport]:
-    with capture("assert_no_n_plus_one") as report:
+def _assert_none_of(kind: str, title: str) -> Iterator[QueryReport]:
+    with capture(f"assert_no_{kind}") as report:
         yield report
-    if report.n_plus_ones:
-        _fail(f"{len(report.n_plus_ones)} N+1 query pattern(s):", report.n_plus_ones)
+    found = [finding for finding in report.findings if finding.kind == kind]
+    if found:
+        _fail(f"{len(found)} {title}(s):", found)
 
 
-@contextmanager
-def assert_no_duplicate_queries() -> Iterator[QueryReport]:
-    with capture("assert_no_duplicate_queries") as report:
-        yield report
-    if report.duplicates:
-        _fail(f"{len(report.duplicates)} duplicate query pattern(s):", report.duplicates)
+def assert_no_n_plus_one() -> AbstractContextManager[QueryReport]:
+    """Fail the block on any N+1, listing each with its fix."""
+    return _assert_none_of(N_PLUS_ONE, "N+1 query pattern")
+
+
+def assert_no_duplicate_queries() -> AbstractContextManager[QueryReport]:
+    """Fail the block on any query repeated with the same parameters."""
+    return _assert_none_of(DUPLICATE, "duplicate query pattern")
 
 
 @contextmanager
