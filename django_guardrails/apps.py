@@ -12,7 +12,15 @@ class GuardrailsConfig(AppConfig):
         # conf connects its setting_changed receiver when imported, capture its
         # connection_created one.
         from django_guardrails import conf  # noqa: F401
-        from django_guardrails.checks import app, caching, models, security, settings
+        from django_guardrails.checks import (
+            app,
+            caching,
+            csrf,
+            models,
+            security,
+            settings,
+            templates,
+        )
         from django_guardrails.checks.engine import register
         from django_guardrails.query import capture, eager
 
@@ -24,6 +32,8 @@ class GuardrailsConfig(AppConfig):
         register(settings.check_custom_user_model, Tags.security)
         register(models.check_model_str, Tags.models)
         register(security.check_sql_formatting, Tags.security)
+        register(templates.check_template_autoescape, Tags.security, Tags.templates)
+        register(csrf.check_csrf_exempt_views, Tags.security, Tags.urls)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)
 
         capture.follow_thread_pools()

@@ -11,4 +11,6 @@ app_name = "broken"
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/customers/", views.invoice_customers, name="invoice_customers"),
+    path("webhooks/payment/", views.payment_webhook, name="payment_webhook"),
+    path("banner/", views.banner, name="banner"),
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from broken.models import Customer, Invoice
 
@@ -21,3 +23,16 @@ async def invoice_customers(request: HttpRequest) -> JsonResponse:
         customer = await Customer.objects.aget(pk=invoice.customer_id)
         names.append(customer.name)
     return JsonResponse({"customers": names})
+
+
+@csrf_exempt
+@require_POST
+def payment_webhook(request: HttpRequest) -> HttpResponse:
+    """Breaks W604: CSRF is off, and nothing checks who sent the request instead."""
+    return HttpResponse(status=204)
+
+
+def banner(request: HttpRequest) -> HttpResponse:
+    """Renders a template that turns escaping off (W603) on a request value."""
+    message = request.GET.get("message", "Welcome")
+    return render(request, "broken/banner.html", {"message": message})

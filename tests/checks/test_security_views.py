@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import reverse
+
+from django_guardrails.checks import ids
+from django_guardrails.checks.csrf import _is_drf_view
+from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.templates import _findings
+
+
+def findings(check_id: ids.CheckId, app_label: str) -> list[GuardrailsMessage]:
+    app_configs = [apps.get_app_config(app_label)]
+    return [m for m in run_guardrail_checks(app_configs) if m.id == check_id.id]
+
+
+def test_w604_names_the_exempt_view_and_its_url() -> None:
+    import broken.views
+
+    [message] = findings(ids.W604, "broken")
+    assert message.msg == (
+        "View payment_webhook is csrf_exempt and reachable at /broken/webhooks/payment/: "
+        "its POSTs skip CSRF protection."
+    )
+    assert message.file == broken.views.__file__
+    lines = Path(broken.views.__file__).read_text().splitlines()
+    assert message.line is not None
+    assert lines[message.line - 1].startswith("def payment_webhook(")
+
+
+def test_w604_silent_on_the_clean_app_and_on_drf_views() -> None:
+    assert findings(ids.W604, "clean") == []
+    api_view = type("APIView", (), {"__module__": "rest_framework.views"})
+    own_view = type("BookList", (api_view,), {"__module__": "clean.api"})
+
+    def callback() -> None: ...
+
+    callback.cls = own_view  # type: ignore[attr-defined]
+    assert _is_drf_view(callback)
+    callback.cls = type("Plain", (), {})  # type: ignore[attr-defined]
+    assert not _is_drf_view(callback)
+
+
+@pytest.mark.django_db
+def test_the_exempt_view_really_takes_a_post_without_a_token() -> None:
+    client = Client(enforce_csrf_checks=True)
+    assert client.post(reverse("broken:payment_webhook")).status_code == 204
+
+
+def test_w603_fires_on_autoescape_off_and_safe_on_a_variable() -> None:
+    found = sorted((m.line, m.msg) for m in findings(ids.W603, "broken"))
+    assert [line for line, _ in found] == [5, 6]
+    assert "({% autoescape off %})" in found[0][1]
+    assert "(|safe on {{ message }})" in found[1][1]
+
+
+def test_w603_silent_on_the_clean_app_and_on_literals() -> None:
+    assert findings(ids.W603, "clean") == []
+    assert list(_findings('{{ "&copy;"|safe }} {{ name|upper }} {% autoescape on %}')) == []
+    assert [what for _, what in _findings("{{ items|safeseq|join:', ' }}")] == [
+        "|safeseq on {{ items }}"
+    ]
