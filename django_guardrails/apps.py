@@ -32,6 +32,7 @@ class GuardrailsConfig(AppConfig):
         register(settings.check_custom_user_model, Tags.security)
         register(models.check_model_str, Tags.models)
         register(security.check_sql_formatting, Tags.security)
+        register(security.check_mark_safe, Tags.security)
         register(templates.check_template_autoescape, Tags.security, Tags.templates)
         register(csrf.check_csrf_exempt_views, Tags.security, Tags.urls)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)

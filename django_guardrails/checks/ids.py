@@ -60,11 +60,26 @@ W102 = CheckId("W102", "DEBUG is on while ALLOWED_HOSTS names a host that is not
 W120 = CheckId("W120", "AUTH_USER_MODEL is still Django's auth.User")
 W201 = CheckId("W201", "A model has no __str__ of its own")
 W601 = CheckId("W601", "SQL built by string formatting is passed to raw(), execute() or RawSQL")
+W602 = CheckId("W602", "mark_safe() or SafeString() on a value that is not a literal or escaped")
 W603 = CheckId("W603", "A template switches autoescaping off ({% autoescape off %}, |safe)")
 W604 = CheckId("W604", "A view reachable from the URLconf is csrf_exempt")
 W901 = CheckId("W901", "The default cache is per process (LocMemCache or DummyCache) in production")
 
-ALL: tuple[CheckId, ...] = (E001, E002, W003, E004, E101, W102, W120, W201, W601, W603, W604, W901)
+ALL: tuple[CheckId, ...] = (
+    E001,
+    E002,
+    W003,
+    E004,
+    E101,
+    W102,
+    W120,
+    W201,
+    W601,
+    W602,
+    W603,
+    W604,
+    W901,
+)
 BY_CODE: dict[str, CheckId] = {check_id.code: check_id for check_id in ALL}
 
 

@@ -87,38 +87,84 @@ def _own_statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
                 stack.append(child)
 
 
-def check_sql_formatting(scope: CheckScope) -> Iterator[CheckMessage]:
-    """W601: SQL built by string formatting and passed to raw(), extra(), execute(), RawSQL()."""
+def _in_order(body: list[ast.stmt]) -> list[ast.AST]:
+    """A scope's nodes in source order, so assignments are seen before their uses."""
+    return sorted(
+        (n for n in _own_statements(body) if hasattr(n, "lineno")),
+        key=lambda n: (n.lineno, n.col_offset),  # type: ignore[attr-defined]
+    )
+
+
+def _calls(tree: ast.Module) -> Iterator[tuple[str, ast.Call, dict[str, ast.expr]]]:
+    """Every call of a module with its function's name and the names assigned before it."""
+    for function, body in _scopes(tree):
+        assigned: dict[str, ast.expr] = {}
+        for node in _in_order(body):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+            ):
+                assigned[node.targets[0].id] = node.value
+            elif isinstance(node, ast.Call):
+                yield function, node, assigned
+
+
+def _own_calls(scope: CheckScope) -> Iterator[tuple[str, str, ast.Call, dict[str, ast.expr]]]:
     for path in python_files(scope.app_configs):
         source = scope.source.module(path)
-        if source is None or source.tree is None:
+        if source is not None and source.tree is not None:
+            for function, call, assigned in _calls(source.tree):
+                yield path, function, call, assigned
+
+
+def check_sql_formatting(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W601: SQL built by string formatting and passed to raw(), extra(), execute(), RawSQL()."""
+    for path, function, node, assigned in _own_calls(scope):
+        name = _callee(node)
+        if not node.args or (name not in _SQL_METHODS and name not in _SQL_CALLABLES):
             continue
-        for function, body in _scopes(source.tree):
-            assigned: dict[str, ast.expr] = {}
-            nodes = sorted(
-                (n for n in _own_statements(body) if hasattr(n, "lineno")),
-                key=lambda n: (n.lineno, n.col_offset),  # type: ignore[attr-defined]
-            )
-            for node in nodes:
-                if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target = node.targets[0]
-                    if isinstance(target, ast.Name):
-                        assigned[target.id] = node.value
-                if not isinstance(node, ast.Call) or not node.args:
-                    continue
-                name = _callee(node)
-                if name not in _SQL_METHODS and name not in _SQL_CALLABLES:
-                    continue
-                how = _formatting(node.args[0], assigned)
-                if how is None:
-                    continue
-                yield ids.W601.message(
-                    f"SQL built with {how} is passed to {name}() in {function}(): "
-                    "an injection risk.",
-                    hint=f'Pass the values as parameters: {name}("... WHERE id = %s", [value]); '
-                    "only identifiers (table, column names) may be formatted in, quoted with "
-                    "connection.ops.quote_name().",
-                    obj=SourceLocation(path, node.lineno, f"{function}()"),
-                    file=path,
-                    line=node.lineno,
-                )
+        how = _formatting(node.args[0], assigned)
+        if how is None:
+            continue
+        yield ids.W601.message(
+            f"SQL built with {how} is passed to {name}() in {function}(): an injection risk.",
+            hint=f'Pass the values as parameters: {name}("... WHERE id = %s", [value]); '
+            "only identifiers (table, column names) may be formatted in, quoted with "
+            "connection.ops.quote_name().",
+            obj=SourceLocation(path, node.lineno, f"{function}()"),
+            file=path,
+            line=node.lineno,
+        )
+
+
+_SAFE_MAKERS = frozenset({"mark_safe", "SafeString"})
+_ESCAPERS = frozenset(
+    {"escape", "conditional_escape", "format_html", "format_html_join", "json_script"}
+)
+
+
+def _escaped(node: ast.expr, assigned: dict[str, ast.expr], depth: int = 0) -> bool:
+    """A literal, or a value that went through an escaping function first."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return True
+    if isinstance(node, ast.Name) and depth < 3 and node.id in assigned:
+        return _escaped(assigned[node.id], assigned, depth + 1)
+    return isinstance(node, ast.Call) and _callee(node) in _ESCAPERS
+
+
+def check_mark_safe(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W602: ``mark_safe()``/``SafeString()`` on a value that is neither literal nor escaped."""
+    for path, function, node, assigned in _own_calls(scope):
+        name = _callee(node)
+        if name not in _SAFE_MAKERS or len(node.args) != 1 or _escaped(node.args[0], assigned):
+            continue
+        yield ids.W602.message(
+            f"{name}() in {function}() marks a value that was not escaped as safe HTML: "
+            "an XSS risk.",
+            hint='Build the markup with format_html("<b>{}</b>", value), which escapes the '
+            f"values, instead of {name}() on a formatted string.",
+            obj=SourceLocation(path, node.lineno, f"{function}()"),
+            file=path,
+            line=node.lineno,
+        )

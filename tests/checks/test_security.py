@@ -87,3 +87,49 @@ def test_w601_shapes(make_app: MakeApp) -> None:
         (10, "SQL built with an f-string"),
         (12, "SQL built with an f-string"),
     ]
+
+
+def test_w602_fires_on_an_unescaped_value() -> None:
+    import broken.formatting
+
+    [message] = [m for m in run_guardrail_checks() if m.id == ids.W602.id]
+    assert message.file == broken.formatting.__file__
+    assert message.msg.startswith("mark_safe() in customer_badge() marks a value")
+    assert "format_html" in str(message.hint)
+
+
+def test_w602_silent_on_literals_and_escaped_values(make_app: MakeApp) -> None:
+    assert w602("clean") == []
+    models_py = make_app(
+        """\
+        from django.utils.html import format_html
+        from django.utils.safestring import SafeString, mark_safe
+
+
+        def helpers(value):
+            a = mark_safe("<br>")
+            b = SafeString(format_html("<b>{}</b>", value))
+            c = SafeString(value)  # fires
+            return a, b, c
+        """
+    )
+    assert [m.line for m in w602() if m.file == str(models_py)] == [8]
+
+
+@pytest.mark.django_db
+def test_the_badges_render() -> None:
+    from broken.formatting import customer_badge
+    from broken.models import Customer
+    from clean.formatting import author_badge, divider, escaped_name
+    from clean.models import Author
+
+    author = Author(name="<Ann>")
+    assert author_badge(author) == "<span class='badge'>&lt;Ann&gt;</span>"
+    assert escaped_name(author) == "&lt;Ann&gt;"
+    assert divider() == "<hr class='divider'>"
+    assert "<Bob>" in customer_badge(Customer(name="<Bob>"))
+
+
+def w602(app_label: str | None = None) -> list[GuardrailsMessage]:
+    app_configs = [apps.get_app_config(app_label)] if app_label else None
+    return [m for m in run_guardrail_checks(app_configs) if m.id == ids.W602.id]
