@@ -34,6 +34,7 @@ class GuardrailsConfig(AppConfig):
         register(security.check_sql_formatting, Tags.security)
         register(security.check_mark_safe, Tags.security)
         register(templates.check_template_autoescape, Tags.security, Tags.templates)
+        register(templates.check_post_forms_have_tokens, Tags.security, Tags.templates)
         register(csrf.check_csrf_exempt_views, Tags.security, Tags.urls)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)
 

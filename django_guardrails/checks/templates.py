@@ -1,8 +1,12 @@
-"""W603: templates of the project's own apps that switch autoescaping off."""
+"""Templates of the project's own apps: W603 autoescaping off, W606 a POST form without a token.
+
+Read with Django's template lexer; only the HTML inside its text tokens is matched by pattern.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
@@ -14,6 +18,11 @@ from django_guardrails.checks.messages import SourceLocation
 
 _TEMPLATE_SUFFIXES = (".html", ".htm", ".txt", ".xml", ".svg")
 _UNSAFE_FILTERS = frozenset({"safe", "safeseq"})
+_FORM_TAG = re.compile(r"<form\b[^>]*>|</form\s*>", re.IGNORECASE)
+_POSTS = re.compile(r"""\bmethod\s*=\s*["']?post\b""", re.IGNORECASE)
+_OFFSITE = re.compile(r"""\baction\s*=\s*["']?(?:https?:)?//""", re.IGNORECASE)
+# Inside a form, these may bring the token from elsewhere: give them the benefit of the doubt.
+_TOKEN_MAY_COME_FROM = frozenset({"csrf_token", "include", "block"})
 
 
 def template_files(scope: CheckScope) -> Iterator[str]:
@@ -51,13 +60,54 @@ def _findings(text: str) -> Iterator[tuple[int | None, str]]:
                 yield token.lineno, f"|{unsafe} on {{{{ {token.contents.split('|')[0].strip()} }}}}"
 
 
+def post_forms_without_token(text: str) -> Iterator[int]:
+    """The line of each ``<form method="post">`` that closes with no ``{% csrf_token %}``."""
+    open_line: int | None = None
+    covered = False
+    for token in Lexer(text).tokenize():
+        if token.token_type == TokenType.BLOCK and open_line is not None:
+            if token.contents.split()[:1] and token.contents.split()[0] in _TOKEN_MAY_COME_FROM:
+                covered = True
+        elif token.token_type == TokenType.TEXT:
+            for match in _FORM_TAG.finditer(token.contents):
+                tag = match.group(0)
+                if tag.lower().startswith("</"):
+                    if open_line is not None and not covered:
+                        yield open_line
+                    open_line = None
+                elif _POSTS.search(tag) and not _OFFSITE.search(tag):
+                    before = token.contents[: match.start()].count("\n")
+                    open_line, covered = (token.lineno or 1) + before, False
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def check_post_forms_have_tokens(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W606: a ``<form method="post">`` to this site without ``{% csrf_token %}``."""
+    for path in template_files(scope):
+        text = _read(path)
+        for line in post_forms_without_token(text or ""):
+            yield ids.W606.message(
+                "This form posts to the site without {% csrf_token %}: Django will reject it "
+                "with 403, or someone will csrf_exempt the view.",
+                hint="Add {% csrf_token %} inside the <form>.",
+                obj=SourceLocation(path, line, "form"),
+                file=path,
+                line=line,
+            )
+
+
 def check_template_autoescape(scope: CheckScope) -> Iterator[CheckMessage]:
     """W603: ``{% autoescape off %}`` or ``|safe`` on a variable in an own template."""
     for path in template_files(scope):
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError):
+        text = _read(path)
+        if text is None:
             continue
         for line, what in _findings(text):
             yield ids.W603.message(

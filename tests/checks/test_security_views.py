@@ -65,3 +65,14 @@ def test_w603_silent_on_the_clean_app_and_on_literals() -> None:
     assert [what for _, what in _findings("{{ items|safeseq|join:', ' }}")] == [
         "|safeseq on {{ items }}"
     ]
+
+
+def test_w606_fires_on_a_post_form_without_a_token() -> None:
+    [message] = findings(ids.W606, "broken")
+    assert message.file is not None and message.file.endswith("broken/refund_form.html")
+    assert message.line == 5
+    assert message.hint == "Add {% csrf_token %} inside the <form>."
+
+
+def test_w606_silent_with_a_token_offsite_or_get() -> None:
+    assert findings(ids.W606, "clean") == []
