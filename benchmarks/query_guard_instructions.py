@@ -60,7 +60,11 @@ def instructions(config: str, view: str, requests: int) -> int:
                 str(requests),
             ],
             cwd=root,
-            env={"DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": str(root)},
+            env={
+                "DJANGO_SETTINGS_MODULE": "bench_settings",
+                "PYTHONPATH": str(root),
+                "PYTHONHASHSEED": "0",  # dict layouts, and so instruction counts, repeat
+            },
             capture_output=True,
             check=True,
         )

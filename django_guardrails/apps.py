@@ -16,6 +16,7 @@ class GuardrailsConfig(AppConfig):
             app,
             caching,
             csrf,
+            lookups,
             models,
             security,
             settings,
@@ -36,6 +37,7 @@ class GuardrailsConfig(AppConfig):
         register(templates.check_template_autoescape, Tags.security, Tags.templates)
         register(templates.check_post_forms_have_tokens, Tags.security, Tags.templates)
         register(csrf.check_csrf_exempt_views, Tags.security, Tags.urls)
+        register(lookups.check_get_without_404, Tags.security)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)
 
         capture.follow_thread_pools()

@@ -63,6 +63,7 @@ W601 = CheckId("W601", "SQL built by string formatting is passed to raw(), execu
 W602 = CheckId("W602", "mark_safe() or SafeString() on a value that is not a literal or escaped")
 W603 = CheckId("W603", "A template switches autoescaping off ({% autoescape off %}, |safe)")
 W604 = CheckId("W604", "A view reachable from the URLconf is csrf_exempt")
+I605 = CheckId("I605", "A view uses .objects.get() where get_object_or_404() belongs")
 W606 = CheckId("W606", "A template's POST form has no {% csrf_token %}")
 W901 = CheckId("W901", "The default cache is per process (LocMemCache or DummyCache) in production")
 
@@ -79,6 +80,7 @@ ALL: tuple[CheckId, ...] = (
     W602,
     W603,
     W604,
+    I605,
     W606,
     W901,
 )

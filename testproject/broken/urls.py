@@ -13,4 +13,5 @@ urlpatterns = [
     path("invoices/customers/", views.invoice_customers, name="invoice_customers"),
     path("webhooks/payment/", views.payment_webhook, name="payment_webhook"),
     path("banner/", views.banner, name="banner"),
+    path("invoices/<str:number>/", views.invoice_detail, name="invoice_detail"),
 ]

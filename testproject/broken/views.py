@@ -36,3 +36,9 @@ def banner(request: HttpRequest) -> HttpResponse:
     """Renders a template that turns escaping off (W603) on a request value."""
     message = request.GET.get("message", "Welcome")
     return render(request, "broken/banner.html", {"message": message})
+
+
+def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """Breaks I605: an unknown number raises Invoice.DoesNotExist, a 500."""
+    invoice = Invoice.objects.get(number=number)
+    return HttpResponse(f"{invoice.number}: {invoice.total}")

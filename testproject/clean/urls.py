@@ -11,4 +11,5 @@ app_name = "clean"
 urlpatterns = [
     path("", views.book_list, name="book_list"),
     path("<slug:slug>/", views.book_detail, name="book_detail"),
+    path("by/<str:name>/", views.author_books, name="author_books"),
 ]

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from clean.models import Book
+from clean.models import Author, Book
 
 
 @require_safe
@@ -21,3 +21,14 @@ def book_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Show the book with this slug, or 404."""
     book = get_object_or_404(Book.objects.select_related("author", "publisher"), slug=slug)
     return render(request, "clean/book_detail.html", {"book": book})
+
+
+@require_safe
+def author_books(request: HttpRequest, name: str) -> HttpResponse:
+    """A miss is handled where it happens: the lookup sits in a try that catches it."""
+    try:
+        author = Author.objects.get(name=name)
+    except Author.DoesNotExist:
+        return render(request, "clean/book_list.html", {"books": Book.objects.none()})
+    books = Book.objects.filter(author=author).select_related("author", "publisher")
+    return render(request, "clean/book_list.html", {"books": books})

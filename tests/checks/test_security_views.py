@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,60 @@ def test_w606_fires_on_a_post_form_without_a_token() -> None:
 
 def test_w606_silent_with_a_token_offsite_or_get() -> None:
     assert findings(ids.W606, "clean") == []
+
+
+def test_i605_fires_on_a_view_with_an_unhandled_get() -> None:
+    import broken.views
+
+    [message] = findings(ids.I605, "broken")
+    assert message.msg == (
+        "invoice_detail() looks a row up with Invoice.objects.get(): a missing row becomes "
+        "a 500 error."
+    )
+    assert message.file == broken.views.__file__
+    assert "get_object_or_404(Invoice, ...)" in str(message.hint)
+
+
+def test_i605_silent_on_get_object_or_404_and_handled_misses(
+    make_app: Callable[[str], Path],
+) -> None:
+    assert findings(ids.I605, "clean") == []
+    models_py = make_app(
+        """\
+        from django.core.exceptions import ObjectDoesNotExist
+        from django.db import models
+
+
+        class Thing(models.Model):
+            def __str__(self):
+                return "thing"
+
+
+        def helper(pk):
+            return Thing.objects.get(pk=pk)  # not a view
+
+
+        def view(request, pk):
+            try:
+                Thing.objects.get(pk=pk)
+            except (ValueError, ObjectDoesNotExist):
+                pass
+            return Thing.objects.get(pk=pk)  # fires
+
+
+        class Detail:
+            def get(self, request, pk):
+                return Thing.objects.get(pk=pk)  # fires
+        """
+    )
+    lines = sorted(
+        m.line for m in run_guardrail_checks() if m.id == ids.I605.id and m.file == str(models_py)
+    )
+    assert lines == [19, 24]
+
+
+@pytest.mark.django_db
+def test_the_missing_row_really_is_a_500_and_the_clean_one_is_not() -> None:
+    client = Client(raise_request_exception=False)
+    assert client.get(reverse("broken:invoice_detail", args=["nope"])).status_code == 500
+    assert client.get(reverse("clean:author_books", args=["nobody"])).status_code == 200
