@@ -18,6 +18,7 @@ class GuardrailsConfig(AppConfig):
             csrf,
             lookups,
             models,
+            secrets,
             security,
             settings,
             templates,
@@ -31,6 +32,7 @@ class GuardrailsConfig(AppConfig):
         register(settings.check_debug_is_bool, Tags.security)
         register(settings.check_debug_exposed, Tags.security)
         register(settings.check_custom_user_model, Tags.security)
+        register(secrets.check_settings_secrets, Tags.security)
         register(models.check_model_str, Tags.models)
         register(security.check_sql_formatting, Tags.security)
         register(security.check_mark_safe, Tags.security)

@@ -57,6 +57,9 @@ W003 = CheckId("W003", "An inline guardrails ignore comment names no valid check
 E004 = CheckId("E004", "The baseline file cannot be used")
 E101 = CheckId("E101", "DEBUG is not a bool (an environment string read as is)")
 W102 = CheckId("W102", "DEBUG is on while ALLOWED_HOSTS names a host that is not local")
+W110 = CheckId("W110", "A secret is written as a literal in a settings module")
+W111 = CheckId("W111", "The same secret appears in two settings modules")
+W112 = CheckId("W112", "A secret read from the environment falls back to a literal default")
 W120 = CheckId("W120", "AUTH_USER_MODEL is still Django's auth.User")
 W201 = CheckId("W201", "A model has no __str__ of its own")
 W601 = CheckId("W601", "SQL built by string formatting is passed to raw(), execute() or RawSQL")
@@ -74,6 +77,9 @@ ALL: tuple[CheckId, ...] = (
     E004,
     E101,
     W102,
+    W110,
+    W111,
+    W112,
     W120,
     W201,
     W601,

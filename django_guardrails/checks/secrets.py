@@ -1,0 +1,92 @@
+"""1xx: secrets in settings source (W110 literals, W111 reused, W112 env defaults).
+
+The settings module, what it star-imports and its sibling modules in a settings package are
+read with ``ast``. No message, hint or object carries a value: only names, lines and reasons.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from django.core.checks import CheckMessage
+
+from django_guardrails.checks import ids
+from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.messages import SourceLocation, display_path
+from django_guardrails.source.index import ModuleSource
+from django_guardrails.source.secrets import DEV_MODULE, SecretFinding, scan
+from django_guardrails.source.settings_modules import settings_sources
+
+
+def _settings_modules(scope: CheckScope) -> list[tuple[str, ModuleSource]]:
+    """The settings modules in play, then the rest of their package (split settings)."""
+    modules = settings_sources()
+    if not modules:
+        return []
+    seen = {source.path for _, source in modules}
+    root_name, root = modules[0]
+    package = root_name.rpartition(".")[0]
+    directory = os.path.dirname(root.path)
+    if package and os.path.exists(os.path.join(directory, "__init__.py")):
+        for entry in sorted(os.listdir(directory)):
+            path = os.path.join(directory, entry)
+            if entry.endswith(".py") and path not in seen:
+                source = scope.source.module(path)
+                if source is not None:
+                    modules.append((f"{package}.{entry[:-3]}", source))
+    return modules
+
+
+def _is_development(module: str) -> bool:
+    return bool(DEV_MODULE.search(module.rpartition(".")[2]))
+
+
+def _environment_name(name: str) -> str:
+    return name.split("[")[0] if "[" not in name else name.rsplit("'", 2)[-2]
+
+
+def check_settings_secrets(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W110, W111, W112 over every settings module of the project."""
+    if not scope.whole_project:
+        return
+    first_seen: dict[str, tuple[str, SecretFinding, str]] = {}
+    for module, source in _settings_modules(scope):
+        if source.tree is None:
+            continue
+        development = _is_development(module)
+        for finding in scan(source.tree, development=development):
+            location = SourceLocation(source.path, finding.line, finding.name)
+            earlier = first_seen.setdefault(finding.digest, (module, finding, source.path))
+            if earlier[0] != module:
+                yield ids.W111.message(
+                    f"{finding.name} in {module} has the same secret as {earlier[1].name} in "
+                    f"{earlier[0]} ({display_path(earlier[2])}:{earlier[1].line}).",
+                    hint="Give each environment its own secret, read from that environment; "
+                    "rotate the one that was shared.",
+                    obj=location,
+                    file=source.path,
+                    line=finding.line,
+                )
+            if finding.kind == "literal":
+                variable = _environment_name(finding.name)
+                yield ids.W110.message(
+                    f"{finding.name} in {module} is a secret written as a literal "
+                    f"({finding.reason}).",
+                    hint=f'Read it from the environment: os.environ["{variable}"] (or '
+                    "env()/config()), and rotate it: it is in version control.",
+                    obj=location,
+                    file=source.path,
+                    line=finding.line,
+                )
+            elif not development:
+                yield ids.W112.message(
+                    f"{finding.name} in {module} falls back to a literal default when the "
+                    f"environment lacks it ({finding.reason}).",
+                    hint="Drop the default so a missing variable fails at start-up: "
+                    f'os.environ["{_environment_name(finding.name)}"]; keep defaults in the '
+                    "development settings only.",
+                    obj=location,
+                    file=source.path,
+                    line=finding.line,
+                )
