@@ -29,7 +29,7 @@ demo: venv
 	$(MANAGE) check --deploy --fail-level CRITICAL --settings=testproject.settings.production
 	@echo
 	@echo "== manage.py guardrails check --deploy (guardrails findings only) =="
-	$(MANAGE) guardrails check --deploy --fail-level CRITICAL
+	$(MANAGE) guardrails check --deploy --fail-level CRITICAL --settings=testproject.settings.production
 	@echo
 	@echo "== the query guard: demo pages requested through the test client =="
 	$(MANAGE) demo_requests

@@ -21,6 +21,7 @@ class GuardrailsConfig(AppConfig):
             secrets,
             security,
             settings,
+            split_settings,
             templates,
         )
         from django_guardrails.checks.engine import register
@@ -33,6 +34,8 @@ class GuardrailsConfig(AppConfig):
         register(settings.check_debug_exposed, Tags.security)
         register(settings.check_custom_user_model, Tags.security)
         register(secrets.check_settings_secrets, Tags.security)
+        register(split_settings.check_settings_are_split, Tags.security)
+        register(split_settings.check_production_is_not_development, Tags.security, deploy=True)
         register(models.check_model_str, Tags.models)
         register(security.check_sql_formatting, Tags.security)
         register(security.check_mark_safe, Tags.security)

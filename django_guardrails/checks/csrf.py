@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.checks import CheckMessage
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -55,6 +56,8 @@ def _definition(callback: Any, scope: CheckScope) -> tuple[str | None, int | Non
 
 def check_csrf_exempt_views(scope: CheckScope) -> Iterator[CheckMessage]:
     """W604: a csrf_exempt view of the project's own apps that a URL reaches."""
+    if not getattr(settings, "ROOT_URLCONF", None):
+        return  # a project without URLs (a worker, a library's test settings)
     own = {app_config.name for app_config in scope.app_configs}
     reported: set[int] = set()
     for route, pattern in _routes(get_resolver().url_patterns):

@@ -60,6 +60,8 @@ W102 = CheckId("W102", "DEBUG is on while ALLOWED_HOSTS names a host that is not
 W110 = CheckId("W110", "A secret is written as a literal in a settings module")
 W111 = CheckId("W111", "The same secret appears in two settings modules")
 W112 = CheckId("W112", "A secret read from the environment falls back to a literal default")
+W121 = CheckId("W121", "Deploy: development settings in a production run")
+I122 = CheckId("I122", "One settings module serves every environment")
 W120 = CheckId("W120", "AUTH_USER_MODEL is still Django's auth.User")
 W201 = CheckId("W201", "A model has no __str__ of its own")
 W601 = CheckId("W601", "SQL built by string formatting is passed to raw(), execute() or RawSQL")
@@ -81,6 +83,8 @@ ALL: tuple[CheckId, ...] = (
     W111,
     W112,
     W120,
+    W121,
+    I122,
     W201,
     W601,
     W602,

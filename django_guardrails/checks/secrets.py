@@ -6,7 +6,6 @@ read with ``ast``. No message, hint or object carries a value: only names, lines
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
@@ -14,32 +13,11 @@ from django.core.checks import CheckMessage
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation, display_path
-from django_guardrails.source.index import ModuleSource
-from django_guardrails.source.secrets import DEV_MODULE, SecretFinding, scan
-from django_guardrails.source.settings_modules import settings_sources
-
-
-def _settings_modules(scope: CheckScope) -> list[tuple[str, ModuleSource]]:
-    """The settings modules in play, then the rest of their package (split settings)."""
-    modules = settings_sources()
-    if not modules:
-        return []
-    seen = {source.path for _, source in modules}
-    root_name, root = modules[0]
-    package = root_name.rpartition(".")[0]
-    directory = os.path.dirname(root.path)
-    if package and os.path.exists(os.path.join(directory, "__init__.py")):
-        for entry in sorted(os.listdir(directory)):
-            path = os.path.join(directory, entry)
-            if entry.endswith(".py") and path not in seen:
-                source = scope.source.module(path)
-                if source is not None:
-                    modules.append((f"{package}.{entry[:-3]}", source))
-    return modules
-
-
-def _is_development(module: str) -> bool:
-    return bool(DEV_MODULE.search(module.rpartition(".")[2]))
+from django_guardrails.source.secrets import SecretFinding, scan
+from django_guardrails.source.settings_modules import (
+    is_development_module,
+    settings_package_sources,
+)
 
 
 def _environment_name(name: str) -> str:
@@ -51,10 +29,10 @@ def check_settings_secrets(scope: CheckScope) -> Iterator[CheckMessage]:
     if not scope.whole_project:
         return
     first_seen: dict[str, tuple[str, SecretFinding, str]] = {}
-    for module, source in _settings_modules(scope):
+    for module, source in settings_package_sources():
         if source.tree is None:
             continue
-        development = _is_development(module)
+        development = is_development_module(module)
         for finding in scan(source.tree, development=development):
             location = SourceLocation(source.path, finding.line, finding.name)
             earlier = first_seen.setdefault(finding.digest, (module, finding, source.path))

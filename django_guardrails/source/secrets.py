@@ -76,8 +76,6 @@ _PLACEHOLDER_SHAPES = re.compile(
     re.IGNORECASE,
 )
 _ENV_FUNCTIONS = frozenset({"getenv", "get", "env", "str", "config", "Env"})
-DEV_MODULE = re.compile(r"(^|[._])(dev|develop|development|local|test|tests|testing|ci)($|[._])")
-TEST_MODULE = re.compile(r"(^|[._])(test|tests|testing|ci)($|[._])")
 
 
 @dataclass(frozen=True)

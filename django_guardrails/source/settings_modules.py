@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
+import re
 import sys
 
 from django.conf import settings
@@ -79,3 +80,39 @@ def find_setting(name: str) -> tuple[str, int | None] | None:
         if name in source.assignments:
             return source.path, source.assignments[name]
     return (sources[0][1].path, None) if sources else None
+
+
+_DEVELOPMENT = re.compile(r"(^|[._])(dev|develop|development|local|test|tests|testing|ci)($|[._])")
+_PRODUCTION = re.compile(r"(^|[._])(prod|production|live|staging|deploy)($|[._])")
+
+
+def is_development_module(name: str) -> bool:
+    """Named for development or tests: ``settings.dev``, ``local_settings``, ``test``..."""
+    return bool(_DEVELOPMENT.search(name.rpartition(".")[2]))
+
+
+def is_production_module(name: str) -> bool:
+    return bool(_PRODUCTION.search(name.rpartition(".")[2]))
+
+
+def settings_package_sources() -> list[tuple[str, ModuleSource]]:
+    """The settings modules in play, then the other modules of their package (split settings)."""
+    modules = settings_sources()
+    if not modules:
+        return []
+    seen = {source.path for _, source in modules}
+    root_name, root = modules[0]
+    package = root_name.rpartition(".")[0]
+    directory = os.path.dirname(root.path)
+    if package and os.path.exists(os.path.join(directory, "__init__.py")):
+        for entry in sorted(os.listdir(directory)):
+            path = os.path.join(directory, entry)
+            if entry.endswith(".py") and entry != "__init__.py" and path not in seen:
+                source = SOURCE.module(path)
+                if source is not None:
+                    modules.append((f"{package}.{entry[:-3]}", source))
+    return modules
+
+
+def star_imports_of(name: str, source: ModuleSource) -> list[str]:
+    return _star_imports(source, name)
