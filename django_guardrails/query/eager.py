@@ -42,7 +42,17 @@ def original_get(cls: type) -> Callable[..., Any]:
     return _ORIGINALS[cls]
 
 
+_accessors: dict[int, str] = {}  # descriptors are class attributes: they live as long as we do
+
+
 def _accessor(descriptor: Any) -> str:
+    name = _accessors.get(id(descriptor))
+    if name is None:
+        name = _accessors[id(descriptor)] = _accessor_name(descriptor)
+    return name
+
+
+def _accessor_name(descriptor: Any) -> str:
     if isinstance(descriptor, ForwardManyToOneDescriptor):
         return str(descriptor.field.name)
     if isinstance(descriptor, ReverseOneToOneDescriptor):
