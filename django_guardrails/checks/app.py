@@ -12,13 +12,12 @@ from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation, display_path
 from django_guardrails.conf import SETTING_NAME, config_problems
 from django_guardrails.source.files import python_files
-from django_guardrails.source.settings_modules import find_setting, settings_sources
+from django_guardrails.source.settings_modules import setting_location, settings_sources
 
 
 def check_setting(scope: CheckScope) -> Iterator[CheckMessage]:
     """E001: every invalid part of ``GUARDRAILS``, named by key."""
-    location = find_setting(SETTING_NAME)
-    file, line = location if location else (None, None)
+    file, line = setting_location(SETTING_NAME)
     for problem in config_problems():
         yield ids.E001.message(
             problem.message, hint=problem.hint, obj=SETTING_NAME, file=file, line=line
@@ -42,8 +41,7 @@ def check_baseline_file(scope: CheckScope) -> Iterator[CheckMessage]:
     try:
         baseline.load(path)
     except baseline.BaselineError as error:
-        location = find_setting(SETTING_NAME)
-        file, line = location if location else (None, None)
+        file, line = setting_location(SETTING_NAME)
         yield ids.E004.message(
             f"The baseline file {display_path(str(path))} cannot be used: {error}.",
             hint="Regenerate it with `manage.py guardrails baseline`, "

@@ -9,7 +9,7 @@ from django.core.checks import CheckMessage
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
-from django_guardrails.source.settings_modules import find_setting
+from django_guardrails.source.settings_modules import setting_location
 
 _PER_PROCESS = {
     "django.core.cache.backends.locmem.LocMemCache": "LocMemCache",
@@ -25,8 +25,7 @@ def check_shared_default_cache(scope: CheckScope) -> Iterator[CheckMessage]:
     name = _PER_PROCESS.get(backend)
     if name is None:
         return
-    location = find_setting("CACHES") or find_setting("INSTALLED_APPS")
-    file, line = location if location else (None, None)
+    file, line = setting_location("CACHES", "INSTALLED_APPS")
     yield ids.W901.message(
         f"The default cache is {name}: each worker process keeps its own, so invalidating a "
         "key in one leaves stale copies in the others.",

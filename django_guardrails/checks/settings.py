@@ -9,7 +9,7 @@ from django.core.checks import CheckMessage
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
-from django_guardrails.source.settings_modules import find_setting
+from django_guardrails.source.settings_modules import setting_location
 
 
 def check_custom_user_model(scope: CheckScope) -> Iterator[CheckMessage]:
@@ -18,10 +18,7 @@ def check_custom_user_model(scope: CheckScope) -> Iterator[CheckMessage]:
         return
     # Left at its default, the setting has no line: point at the INSTALLED_APPS that installs
     # django.contrib.auth, next to which AUTH_USER_MODEL belongs.
-    location = find_setting("AUTH_USER_MODEL")
-    if location is None or location[1] is None:
-        location = find_setting("INSTALLED_APPS") or location
-    file, line = location if location else (None, None)
+    file, line = setting_location("AUTH_USER_MODEL", "INSTALLED_APPS")
     yield ids.W120.message(
         "AUTH_USER_MODEL is Django's auth.User; a custom user model must be set from the start.",
         hint="Add class User(AbstractUser) to an accounts app and set AUTH_USER_MODEL = "
@@ -34,16 +31,11 @@ def check_custom_user_model(scope: CheckScope) -> Iterator[CheckMessage]:
     )
 
 
-def _location(name: str) -> tuple[str | None, int | None]:
-    location = find_setting(name)
-    return location if location else (None, None)
-
-
 def check_debug_is_bool(scope: CheckScope) -> Iterator[CheckMessage]:
     """E101: ``DEBUG`` read from the environment as a string, where "False" is true."""
     if not scope.whole_project or isinstance(settings.DEBUG, bool):
         return
-    file, line = _location("DEBUG")
+    file, line = setting_location("DEBUG")
     kind = type(settings.DEBUG).__name__
     yield ids.E101.message(
         f'DEBUG is a {kind}, not a bool: any non-empty string, "False" too, turns it on.',
@@ -71,7 +63,7 @@ def check_debug_exposed(scope: CheckScope) -> Iterator[CheckMessage]:
     exposed = [host for host in settings.ALLOWED_HOSTS if not _is_local(str(host))]
     if not exposed:
         return
-    file, line = _location("ALLOWED_HOSTS")
+    file, line = setting_location("ALLOWED_HOSTS")
     shown = ", ".join(repr(host) for host in exposed[:3]) + (", ..." if len(exposed) > 3 else "")
     yield ids.W102.message(
         f"DEBUG is on and ALLOWED_HOSTS admits {shown}: tracebacks and settings are served "

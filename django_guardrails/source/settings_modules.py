@@ -73,6 +73,18 @@ def settings_sources() -> list[tuple[str, ModuleSource]]:
     return result
 
 
+def setting_location(*names: str) -> tuple[str | None, int | None]:
+    """(file, line) of the first of ``names`` the settings assign; else the settings file."""
+    fallback: tuple[str | None, int | None] = (None, None)
+    for name in names:
+        location = find_setting(name)
+        if location is not None and location[1] is not None:
+            return location
+        if location is not None and fallback == (None, None):
+            fallback = location
+    return fallback
+
+
 def find_setting(name: str) -> tuple[str, int | None] | None:
     """Where setting ``name`` is assigned (file, line), or the settings file when it is not."""
     sources = settings_sources()
