@@ -17,6 +17,7 @@ class GuardrailsConfig(AppConfig):
             caching,
             csrf,
             lookups,
+            model_options,
             models,
             secrets,
             security,
@@ -37,6 +38,9 @@ class GuardrailsConfig(AppConfig):
         register(split_settings.check_settings_are_split, Tags.security)
         register(split_settings.check_production_is_not_development, Tags.security, deploy=True)
         register(models.check_model_str, Tags.models)
+        register(model_options.check_save_overrides, Tags.models)
+        register(model_options.check_legacy_meta_options, Tags.models)
+        register(model_options.check_nullable_strings, Tags.models)
         register(security.check_sql_formatting, Tags.security)
         register(security.check_mark_safe, Tags.security)
         register(templates.check_template_autoescape, Tags.security, Tags.templates)

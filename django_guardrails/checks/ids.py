@@ -64,6 +64,10 @@ W121 = CheckId("W121", "Deploy: development settings in a production run")
 I122 = CheckId("I122", "One settings module serves every environment")
 W120 = CheckId("W120", "AUTH_USER_MODEL is still Django's auth.User")
 W201 = CheckId("W201", "A model has no __str__ of its own")
+I202 = CheckId("I202", "A model overrides save()")
+W203 = CheckId("W203", "Meta.unique_together or index_together instead of constraints or indexes")
+W204 = CheckId("W204", "null=True on a string field that is not unique")
+W206 = CheckId("W206", "A save() override that skips super().save() or drops its arguments")
 W601 = CheckId("W601", "SQL built by string formatting is passed to raw(), execute() or RawSQL")
 W602 = CheckId("W602", "mark_safe() or SafeString() on a value that is not a literal or escaped")
 W603 = CheckId("W603", "A template switches autoescaping off ({% autoescape off %}, |safe)")
@@ -86,6 +90,10 @@ ALL: tuple[CheckId, ...] = (
     W121,
     I122,
     W201,
+    I202,
+    W203,
+    W204,
+    W206,
     W601,
     W602,
     W603,

@@ -59,3 +59,21 @@ class Refund(models.Model):  # noqa: DJ008
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="refunds")
     amount = models.DecimalField(max_digits=10, decimal_places=2)
+
+
+class Shipment(models.Model):
+    """Breaks W206 and I202 (save), W203 (unique_together) and W204 (a nullable string)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(max_length=50)
+    tracking_code = models.CharField(max_length=50, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        unique_together = [("invoice", "carrier")]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_code or ''}".strip()
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.carrier = self.carrier.upper()
+        super().save()

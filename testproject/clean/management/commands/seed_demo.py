@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
-from broken.models import AuditEntry, Customer, Invoice, LineItem, Refund
+from broken.models import AuditEntry, Customer, Invoice, LineItem, Refund, Shipment
 from clean.models import Author, AuthorProfile, Book, Note, Publisher, Review, Tag
 
 PUBLISHERS = ("Penguin Classics", "Vintage Books")
@@ -96,6 +96,9 @@ def seed_billing() -> list[str]:
     )
     if was_created:
         created.append(f"refund on {refunded.number}")
+    if not Shipment.objects.filter(invoice=refunded).exists():
+        Shipment.objects.create(invoice=refunded, carrier="dhl", tracking_code=None)
+        created.append(f"shipment of {refunded.number}")
     _, was_created = AuditEntry.objects.get_or_create(action="seed_demo")
     if was_created:
         created.append("audit entry 'seed_demo'")
