@@ -1,0 +1,285 @@
+"""The schema of the ``GUARDRAILS`` setting: defaults, types and validation.
+
+Pure functions: ``parse()`` turns a raw value into a frozen ``GuardrailsSettings`` and a list of
+problems, never raising; a bad value falls back to its default. ``conf`` reads and caches it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeGuard
+
+from django.conf import settings
+
+SETTING_NAME = "GUARDRAILS"
+MODES = ("off", "log", "warn", "raise")
+ALLOWLIST_KEYS = ("relation", "sql", "callsite", "url")
+
+
+@dataclass(frozen=True)
+class AllowRule:
+    """One ``ALLOWLIST`` entry; every field that is set must match for the rule to apply."""
+
+    relation: str | None = None
+    sql: str | None = None
+    callsite: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class GuardrailsSettings:
+    apps: tuple[str, ...] | None = None
+    baseline: Path | None = None
+    mode: str | None = None
+    n_plus_one_threshold: int = 3
+    query_budget: int | None = None
+    slow_ms: float | None = 500.0
+    allowlist: tuple[AllowRule, ...] = ()
+    migrations_since: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def effective_mode(self) -> str:
+        """``MODE`` with its default applied: log while ``DEBUG``, off otherwise."""
+        if self.mode is not None:
+            return self.mode
+        return "log" if settings.DEBUG else "off"
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """An invalid part of ``GUARDRAILS``: ``key`` names it, e.g. ``ALLOWLIST[2]``."""
+
+    key: str
+    message: str
+    hint: str
+
+
+class _Invalid(Exception):
+    def __init__(self, expected: str, hint: str = "") -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.hint = hint
+
+
+def describe(value: object) -> str:
+    """Name what was found without printing a value that could be a secret."""
+    if value is None or isinstance(value, bool | int | float):
+        return repr(value)
+    article = "an" if type(value).__name__[0] in "aeiou" else "a"
+    return f"{article} {type(value).__name__}"
+
+
+def _suggest(word: str, choices: tuple[str, ...]) -> str | None:
+    for choice in choices:
+        if choice.lower() == word.lower():
+            return choice
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(word.upper(), choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parse_apps(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise _Invalid("a list of app labels or dotted app names, or None")
+    if not all(isinstance(item, str) and item for item in value):
+        raise _Invalid("a list of non-empty strings (app labels or dotted app names), or None")
+    return tuple(value)
+
+
+def _parse_baseline(value: object) -> Path | None:
+    if value is None:
+        return None
+    if isinstance(value, str | os.PathLike) and os.fspath(value):
+        return Path(os.fspath(value))
+    raise _Invalid("a file path (str or pathlib.Path), or None")
+
+
+def _parse_mode(value: object) -> str | None:
+    if value is None or (isinstance(value, str) and value in MODES):
+        return value
+    expected = "one of " + ", ".join(f'"{mode}"' for mode in MODES) + " or None"
+    hint = ""
+    if isinstance(value, str) and value.strip().lower() in MODES:
+        hint = f'Write it in lower case: "{value.strip().lower()}".'
+    raise _Invalid(expected, hint)
+
+
+def _parse_threshold(value: object) -> int:
+    if _is_int(value) and value >= 2:
+        return value
+    raise _Invalid("an int >= 2 (a single repeat is not an N+1)")
+
+
+def _parse_budget(value: object) -> int | None:
+    if value is None or (_is_int(value) and value >= 1):
+        return value
+    raise _Invalid("an int >= 1, or None to turn the budget off")
+
+
+def _parse_slow_ms(value: object) -> float | None:
+    if value is None:
+        return None
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0
+    ):
+        return float(value)
+    raise _Invalid("a number of milliseconds > 0, or None to turn it off")
+
+
+def _parse_relation(value: object) -> str:
+    if isinstance(value, str) and value.count(".") == 2 and all(value.split(".")):
+        return value
+    raise _Invalid('a relation written "app_label.Model.field"')
+
+
+def _parse_allow_rule(
+    value: object, path: tuple[str | int, ...], problems: list[ConfigProblem]
+) -> AllowRule | None:
+    if isinstance(value, str):
+        try:
+            return AllowRule(relation=_parse_relation(value))
+        except _Invalid as invalid:
+            problems.append(_problem(path, invalid, value))
+            return None
+    if not isinstance(value, Mapping) or not value:
+        expected = 'a relation string or a dict with any of the keys "' + '", "'.join(
+            ALLOWLIST_KEYS
+        )
+        problems.append(_problem(path, _Invalid(expected + '"'), value))
+        return None
+    fields: dict[str, str] = {}
+    valid = True
+    for name, pattern in value.items():
+        entry_path = (*path, str(name))
+        if name not in ALLOWLIST_KEYS:
+            problems.append(_unknown_key_problem(path, name, ALLOWLIST_KEYS))
+            valid = False
+        elif name == "relation":
+            try:
+                fields[name] = _parse_relation(pattern)
+            except _Invalid as invalid:
+                problems.append(_problem(entry_path, invalid, pattern))
+                valid = False
+        elif isinstance(pattern, str) and pattern:
+            fields[name] = pattern
+        else:
+            not_a_pattern = _Invalid("a non-empty string pattern")
+            problems.append(_problem(entry_path, not_a_pattern, pattern))
+            valid = False
+    return AllowRule(**fields) if valid else None
+
+
+def _parse_migrations_since(value: object) -> Mapping[str, str]:
+    if isinstance(value, Mapping) and all(
+        isinstance(label, str) and isinstance(name, str) and label and name
+        for label, name in value.items()
+    ):
+        return dict(value)
+    raise _Invalid('a dict mapping app labels to migration names, e.g. {"shop": "0042_x"}')
+
+
+_SIMPLE_PARSERS: dict[str, Callable[[object], Any]] = {
+    "APPS": _parse_apps,
+    "BASELINE": _parse_baseline,
+    "MODE": _parse_mode,
+    "N_PLUS_ONE_THRESHOLD": _parse_threshold,
+    "QUERY_BUDGET": _parse_budget,
+    "SLOW_MS": _parse_slow_ms,
+    "MIGRATIONS_SINCE": _parse_migrations_since,
+}
+KEYS: tuple[str, ...] = tuple(sorted((*_SIMPLE_PARSERS, "ALLOWLIST")))
+_FIELD_NAMES = {key: key.lower() for key in KEYS}
+
+
+def _display(path: tuple[str | int, ...]) -> str:
+    """``("ALLOWLIST", 1, "sql")`` -> ``GUARDRAILS["ALLOWLIST"][1]["sql"]``."""
+    return SETTING_NAME + "".join(
+        f"[{part}]" if isinstance(part, int) else f'["{part}"]' for part in path
+    )
+
+
+def _key(path: tuple[str | int, ...]) -> str:
+    """``("ALLOWLIST", 1, "sql")`` -> ``ALLOWLIST[1].sql``, the key a problem is filed under."""
+    text = str(path[0])
+    for part in path[1:]:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def _problem(path: tuple[str | int, ...], invalid: _Invalid, value: object) -> ConfigProblem:
+    hint = invalid.hint or f"Fix {_display(path)} or remove it to use the default."
+    return ConfigProblem(
+        key=_key(path),
+        message=f"{_display(path)} must be {invalid.expected}; found {describe(value)}.",
+        hint=hint,
+    )
+
+
+def _unknown_key_problem(
+    parent: tuple[str | int, ...], name: object, valid: tuple[str, ...]
+) -> ConfigProblem:
+    shown = name if isinstance(name, str) and name else repr(name) if name == "" else describe(name)
+    suggestion = _suggest(name, valid) if isinstance(name, str) else None
+    did_you_mean = f"Did you mean '{suggestion}'? " if suggestion else ""
+    owner = _display(parent) if parent else SETTING_NAME
+    return ConfigProblem(
+        key=_key((*parent, shown)),
+        message=f"{owner} has an unknown key '{shown}'.",
+        hint=f"{did_you_mean}Valid keys: {', '.join(valid)}.",
+    )
+
+
+def parse(raw: object) -> tuple[GuardrailsSettings, list[ConfigProblem]]:
+    """Validate a raw ``GUARDRAILS`` value; invalid parts fall back to their defaults."""
+    problems: list[ConfigProblem] = []
+    if raw is None:
+        return GuardrailsSettings(), problems
+    if not isinstance(raw, Mapping):
+        problems.append(
+            ConfigProblem(
+                key=SETTING_NAME,
+                message=f"{SETTING_NAME} must be a dict; found {describe(raw)}.",
+                hint=f"Write {SETTING_NAME} = {{...}} with keys among {', '.join(KEYS)}.",
+            )
+        )
+        return GuardrailsSettings(), problems
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "ALLOWLIST":
+            values["allowlist"] = _parse_allowlist(value, problems)
+        elif key in _SIMPLE_PARSERS:
+            try:
+                values[_FIELD_NAMES[key]] = _SIMPLE_PARSERS[key](value)
+            except _Invalid as invalid:
+                problems.append(_problem((key,), invalid, value))
+        else:
+            problems.append(_unknown_key_problem((), key, KEYS))
+    return GuardrailsSettings(**values), problems
+
+
+def _parse_allowlist(value: object, problems: list[ConfigProblem]) -> tuple[AllowRule, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        problems.append(
+            _problem(("ALLOWLIST",), _Invalid("a list of relation strings or dicts"), value)
+        )
+        return ()
+    rules = (
+        _parse_allow_rule(entry, ("ALLOWLIST", index), problems)
+        for index, entry in enumerate(value)
+    )
+    return tuple(rule for rule in rules if rule is not None)
