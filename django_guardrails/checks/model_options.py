@@ -33,13 +33,21 @@ def _own_models(scope: CheckScope) -> Iterator[ModelSource]:
             yield model, file, definition
 
 
-def _method(definition: Definition | None, name: str) -> ast.FunctionDef | None:
-    if definition is None:
-        return None
-    for statement in definition.node.body:
-        if isinstance(statement, ast.FunctionDef) and statement.name == name:
+def _member(body: list[ast.stmt], name: str) -> ast.stmt | None:
+    """The ``def``/``class`` named ``name``, or the assignment to it, in a class body."""
+    for statement in body:
+        if isinstance(statement, ast.FunctionDef | ast.ClassDef) and statement.name == name:
+            return statement
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in statement.targets
+        ):
             return statement
     return None
+
+
+def _method(definition: Definition | None, name: str) -> ast.FunctionDef | None:
+    found = _member(definition.node.body, name) if definition else None
+    return found if isinstance(found, ast.FunctionDef) else None
 
 
 def _super_saves(save: ast.FunctionDef) -> list[ast.Call]:
@@ -109,24 +117,13 @@ def check_save_overrides(scope: CheckScope) -> Iterator[CheckMessage]:
 
 
 def _meta_option_line(definition: Definition | None, option: str) -> int | None:
-    meta = _method_or_class(definition, "Meta")
-    if meta is None:
-        return definition.line if definition else None
-    for statement in meta.body:
-        if isinstance(statement, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == option for t in statement.targets
-        ):
-            return statement.lineno
-    return meta.lineno
-
-
-def _method_or_class(definition: Definition | None, name: str) -> ast.ClassDef | None:
     if definition is None:
         return None
-    for statement in definition.node.body:
-        if isinstance(statement, ast.ClassDef) and statement.name == name:
-            return statement
-    return None
+    meta = _member(definition.node.body, "Meta")
+    if not isinstance(meta, ast.ClassDef):
+        return definition.line
+    assignment = _member(meta.body, option)
+    return assignment.lineno if assignment is not None else meta.lineno
 
 
 def check_legacy_meta_options(scope: CheckScope) -> Iterator[CheckMessage]:
@@ -146,12 +143,8 @@ def check_legacy_meta_options(scope: CheckScope) -> Iterator[CheckMessage]:
 def _field_line(definition: Definition | None, name: str) -> int | None:
     if definition is None:
         return None
-    for statement in definition.node.body:
-        if isinstance(statement, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in statement.targets
-        ):
-            return statement.lineno
-    return definition.line
+    assignment = _member(definition.node.body, name)
+    return assignment.lineno if assignment is not None else definition.line
 
 
 def check_nullable_strings(scope: CheckScope) -> Iterator[CheckMessage]:
