@@ -24,6 +24,7 @@ class GuardrailsConfig(AppConfig):
             settings,
             split_settings,
             templates,
+            urls,
         )
         from django_guardrails.checks.engine import register
         from django_guardrails.query import capture, eager
@@ -46,6 +47,7 @@ class GuardrailsConfig(AppConfig):
         register(templates.check_template_autoescape, Tags.security, Tags.templates)
         register(templates.check_post_forms_have_tokens, Tags.security, Tags.templates)
         register(csrf.check_csrf_exempt_views, Tags.security, Tags.urls)
+        register(urls.check_urls, Tags.urls)
         register(lookups.check_get_without_404, Tags.security)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)
 

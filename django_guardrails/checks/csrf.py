@@ -6,25 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.core.checks import CheckMessage
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
-
-
-def _routes(
-    patterns: list[Any], prefix: str = "", seen: frozenset[int] = frozenset()
-) -> Iterator[tuple[str, URLPattern]]:
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            if id(entry) in seen:  # a URLconf including itself
-                continue
-            yield from _routes(entry.url_patterns, prefix + str(entry.pattern), seen | {id(entry)})
-        elif isinstance(entry, URLPattern):
-            yield prefix + str(entry.pattern), entry
+from django_guardrails.source.urlconf import walk
 
 
 def _is_drf_view(callback: Any) -> bool:
@@ -56,11 +44,12 @@ def _definition(callback: Any, scope: CheckScope) -> tuple[str | None, int | Non
 
 def check_csrf_exempt_views(scope: CheckScope) -> Iterator[CheckMessage]:
     """W604: a csrf_exempt view of the project's own apps that a URL reaches."""
-    if not getattr(settings, "ROOT_URLCONF", None):
-        return  # a project without URLs (a worker, a library's test settings)
     own = {app_config.name for app_config in scope.app_configs}
     reported: set[int] = set()
-    for route, pattern in _routes(get_resolver().url_patterns):
+    for found in walk():
+        pattern, route = found.entry, found.path
+        if not isinstance(pattern, URLPattern):
+            continue
         callback = pattern.callback
         if not getattr(callback, "csrf_exempt", False) or id(callback) in reported:
             continue

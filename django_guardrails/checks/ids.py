@@ -68,6 +68,10 @@ I202 = CheckId("I202", "A model overrides save()")
 W203 = CheckId("W203", "Meta.unique_together or index_together instead of constraints or indexes")
 W204 = CheckId("W204", "null=True on a string field that is not unique")
 W206 = CheckId("W206", "A save() override that skips super().save() or drops its arguments")
+W301 = CheckId("W301", "A URL pattern of the project has no name")
+W302 = CheckId("W302", "An include() of a project URLconf has neither app_name nor namespace")
+W303 = CheckId("W303", "An internal integer ID in a URL")
+W305 = CheckId("W305", "The same URL name points at different views in one namespace")
 W601 = CheckId("W601", "SQL built by string formatting is passed to raw(), execute() or RawSQL")
 W602 = CheckId("W602", "mark_safe() or SafeString() on a value that is not a literal or escaped")
 W603 = CheckId("W603", "A template switches autoescaping off ({% autoescape off %}, |safe)")
@@ -94,6 +98,10 @@ ALL: tuple[CheckId, ...] = (
     W203,
     W204,
     W206,
+    W301,
+    W302,
+    W303,
+    W305,
     W601,
     W602,
     W603,

@@ -14,4 +14,6 @@ urlpatterns = [
     path("webhooks/payment/", views.payment_webhook, name="payment_webhook"),
     path("banner/", views.banner, name="banner"),
     path("invoices/<str:number>/", views.invoice_detail, name="invoice_detail"),
+    # Break W301 and W303: no name, and the integer primary key in the URL.
+    path("invoices/<int:pk>/pdf/", views.invoice_pdf),
 ]

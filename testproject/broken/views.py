@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -42,3 +42,9 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
     """Breaks I605: an unknown number raises Invoice.DoesNotExist, a 500."""
     invoice = Invoice.objects.get(number=number)
     return HttpResponse(f"{invoice.number}: {invoice.total}")
+
+
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """Addressed by the internal integer ID (W303), through an unnamed pattern (W301)."""
+    invoice = get_object_or_404(Invoice, pk=pk)
+    return HttpResponse(f"PDF of {invoice.number}", content_type="text/plain")

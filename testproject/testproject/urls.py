@@ -9,4 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("broken/", include("broken.urls", namespace="broken")),
     path("books/", include("clean.urls", namespace="clean")),
+    # Breaks W302 on purpose: the included module has no app_name and no namespace is given.
+    path("legacy/", include("broken.legacy_urls")),
 ]

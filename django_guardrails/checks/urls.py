@@ -1,0 +1,107 @@
+"""3xx: the project's own URLconfs, read from the live resolver."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+from django.core.checks import CheckMessage
+from django.urls import URLPattern, URLResolver
+from django.urls.converters import IntConverter
+
+from django_guardrails.checks import ids
+from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.source.urlconf import Route, is_own_module, line_of, walk
+
+_ID_NAMES = re.compile(r"^(pk|id|.+_id|.+_pk)$")
+_DIGITS_GROUP = re.compile(r"\(\?P<(\w+)>(?:\\d|\[0-9\])[+*]\)")
+
+
+def _view_name(callback: Any) -> str:
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    target = view_class if isinstance(view_class, type) else callback
+    return f"{getattr(target, '__module__', '?')}.{getattr(target, '__qualname__', repr(target))}"
+
+
+def _is_own(route: Route) -> bool:
+    """A pattern whose view is the project's code, or an include() of a project URLconf."""
+    entry = route.entry
+    if isinstance(entry, URLResolver):
+        return is_own_module(route.module)
+    view = getattr(entry.callback, "view_class", None) or entry.callback
+    return is_own_module(sys.modules.get(getattr(view, "__module__", "") or ""))
+
+
+def _message(check_id: ids.CheckId, route: Route, msg: str, hint: str) -> CheckMessage:
+    file, line = line_of(route.module, route.entry)
+    obj = SourceLocation(file, line, f"/{route.path}") if file else f"/{route.path}"
+    return check_id.message(msg, hint=hint, obj=obj, file=file, line=line)
+
+
+def _integer_ids(entry: URLPattern) -> list[str]:
+    pattern: Any = entry.pattern
+    converters = getattr(pattern, "converters", None) or {}
+    names = [n for n, c in converters.items() if isinstance(c, IntConverter) and _ID_NAMES.match(n)]
+    if not converters:  # a regex pattern
+        names = [n for n in _DIGITS_GROUP.findall(str(pattern)) if _ID_NAMES.match(n)]
+    return names
+
+
+def check_urls(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W301 unnamed patterns, W302 includes without namespace, W303 integer IDs, W305 name
+    clashes, over the routes the project's own URLconfs define."""
+    if not scope.whole_project:
+        return
+    routes = [route for route in walk() if _is_own(route)]
+    views_by_name: dict[tuple[str, str], dict[str, Route]] = defaultdict(dict)
+    for route in routes:
+        entry = route.entry
+        if isinstance(entry, URLResolver):
+            included = entry.urlconf_module
+            if (
+                isinstance(included, ModuleType)
+                and is_own_module(included)
+                and not entry.namespace
+                and not getattr(included, "app_name", None)
+            ):
+                yield _message(
+                    ids.W302,
+                    route,
+                    f"include() at /{route.path} mounts {included.__name__} without a namespace.",
+                    f'Add app_name = "<app label>" to {included.__name__}, or pass '
+                    "namespace= to include(), and reverse its names as 'app:name'.",
+                )
+            continue
+        if entry.name is None:
+            yield _message(
+                ids.W301,
+                route,
+                f"The URL pattern /{route.path} has no name.",
+                "Add name=... and link to it with reverse() or {% url %}, never with the path.",
+            )
+        else:
+            views_by_name[(route.namespace, entry.name)][_view_name(entry.callback)] = route
+        for name in _integer_ids(entry):
+            yield _message(
+                ids.W303,
+                route,
+                f"/{route.path} puts the internal integer ID <{name}> in the URL.",
+                "Address rows by a slug or UUID field instead (<slug:slug>, <uuid:public_id>): "
+                "integer IDs leak row counts and invite guessing.",
+            )
+    for (namespace, name), views in views_by_name.items():
+        if len(views) > 1:
+            qualified = f"{namespace}:{name}" if namespace else name
+            *_, last = views.values()
+            yield _message(
+                ids.W305,
+                last,
+                f"The URL name {qualified!r} points at {len(views)} different views: "
+                f"{', '.join(sorted(views))}.",
+                "Give each view its own name; reverse() can only return one of them.",
+            )

@@ -1,0 +1,90 @@
+"""The live URL resolver, walked once: every route with its namespace and defining module.
+
+Patterns come from the resolver, not from the source, because only the resolver knows what an
+include() really mounted and under which namespace; the source is read only to find lines.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from django_guardrails.checks.scope import is_under, library_roots
+from django_guardrails.source.index import SOURCE
+
+
+@dataclass(frozen=True)
+class Route:
+    path: str  # the full route, prefixes included: "broken/invoices/<str:number>/"
+    entry: URLPattern | URLResolver
+    namespace: str  # "clean" or "admin:auth", "" at the top
+    module: ModuleType | None  # the URLconf module that defines the entry
+
+
+def _module(urlconf: Any) -> ModuleType | None:
+    return urlconf if isinstance(urlconf, ModuleType) else None
+
+
+def walk() -> Iterator[Route]:
+    """Every pattern and include() of the project's URLconf; nothing without ROOT_URLCONF."""
+    if not getattr(settings, "ROOT_URLCONF", None):
+        return
+    root = get_resolver()
+    yield from _walk(root.url_patterns, "", "", _module(root.urlconf_module), frozenset())
+
+
+def _walk(
+    entries: list[Any], prefix: str, namespace: str, module: ModuleType | None, seen: frozenset[int]
+) -> Iterator[Route]:
+    for entry in entries:
+        path = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if id(entry) in seen:  # a URLconf that includes itself
+                continue
+            yield Route(path, entry, namespace, module)
+            inner = (
+                f"{namespace}:{entry.namespace}"
+                if namespace and entry.namespace
+                else (entry.namespace or namespace)
+            )
+            inner_module = _module(entry.urlconf_module) or module
+            yield from _walk(entry.url_patterns, path, inner, inner_module, seen | {id(entry)})
+        elif isinstance(entry, URLPattern):
+            yield Route(path, entry, namespace, module)
+
+
+def is_own_module(module: ModuleType | None) -> bool:
+    """A URLconf of the project itself: not installed among libraries, not guardrails'."""
+    path = getattr(module, "__file__", None)
+    if module is None or not isinstance(path, str):
+        return False
+    if module.__name__.startswith("django_guardrails"):
+        return False
+    return not is_under(path, library_roots())
+
+
+Location = tuple[str | None, int | None]
+
+
+def line_of(module: ModuleType | None, entry: URLPattern | URLResolver) -> Location:
+    """(file, line) of the path()/re_path()/include() call that made ``entry``, when found."""
+    path = getattr(module, "__file__", None)
+    source = SOURCE.module(path) if path else None
+    if source is None or source.tree is None:
+        return path, None
+    route = str(entry.pattern)
+    for node in ast.walk(source.tree):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value == route
+        ):
+            return path, node.lineno
+    return path, None
