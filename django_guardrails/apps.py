@@ -17,6 +17,7 @@ class GuardrailsConfig(AppConfig):
             caching,
             csrf,
             lookups,
+            migrations,
             model_options,
             models,
             secrets,
@@ -48,6 +49,7 @@ class GuardrailsConfig(AppConfig):
         register(templates.check_post_forms_have_tokens, Tags.security, Tags.templates)
         register(csrf.check_csrf_exempt_views, Tags.security, Tags.urls)
         register(urls.check_urls, Tags.urls)
+        register(migrations.check_migrations, Tags.models)
         register(lookups.check_get_without_404, Tags.security)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)
 

@@ -72,6 +72,11 @@ W301 = CheckId("W301", "A URL pattern of the project has no name")
 W302 = CheckId("W302", "An include() of a project URLconf has neither app_name nor namespace")
 W303 = CheckId("W303", "An internal integer ID in a URL")
 W305 = CheckId("W305", "The same URL name points at different views in one namespace")
+W501 = CheckId("W501", "A migration mixes data and schema operations")
+W502 = CheckId("W502", "A migration operation breaks zero-downtime deploys")
+W503 = CheckId("W503", "RunPython or RunSQL without a reverse")
+W504 = CheckId("W504", "A data migration imports a model class directly")
+I506 = CheckId("I506", "An index or unique constraint changed without CONCURRENTLY on PostgreSQL")
 W601 = CheckId("W601", "SQL built by string formatting is passed to raw(), execute() or RawSQL")
 W602 = CheckId("W602", "mark_safe() or SafeString() on a value that is not a literal or escaped")
 W603 = CheckId("W603", "A template switches autoescaping off ({% autoescape off %}, |safe)")
@@ -102,6 +107,11 @@ ALL: tuple[CheckId, ...] = (
     W302,
     W303,
     W305,
+    W501,
+    W502,
+    W503,
+    W504,
+    I506,
     W601,
     W602,
     W603,

@@ -29,12 +29,16 @@ class Invoice(models.Model):  # noqa: DJ008
     total = models.DecimalField(max_digits=10, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        # Added by migration 0005 without CONCURRENTLY: I506 when the project runs PostgreSQL.
+        indexes = [models.Index(fields=["created_at"], name="broken_invoice_created")]
+
 
 class LineItem(models.Model):  # noqa: DJ008
     """Breaks W201: no __str__, so it shows as "LineItem object (1)"."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="line_items")
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=120)  # shortened by migration 0005 (W502)
     quantity = models.PositiveIntegerField(default=1)
 
 
@@ -59,6 +63,7 @@ class Refund(models.Model):  # noqa: DJ008
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="refunds")
     amount = models.DecimalField(max_digits=10, decimal_places=2)
+    reason = models.CharField(max_length=200, default="")  # added by migration 0004 (W502)
 
 
 class Shipment(models.Model):

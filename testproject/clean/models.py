@@ -87,6 +87,8 @@ class Review(models.Model):
     book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="reviews")
     stars = models.PositiveSmallIntegerField()
     body = models.TextField(blank=True)
+    # Added NOT NULL with a database default, so code deployed before it still inserts rows.
+    headline = models.CharField(max_length=120, blank=True, db_default="")
 
     def __str__(self) -> str:
         return f"{self.stars} stars"

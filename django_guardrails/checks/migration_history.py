@@ -1,0 +1,97 @@
+"""The project's migrations read once through Django's MigrationLoader, without a database.
+
+Besides the migrations to judge, this replays every migration's operations on a ``ProjectState``
+(as ``MigrationGraph.make_state`` does) to know what an operation changes: the field an
+``AlterField`` replaces, the constraint a ``RemoveConstraint`` drops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import migrations
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.state import ProjectState
+
+Node = tuple[str, str]
+
+
+@dataclass
+class History:
+    loader: MigrationLoader
+    selected: list[tuple[Node, migrations.Migration]]
+    # (migration, operation index) -> what the operation replaces or removes in the state before
+    replaced: dict[tuple[Node, int], Any] = field(default_factory=dict)
+
+
+def _later_than(loader: MigrationLoader, since: Mapping[str, str]) -> dict[str, set[Node]]:
+    """Per app label, the migrations that come after its ``MIGRATIONS_SINCE`` migration."""
+    later: dict[str, set[Node]] = {}
+    for label, name in since.items():
+        node = (label, name)
+        # An unknown name selects nothing to skip: better a finding too many than a silent app.
+        if node in loader.graph.nodes:
+            later[label] = set(loader.graph.backwards_plan(node)) - {node}
+    return later
+
+
+def read_history(labels: Iterable[str], since: Mapping[str, str]) -> History:
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    wanted = set(labels)
+    later = _later_than(loader, since)
+    selected = []
+    for node in sorted(loader.graph.nodes):
+        label = node[0]
+        if label in wanted and (label not in later or node in later[label]):
+            selected.append((node, loader.graph.nodes[node]))
+    history = History(loader, selected)
+    if any(_needs_state(migration) for _, migration in selected):
+        _replay(history, {node for node, _ in selected})
+    return history
+
+
+def _needs_state(migration: migrations.Migration) -> bool:
+    return any(
+        isinstance(op, migrations.AlterField | migrations.RemoveConstraint)
+        for op in migration.operations
+    )
+
+
+def _plan(loader: MigrationLoader) -> list[Node]:
+    plan: list[Node] = []
+    seen: set[Node] = set()
+    for leaf in loader.graph.leaf_nodes():
+        for node in loader.graph.forwards_plan(leaf):
+            if node not in seen:
+                seen.add(node)
+                plan.append(node)
+    return plan
+
+
+def _replay(history: History, judged: set[Node]) -> None:
+    loader = history.loader
+    state = ProjectState(real_apps=loader.unmigrated_apps)
+    for node in _plan(loader):
+        label = node[0]
+        for index, operation in enumerate(loader.graph.nodes[node].operations):
+            if node in judged:
+                before = _replaced(state, label, operation)
+                if before is not None:
+                    history.replaced[(node, index)] = before
+            try:
+                operation.state_forwards(label, state)
+            except Exception:  # a third-party operation we cannot replay: stop there
+                return
+
+
+def _replaced(state: ProjectState, label: str, operation: Any) -> Any:
+    if isinstance(operation, migrations.AlterField):
+        model = state.models.get((label, operation.model_name_lower))
+        return model.fields.get(operation.name) if model else None
+    if isinstance(operation, migrations.RemoveConstraint):
+        model = state.models.get((label, operation.model_name_lower))
+        constraints = model.options.get("constraints", []) if model else []
+        return next((c for c in constraints if c.name == operation.name), None)
+    return None

@@ -1,0 +1,173 @@
+"""Which migration operations hurt a running site, and the safe recipe for each.
+
+W502: during a deploy the old code still runs against the new schema, so an operation that
+removes, renames or tightens what the old code reads or writes breaks it. I506: on PostgreSQL,
+building or dropping an index without CONCURRENTLY blocks writes to the table until it ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import migrations, models
+from django.db.models import NOT_PROVIDED
+
+Judgement = tuple[str, str]  # what the operation does, the recipe that avoids the harm
+
+_RECIPES = {
+    "RemoveField": "first deploy code that no longer reads or writes the field (make the "
+    "field nullable or give it db_default= if inserts still omit it), then remove the column "
+    "in a later release",
+    "DeleteModel": "first deploy code that no longer uses the model, then delete the table in "
+    "a later release",
+    "RenameField": "add a field with the new name, write both, backfill, switch reads to the "
+    "new one, then remove the old field in a later release (or keep the column with "
+    "db_column= and rename only in Python)",
+    "RenameModel": "keep the table (set Meta.db_table to the old name) and rename only in "
+    "Python, or create the new table, write both, backfill, switch reads, then drop the old one "
+    "in a later release",
+    "AddField": "add the column with null=True or db_default=..., deploy, backfill, then make "
+    "it NOT NULL in a later release",
+    "null": "deploy code that never writes NULL, backfill the NULL rows, then make the column "
+    "NOT NULL (on PostgreSQL: add a CHECK (col IS NOT NULL) NOT VALID constraint, VALIDATE it, "
+    "then SET NOT NULL without a long lock)",
+    "type": "add a column of the new type, write both, backfill, switch reads, then remove the "
+    "old column in a later release; changing the type in place rewrites the table under lock",
+}
+
+# Column families: an AlterField between two members of one family keeps the column type.
+_FAMILIES = {
+    "AutoField": "IntegerField",
+    "PositiveIntegerField": "IntegerField",
+    "BigAutoField": "BigIntegerField",
+    "PositiveBigIntegerField": "BigIntegerField",
+    "SmallAutoField": "SmallIntegerField",
+    "PositiveSmallIntegerField": "SmallIntegerField",
+    "SlugField": "CharField",
+    "FilePathField": "CharField",
+    "FileField": "CharField",
+    "ImageField": "CharField",
+}
+
+
+def breaking_change(operation: Any, before: Any) -> Judgement | None:
+    """W502: what ``operation`` breaks for code deployed before it, with the recipe."""
+    kind = type(operation).__name__
+    if isinstance(
+        operation,
+        migrations.RemoveField
+        | migrations.DeleteModel
+        | migrations.RenameField
+        | migrations.RenameModel,
+    ):
+        return kind, _RECIPES[kind]
+    if isinstance(operation, migrations.AddField) and _not_null_without_db_default(operation.field):
+        return f"AddField of NOT NULL {operation.name!r} without db_default", _RECIPES[kind]
+    if isinstance(operation, migrations.AlterField) and isinstance(before, models.Field):
+        return _tightened(operation, before)
+    return None
+
+
+def _not_null_without_db_default(field: models.Field[Any, Any]) -> bool:
+    if field.many_to_many or field.null:
+        return False
+    return getattr(field, "db_default", NOT_PROVIDED) is NOT_PROVIDED
+
+
+def _tightened(
+    operation: migrations.AlterField, before: models.Field[Any, Any]
+) -> Judgement | None:
+    after = operation.field
+    if before.null and not after.null:
+        return f"AlterField making {operation.name!r} NOT NULL", _RECIPES["null"]
+    if before.many_to_many or after.many_to_many:
+        return None
+    if _shortened(before, after):
+        return (
+            f"AlterField shortening {operation.name!r} (max_length {before.max_length} to "
+            f"{after.max_length})",
+            _RECIPES["type"],
+        )
+    old, new = _column_shape(before), _column_shape(after)
+    if old != new:
+        return (
+            f"AlterField changing the column type of {operation.name!r} ({old[0]} to {new[0]})",
+            _RECIPES["type"],
+        )
+    return None
+
+
+def _shortened(before: models.Field[Any, Any], after: models.Field[Any, Any]) -> bool:
+    old, new = getattr(before, "max_length", None), getattr(after, "max_length", None)
+    return old is not None and new is not None and new < old
+
+
+def _column_shape(field: models.Field[Any, Any]) -> tuple[str, ...]:
+    """What decides the column type, without asking a database backend."""
+    internal = field.get_internal_type()
+    if field.is_relation:
+        return ("ForeignKey",)  # the target's key type; a change there is its own AlterField
+    family = _FAMILIES.get(internal, internal)
+    if family == "CharField":
+        # Widening a varchar keeps the rows valid and is a catalog-only change on PostgreSQL.
+        return (family,)
+    if family == "DecimalField":
+        return (family, str(field.max_digits), str(field.decimal_places))  # type: ignore[attr-defined]
+    return (family,)
+
+
+def locking_index_change(operation: Any, before: Any) -> Judgement | None:
+    """I506: an index built or dropped in a way that blocks writes on PostgreSQL."""
+    if type(operation).__name__.endswith("Concurrently"):
+        return None
+    concurrent = (
+        "use django.contrib.postgres.operations.{} in a migration with atomic = False: it "
+        "builds the index without blocking writes"
+    )
+    if isinstance(operation, migrations.AddIndex):
+        return f"AddIndex {operation.index.name!r}", concurrent.format("AddIndexConcurrently")
+    if isinstance(operation, migrations.RemoveIndex):
+        return f"RemoveIndex {operation.name!r}", concurrent.format("RemoveIndexConcurrently")
+    unique_by_index = (
+        "create the unique index first with RunSQL('CREATE UNIQUE INDEX CONCURRENTLY ...') in "
+        "a migration with atomic = False, then add the constraint USING INDEX, wrapped in "
+        "SeparateDatabaseAndState so Django's state records the UniqueConstraint"
+    )
+    if isinstance(operation, migrations.AddConstraint) and isinstance(
+        operation.constraint, models.UniqueConstraint
+    ):
+        return f"AddConstraint of the unique {operation.constraint.name!r}", unique_by_index
+    if isinstance(operation, migrations.RemoveConstraint) and isinstance(
+        before, models.UniqueConstraint
+    ):
+        return (
+            f"RemoveConstraint of the unique {operation.name!r}",
+            "drop it with RunSQL('DROP INDEX CONCURRENTLY ...') in a migration with atomic = "
+            "False, wrapped in SeparateDatabaseAndState with the RemoveConstraint as its state "
+            "operation",
+        )
+    if isinstance(operation, migrations.AlterUniqueTogether):
+        return "AlterUniqueTogether", unique_by_index
+    indexed_field = (
+        "add the field with db_index=False (and unique=False), then build the index with "
+        "AddIndexConcurrently (or a unique index as for a UniqueConstraint) in a migration "
+        "with atomic = False"
+    )
+    if isinstance(operation, migrations.AddField) and _indexed(operation.field):
+        return f"AddField of the indexed {operation.name!r}", indexed_field
+    if (
+        isinstance(operation, migrations.AlterField)
+        and isinstance(before, models.Field)
+        and _indexed(operation.field)
+        and not _indexed(before)
+    ):
+        return f"AlterField indexing {operation.name!r}", indexed_field
+    return None
+
+
+def _indexed(field: models.Field[Any, Any]) -> bool:
+    return (
+        not field.many_to_many
+        and bool(getattr(field, "db_index", False) or field.unique)
+        and not field.primary_key
+    )

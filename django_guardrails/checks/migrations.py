@@ -1,0 +1,191 @@
+"""5xx: the project's own migrations, judged by their operations and the state before them.
+
+No database is touched: Django's MigrationLoader reads the migration files, and the project
+state is replayed from the operations (see ``migration_history``), never from generated SQL.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage
+from django.db import migrations, models
+
+from django_guardrails.checks import ids
+from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.migration_history import History, Node, read_history
+from django_guardrails.checks.migration_safety import breaking_change, locking_index_change
+from django_guardrails.conf import SETTING_NAME
+from django_guardrails.source.index import ModuleSource
+from django_guardrails.source.settings_modules import setting_location
+
+_DATA_OPERATIONS = (migrations.RunPython, migrations.RunSQL)
+
+
+class _Located:
+    """Messages about one migration, placed at its file and the line of an operation."""
+
+    def __init__(self, node: Node, path: str | None, source: ModuleSource | None) -> None:
+        self.qualified = f"{node[0]}.{node[1]}"
+        self.path, self.source = path, source
+        self.lines = _operation_lines(source)
+
+    def message(
+        self,
+        check_id: ids.CheckId,
+        msg: str,
+        hint: str,
+        *,
+        index: int | None = None,
+        line: int | None = None,
+    ) -> CheckMessage:
+        if line is None and index is not None and index < len(self.lines):
+            line = self.lines[index]
+        obj = SourceLocation(self.path, line, self.qualified) if self.path else self.qualified
+        return check_id.message(msg, hint=hint, obj=obj, file=self.path, line=line)
+
+
+def _operation_lines(source: ModuleSource | None) -> list[int]:
+    """Lines of the elements of ``operations = [...]``, in order."""
+    if source is None or source.tree is None:
+        return []
+    for node in ast.walk(source.tree):
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "operations" for t in node.targets)
+            and isinstance(node.value, ast.List | ast.Tuple)
+        ):
+            return [element.lineno for element in node.value.elts]
+    return []
+
+
+def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W501 mixed data and schema, W502 zero-downtime breakers, W503 irreversible data steps,
+    W504 model classes imported by a data migration, I506 index changes that lock writes."""
+    labels = [app_config.label for app_config in scope.app_configs]
+    history = read_history(labels, scope.config.migrations_since)
+    yield from _unknown_since(history, scope)
+    postgresql = _uses_postgresql()
+    for node, migration in history.selected:
+        module = sys.modules.get(type(migration).__module__)
+        path = getattr(module, "__file__", None)
+        at = _Located(node, path, scope.source.module(path) if path else None)
+        operations = list(migration.operations)
+        yield from _data_operations(at, operations, module)
+        yield from _schema_operations(at, node, operations, history, postgresql)
+
+
+def _unknown_since(history: History, scope: CheckScope) -> Iterator[CheckMessage]:
+    for label, name in scope.config.migrations_since.items():
+        if (label, name) not in history.loader.graph.nodes:
+            file, line = setting_location(SETTING_NAME)
+            yield ids.E001.message(
+                f'{SETTING_NAME}["MIGRATIONS_SINCE"]["{label}"] names {name!r}, which is not '
+                f"a migration of {label!r}; every migration of it is checked.",
+                hint='Use a migration name as `manage.py showmigrations` lists it, e.g. "0042_x".',
+                obj=SETTING_NAME,
+                file=file,
+                line=line,
+            )
+
+
+def _uses_postgresql() -> bool:
+    return any(
+        "postgres" in str(database.get("ENGINE", ""))
+        or "postgis" in str(database.get("ENGINE", ""))
+        for database in settings.DATABASES.values()
+    )
+
+
+def _data_operations(at: _Located, operations: list[Any], module: Any) -> Iterator[CheckMessage]:
+    data = [i for i, op in enumerate(operations) if isinstance(op, _DATA_OPERATIONS)]
+    if not data:
+        return
+    if len(data) < len(operations):
+        yield at.message(
+            ids.W501,
+            f"Migration {at.qualified} mixes data operations with schema operations.",
+            "Split it: schema changes in one migration, the RunPython/RunSQL in the next; a "
+            "failure then leaves no half-applied schema, and each can be reversed alone.",
+            index=data[0],
+        )
+    for index in data:
+        kind = _irreversible(operations[index])
+        if kind:
+            yield at.message(
+                ids.W503,
+                f"{kind} in {at.qualified} has no reverse, so the migration cannot be unapplied.",
+                "Give it reverse_code= (migrations.RunPython.noop when nothing needs undoing) "
+                "or reverse_sql= (migrations.RunSQL.noop).",
+                index=index,
+            )
+    for line, name in _model_class_imports(at.source, module):
+        yield at.message(
+            ids.W504,
+            f"Data migration {at.qualified} imports the model class {name} directly.",
+            f'Use apps.get_model("app_label", "{name.rsplit(".", 1)[-1]}") inside the function: '
+            "the imported class is today's model, not the historical one this migration sees.",
+            line=line,
+        )
+
+
+def _irreversible(operation: Any) -> str | None:
+    if isinstance(operation, migrations.RunPython) and operation.reverse_code is None:
+        return "RunPython"
+    if isinstance(operation, migrations.RunSQL) and operation.reverse_sql is None:
+        return "RunSQL"
+    return None
+
+
+def _model_class_imports(source: ModuleSource | None, module: Any) -> Iterator[tuple[int, str]]:
+    """``from x.models import Y`` where ``Y`` really is a model class, anywhere in the file."""
+    if source is None or source.tree is None:
+        return
+    package = getattr(module, "__package__", None)
+    for node in ast.walk(source.tree):
+        if not isinstance(node, ast.ImportFrom) or node.module is None:
+            continue
+        if not (node.module == "models" or node.module.endswith(".models")):
+            continue
+        try:
+            imported = importlib.import_module("." * node.level + node.module, package)
+        except Exception:  # a module that no longer imports: nothing to judge
+            continue
+        for alias in node.names:
+            value = getattr(imported, alias.name, None)
+            if isinstance(value, type) and issubclass(value, models.Model):
+                yield node.lineno, f"{imported.__name__}.{alias.name}"
+
+
+def _schema_operations(
+    at: _Located, node: Node, operations: list[Any], history: History, postgresql: bool
+) -> Iterator[CheckMessage]:
+    created = {op.name_lower for op in operations if isinstance(op, migrations.CreateModel)}
+    for index, operation in enumerate(operations):
+        if getattr(operation, "model_name_lower", None) in created:
+            continue  # a table created by this same migration is empty and unused
+        before = history.replaced.get((node, index))
+        breaking = breaking_change(operation, before)
+        if breaking:
+            what, recipe = breaking
+            yield at.message(
+                ids.W502,
+                f"{what} in {at.qualified} breaks the code still running during a deploy.",
+                f"Zero-downtime recipe: {recipe}.",
+                index=index,
+            )
+        locking = locking_index_change(operation, before) if postgresql else None
+        if locking:
+            what, recipe = locking
+            yield at.message(
+                ids.I506,
+                f"{what} in {at.qualified} locks writes to the table while it runs on PostgreSQL.",
+                recipe,
+                index=index,
+            )

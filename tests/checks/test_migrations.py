@@ -1,0 +1,281 @@
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.test import override_settings
+
+from django_guardrails.checks import ids, migrations
+from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.messages import GuardrailsMessage
+
+MakeApp = Callable[[str], Path]
+MIGRATION_IDS = (ids.W501, ids.W502, ids.W503, ids.W504, ids.I506)
+
+MODELS = """\
+    from django.db import models
+
+
+    class Order(models.Model):
+        code = models.CharField(max_length=40, null=True)
+        total = models.IntegerField(default=0)
+
+        def __str__(self):
+            return self.code or ""
+    """
+
+INITIAL = """\
+    from django.db import migrations, models
+
+
+    class Migration(migrations.Migration):
+        initial = True
+        operations = [
+            migrations.CreateModel(
+                name="Order",
+                fields=[
+                    ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                    ("code", models.CharField(max_length=40, null=True)),
+                    ("total", models.IntegerField(default=0)),
+                ],
+            ),
+        ]
+    """
+
+
+def migrated_app(make_app: MakeApp, *later: str) -> str:
+    """An app with the initial migration and ``later`` ones chained after it; its label."""
+    package = make_app(MODELS).parent
+    folder = package / "migrations"
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    (folder / "0001_initial.py").write_text(textwrap.dedent(INITIAL))
+    previous = "0001_initial"
+    for number, body in enumerate(later, start=2):
+        name = f"{number:04d}_step"
+        header = (
+            "from django.db import migrations, models\n\n\n"
+            "class Migration(migrations.Migration):\n"
+            f"    dependencies = [({package.name!r}, {previous!r})]\n"
+        )
+        (folder / f"{name}.py").write_text(header + textwrap.indent(textwrap.dedent(body), "    "))
+        previous = name
+    return package.name
+
+
+def of(label: str, *check_ids: ids.CheckId) -> list[GuardrailsMessage]:
+    wanted = {check_id.id for check_id in check_ids or MIGRATION_IDS}
+    found = run_guardrail_checks([apps.get_app_config(label)])
+    return [m for m in found if m.id in wanted]
+
+
+def codes(label: str) -> list[str]:
+    return sorted(str(m.id).removeprefix("guardrails.") for m in of(label))
+
+
+def migration(message: GuardrailsMessage) -> str:
+    return str(message.obj).rsplit(" ", 1)[-1]
+
+
+def line_of(path: str | None, text: str) -> int:
+    lines = Path(path or "").read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_the_broken_app_fires_each_check() -> None:
+    fired = of("broken", ids.W501, ids.W502, ids.W503, ids.W504)
+    found = {(str(m.id).removeprefix("guardrails."), migration(m)) for m in fired}
+    assert found == {
+        ("W501", "broken.0004_refund_reason"),
+        ("W502", "broken.0004_refund_reason"),
+        ("W503", "broken.0004_refund_reason"),
+        ("W504", "broken.0004_refund_reason"),
+        ("W502", "broken.0005_invoice_index_shorter_description"),
+    }
+    [w504] = of("broken", ids.W504)
+    assert w504.line == line_of(w504.file, "from broken.models import Refund")
+    assert 'apps.get_model("app_label", "Refund")' in str(w504.hint)
+    [w503] = of("broken", ids.W503)
+    assert w503.line == line_of(w503.file, "migrations.RunPython(")
+    add_field, shortened = of("broken", ids.W502)
+    assert add_field.line == line_of(add_field.file, "migrations.AddField(")
+    assert "db_default" in str(add_field.hint)
+    assert "max_length 200 to 120" in shortened.msg
+
+
+def test_the_broken_index_is_reported_when_the_project_runs_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
+    [i506] = of("broken", ids.I506)
+    assert migration(i506) == "broken.0005_invoice_index_shorter_description"
+    assert i506.line == line_of(i506.file, "migrations.AddIndex(")
+    assert "AddIndexConcurrently" in str(i506.hint)
+
+
+def test_the_clean_app_is_silent_even_on_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
+    assert of("clean") == []
+
+
+def test_no_index_finding_without_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: False)
+    assert of("broken", ids.I506) == []
+
+
+def test_postgresql_is_read_from_the_databases_setting() -> None:
+    assert migrations._uses_postgresql() == (connection.vendor == "postgresql")
+
+
+def test_breaking_operations_each_get_their_recipe(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        'operations = [migrations.RenameField("order", "total", "amount")]\n',
+        'operations = [migrations.RemoveField("order", "amount")]\n',
+        'operations = [migrations.RenameModel("Order", "Purchase")]\n',
+        'operations = [migrations.DeleteModel("Purchase")]\n',
+    )
+    hints = {m.msg.split(" in ")[0]: str(m.hint) for m in of(label, ids.W502)}
+    assert set(hints) == {"RenameField", "RemoveField", "RenameModel", "DeleteModel"}
+    assert "backfill" in hints["RenameField"]
+    assert "later release" in hints["RemoveField"]
+
+
+def test_alter_field_is_judged_against_the_state_before_it(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        # NOT NULL on a column that allowed NULL
+        'operations = [migrations.AlterField("order", "code", models.CharField(max_length=40))]\n',
+        # widening a varchar is fine; so is allowing NULL
+        'operations = [migrations.AlterField("order", "code", models.CharField(max_length=80))]\n',
+        "operations = [migrations.AlterField("
+        '"order", "total", models.IntegerField(default=0, null=True))]\n',
+        # integer to bigint rewrites the table
+        "operations = [migrations.AlterField("
+        '"order", "total", models.BigIntegerField(default=0, null=True))]\n',
+    )
+    messages = sorted(of(label, ids.W502), key=migration)
+    assert [migration(m).split(".")[-1] for m in messages] == ["0002_step", "0005_step"]
+    assert "NOT NULL" in messages[0].msg
+    assert "CHECK" in str(messages[0].hint)
+    assert "IntegerField to BigIntegerField" in messages[1].msg
+
+
+def test_safe_additions_are_silent(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        """\
+        operations = [
+            migrations.AddField("order", "note", models.TextField(null=True)),
+            migrations.AddField("order", "state", models.CharField(max_length=9, db_default="new")),
+            migrations.AddField("order", "tags", models.ManyToManyField("auth.Group")),
+            migrations.CreateModel(
+                name="Line",
+                fields=[("id", models.BigAutoField(primary_key=True, serialize=False))],
+            ),
+            migrations.AddField("line", "sku", models.CharField(max_length=9, default="")),
+        ]
+        """,
+    )
+    assert of(label) == []
+
+
+def test_data_migrations(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        """\
+        def forwards(apps, schema_editor):
+            from {label}.models import Order
+            Order.objects.update(total=1)
+
+        operations = [
+            migrations.RunPython(forwards),
+            migrations.RunSQL("UPDATE x SET y = 1"),
+            migrations.RunSQL("UPDATE x SET y = 2", reverse_sql=migrations.RunSQL.noop),
+        ]
+        """,
+    )
+    # The label is only known now: write it into the migration that imports the model.
+    found = sorted(codes_after_fixing_label(label))
+    assert found == ["W503", "W503", "W504"]
+
+
+def codes_after_fixing_label(label: str) -> list[str]:
+    path = Path(apps.get_app_config(label).path) / "migrations" / "0002_step.py"
+    path.write_text(path.read_text().replace("{label}", label))
+    return codes(label)
+
+
+def test_a_reversible_data_migration_with_historical_models_is_silent(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        """\
+        def forwards(apps, schema_editor):
+            apps.get_model("x", "Order")
+
+        operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+        """,
+    )
+    assert of(label) == []
+
+
+def test_importing_something_else_from_models_is_not_w504(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        """\
+        from django.db.models import F
+
+        operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]
+        """,
+    )
+    assert of(label) == []
+
+
+def test_index_operations_on_postgresql(make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
+    label = migrated_app(
+        make_app,
+        'operations = [migrations.AddIndex("order", models.Index(fields=["code"], name="o_c"))]\n',
+        "operations = [migrations.AddConstraint("
+        '"order", models.UniqueConstraint(fields=["code"], name="o_u"))]\n',
+        'operations = [migrations.RemoveConstraint("order", "o_u")]\n',
+        'operations = [migrations.AddField("order", "ref", models.IntegerField(null=True, '
+        "db_index=True))]\n",
+        """\
+        from django.contrib.postgres.operations import RemoveIndexConcurrently
+
+        atomic = False
+        operations = [RemoveIndexConcurrently("order", "o_c")]
+        """,
+    )
+    found = sorted((migration(m).split(".")[-1], m.msg.split(" in ")[0]) for m in of(label))
+    assert found == [
+        ("0002_step", "AddIndex 'o_c'"),
+        ("0003_step", "AddConstraint of the unique 'o_u'"),
+        ("0004_step", "RemoveConstraint of the unique 'o_u'"),
+        ("0005_step", "AddField of the indexed 'ref'"),
+    ]
+
+
+def test_migrations_since_limits_the_checks(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        'operations = [migrations.RemoveField("order", "code")]\n',
+        'operations = [migrations.RemoveField("order", "total")]\n',
+    )
+    assert len(of(label)) == 2
+    with override_settings(GUARDRAILS={"MIGRATIONS_SINCE": {label: "0002_step"}}):
+        [only] = of(label)
+        assert migration(only) == f"{label}.0003_step"
+
+
+def test_an_unknown_migrations_since_name_is_a_setting_error(make_app: MakeApp) -> None:
+    label = migrated_app(make_app, 'operations = [migrations.RemoveField("order", "code")]\n')
+    with override_settings(GUARDRAILS={"MIGRATIONS_SINCE": {label: "0099_nope"}}):
+        [e001] = of(label, ids.E001)
+        assert "0099_nope" in e001.msg
+        assert len(of(label)) == 1  # nothing is skipped
