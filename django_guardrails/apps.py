@@ -16,6 +16,7 @@ class GuardrailsConfig(AppConfig):
             app,
             caching,
             csrf,
+            hardcoded_paths,
             lookups,
             migrations,
             model_options,
@@ -49,6 +50,7 @@ class GuardrailsConfig(AppConfig):
         register(templates.check_post_forms_have_tokens, Tags.security, Tags.templates)
         register(csrf.check_csrf_exempt_views, Tags.security, Tags.urls)
         register(urls.check_urls, Tags.urls)
+        register(hardcoded_paths.check_hardcoded_paths, Tags.urls, Tags.templates)
         register(migrations.check_migrations, Tags.models)
         register(lookups.check_get_without_404, Tags.security)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)

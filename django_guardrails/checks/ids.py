@@ -71,6 +71,7 @@ W206 = CheckId("W206", "A save() override that skips super().save() or drops its
 W301 = CheckId("W301", "A URL pattern of the project has no name")
 W302 = CheckId("W302", "An include() of a project URLconf has neither app_name nor namespace")
 W303 = CheckId("W303", "An internal integer ID in a URL")
+W304 = CheckId("W304", "A hard-coded path to one of the project's own named routes")
 W305 = CheckId("W305", "The same URL name points at different views in one namespace")
 W501 = CheckId("W501", "A migration mixes data and schema operations")
 W502 = CheckId("W502", "A migration operation breaks zero-downtime deploys")
@@ -106,6 +107,7 @@ ALL: tuple[CheckId, ...] = (
     W301,
     W302,
     W303,
+    W304,
     W305,
     W501,
     W502,

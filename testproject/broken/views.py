@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -48,3 +48,8 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """Addressed by the internal integer ID (W303), through an unnamed pattern (W301)."""
     invoice = get_object_or_404(Invoice, pk=pk)
     return HttpResponse(f"PDF of {invoice.number}", content_type="text/plain")
+
+
+def old_invoice_list(request: HttpRequest) -> HttpResponse:
+    """Breaks W304: the path of the invoice_list route written out instead of its name."""
+    return redirect("/broken/invoices/")

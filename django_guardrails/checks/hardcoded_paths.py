@@ -1,0 +1,213 @@
+"""W304: a path to one of the project's own named routes written out by hand.
+
+Candidates come from the source (redirects, ``success_url``, ``href``/``action`` in templates);
+whether a candidate is a route, and which, is asked of the live resolver, so included
+namespaces and converters are exactly what ``reverse()`` would use. Values interpolated into the
+path (``{{ book.slug }}``, ``f"/books/{book.slug}/"``) are tried as placeholders.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.checks import CheckMessage
+from django.urls import ResolverMatch, resolve
+
+from django_guardrails.checks import ids
+from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.templates import template_files
+from django_guardrails.source.files import python_files
+from django_guardrails.source.urlconf import is_own_module
+
+_REDIRECTS = frozenset({"redirect", "HttpResponseRedirect", "HttpResponsePermanentRedirect"})
+_URL_ATTRIBUTES = frozenset({"success_url", "login_url", "permission_denied_url"})
+_TEMPLATE_LINK = re.compile(
+    r"""\b(?:href|action|formaction)\s*=\s*(["'])(/(?!/)(?:\{\{[^}]*\}\}|[^"'<>\s{])*)\1""",
+    re.IGNORECASE,
+)
+_TEMPLATE_VARIABLE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+# Placeholders for interpolated values: digits fit int, slug, str and path converters.
+_DIGIT_SLOTS = [str(9100 + n) for n in range(20)]
+_UUID_SLOTS = [str(uuid.UUID(int=0x9100 + n)) for n in range(20)]
+
+
+@dataclass(frozen=True)
+class NamedRoute:
+    name: str  # "clean:book_detail"
+    args: tuple[str, ...]  # source of each positional argument: "'dune'" or "book.slug"
+    kwargs: tuple[tuple[str, str], ...]
+
+
+class RouteFinder:
+    """Resolves candidate paths against the live URLconf, each path once per check run."""
+
+    _PROBE = "guardrails-probe-7f3a"
+
+    def __init__(self) -> None:
+        self._matches: dict[str, ResolverMatch | None] = {}
+
+    def _resolve(self, path: str) -> ResolverMatch | None:
+        if path not in self._matches:
+            try:
+                self._matches[path] = resolve(path)
+            except Exception:  # Resolver404, or a broken URLconf: Django reports that one
+                self._matches[path] = None
+        return self._matches[path]
+
+    def _catch_all(self, match: ResolverMatch, path: str) -> bool:
+        """A route that also takes paths nobody wrote: a CMS page pattern, ``<path:...>``."""
+        probes = (f"/{self._PROBE}/{self._PROBE}/", f"{path.rstrip('/')}/{self._PROBE}/")
+        for probe in probes:
+            other = self._resolve(probe)
+            if other is not None and other.route == match.route:
+                return True
+        return False
+
+    def named_route(self, path: str, expressions: list[str]) -> NamedRoute | None:
+        """The own named route ``path`` reaches, ``expressions`` filling its ``{}`` slots."""
+        for slots in (_DIGIT_SLOTS, _UUID_SLOTS):
+            if len(expressions) > len(slots):
+                return None
+            concrete = path.format(*slots[: len(expressions)])
+            concrete = concrete.split("#", 1)[0].split("?", 1)[0]
+            match = self._resolve(concrete)
+            if match is None:
+                continue
+            if not match.url_name or not _own_view(match) or self._catch_all(match, concrete):
+                return None
+            by_slot = dict(zip(slots, expressions, strict=False))
+            return NamedRoute(
+                match.view_name,
+                tuple(by_slot.get(str(v), repr(v)) for v in match.args),
+                tuple((k, by_slot.get(str(v), repr(v))) for k, v in match.kwargs.items()),
+            )
+        return None
+
+
+def _own_view(match: ResolverMatch) -> bool:
+    view = getattr(match.func, "view_class", None) or getattr(match.func, "cls", None)
+    target = view if isinstance(view, type) else match.func
+    return is_own_module(sys.modules.get(getattr(target, "__module__", "") or ""))
+
+
+def _path_template(node: ast.expr) -> tuple[str, list[str]] | None:
+    """A literal path as a ``str.format`` template plus the source of each interpolation."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text, expressions = node.value.replace("{", "{{").replace("}", "}}"), list[str]()
+    elif isinstance(node, ast.JoinedStr):
+        parts, expressions = [], []
+        for value in node.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                parts.append(value.value.replace("{", "{{").replace("}", "}}"))
+            elif isinstance(value, ast.FormattedValue):
+                parts.append("{}")
+                expressions.append(ast.unparse(value.value))
+        text = "".join(parts)
+    else:
+        return None
+    if not text.startswith("/") or text.startswith("//"):
+        return None
+    return text, expressions
+
+
+def _python_candidates(tree: ast.Module) -> Iterator[tuple[ast.expr, str]]:
+    """Each path-like value in a redirect or URL attribute, with how its fix is written."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            callee = node.func.attr if isinstance(node.func, ast.Attribute) else None
+            callee = node.func.id if isinstance(node.func, ast.Name) else callee
+            if callee in _REDIRECTS and node.args:
+                yield node.args[0], "redirect" if callee == "redirect" else "reverse"
+            for keyword in node.keywords:
+                if keyword.arg in _URL_ATTRIBUTES or (callee == "as_view" and keyword.arg == "url"):
+                    yield keyword.value, "reverse_lazy"
+        elif isinstance(node, ast.ClassDef):
+            for statement in node.body:
+                if isinstance(statement, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id in _URL_ATTRIBUTES for t in statement.targets
+                ):
+                    yield statement.value, "reverse_lazy"
+
+
+def _python_fix(style: str, route: NamedRoute) -> str:
+    if style == "redirect":
+        arguments = [*route.args, *(f"{k}={v}" for k, v in route.kwargs)]
+        return "redirect(" + ", ".join([f'"{route.name}"', *arguments]) + ")"
+    extra = ""
+    if route.kwargs:
+        extra = ", kwargs={" + ", ".join(f'"{k}": {v}' for k, v in route.kwargs) + "}"
+    elif route.args:
+        extra = ", args=[" + ", ".join(route.args) + "]"
+    call = f'{style}("{route.name}"{extra})'
+    return f"HttpResponseRedirect({call})" if style == "reverse" else call
+
+
+def _template_fix(route: NamedRoute) -> str:
+    arguments = [*route.args, *(f"{k}={v}" for k, v in route.kwargs)]
+    return "{% url " + " ".join([f"'{route.name}'", *arguments]) + " %}"
+
+
+def _template_candidates(text: str) -> Iterator[tuple[int, str, str, list[str]]]:
+    for match in _TEMPLATE_LINK.finditer(text):
+        value = match.group(2)
+        if "{%" in value:
+            continue  # built by a tag: not a literal path
+        pieces = _TEMPLATE_VARIABLE.split(value)
+        literals, expressions = pieces[0::2], pieces[1::2]
+        template = "{}".join(p.replace("{", "{{").replace("}", "}}") for p in literals)
+        yield text.count("\n", 0, match.start()) + 1, value, template, expressions
+
+
+def check_hardcoded_paths(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W304: redirects, URL attributes and template links that spell out an own route."""
+    finder = RouteFinder()
+    yield from _in_python(scope, finder)
+    yield from _in_templates(scope, finder)
+
+
+def _in_python(scope: CheckScope, finder: RouteFinder) -> Iterator[CheckMessage]:
+    for path in python_files(scope.app_configs):
+        source = scope.source.module(path)
+        if source is None or source.tree is None:
+            continue
+        for node, style in _python_candidates(source.tree):
+            candidate = _path_template(node)
+            shown = ast.unparse(node)
+            route = finder.named_route(*candidate) if candidate else None
+            if route is None or candidate is None:
+                continue
+            fix = _python_fix(style, route)
+            yield ids.W304.message(
+                f"The path {shown} is written out by hand; it is the route '{route.name}'.",
+                hint=f"Use {fix}: the link follows the route when its path changes.",
+                obj=SourceLocation(path, node.lineno, "path"),
+                file=path,
+                line=node.lineno,
+            )
+
+
+def _in_templates(scope: CheckScope, finder: RouteFinder) -> Iterator[CheckMessage]:
+    for path in template_files(scope):
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line, value, template, expressions in _template_candidates(text):
+            route = finder.named_route(template, expressions)
+            if route is None:
+                continue
+            yield ids.W304.message(
+                f"The path {value} is written out by hand; it is the route '{route.name}'.",
+                hint=f"Use {_template_fix(route)}: the link follows the route when its path "
+                "changes.",
+                obj=SourceLocation(path, line, "link"),
+                file=path,
+                line=line,
+            )
