@@ -1,20 +1,32 @@
-"""The query guard's cost in instructions, not seconds: deterministic on a noisy machine.
+"""The query guard's cost in CPU instructions, not seconds: repeatable on a noisy machine.
 
-Runs bare Django and guardrails' middleware under ``valgrind --tool=callgrind`` twice each, with
-a small and a larger number of requests to one view, and divides the difference by the extra
-requests, so start-up cancels out. Slow (valgrind runs Python about 50x slower); needs
-valgrind (Debian package ``valgrind``).
+Each configuration (bare Django, guardrails' middleware, and the peers that are installed) runs
+in its own process under ``valgrind --tool=callgrind``, with collection off until the
+measured requests: the process sets up, warms up with a few requests, then makes N requests
+through ``itertools.starmap``, and callgrind counts only inside ``starmap_next``
+(``--toggle-collect``). Start-up, migrations and warm-up never enter the count.
 
-    .venv/bin/python benchmarks/query_guard_instructions.py --view /many/ --requests 2 6
+Instruction counts for one binary, input and memory layout repeat exactly; a change of
+layout (where the stack and the heap land) moves them by a few tenths of a percent, through
+hash collisions and allocator paths. So each configuration is measured under several
+layouts, made by padding the environment, and the median is reported.
+
+    .venv/bin/python benchmarks/query_guard_instructions.py --requests 20 3 --layouts 5
+
+Needs valgrind (Debian package ``valgrind``) and a CPython built with its symbols (pyenv and
+Debian builds are). Slow: valgrind runs Python about 50 times slower.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -24,6 +36,9 @@ from query_guard_overhead import CONFIGS, write_settings
 WORKER = """
 import gc
 import sys
+from collections import deque
+from itertools import starmap
+
 import django
 django.setup()
 from django.core.management import call_command
@@ -33,17 +48,17 @@ call_command("migrate", run_syncdb=True, verbosity=0)
 Book.objects.bulk_create(
     Book(title=f"t{n}", author=Author.objects.create(name=f"a{n}")) for n in range(100)
 )
+view, requests = sys.argv[1], int(sys.argv[2])
 client = Client()
-for _ in range(3):  # warm-up: first requests fill Django's caches
-    client.get(sys.argv[1])
+for _ in range(5):  # warm-up: the first requests fill Django's caches, and guardrails'
+    client.get(view)
 gc.collect()
-gc.disable()  # a collection landing in one run but not the other would swamp the difference
-for _ in range(int(sys.argv[2])):
-    client.get(sys.argv[1])
+gc.disable()  # a collection in one run and not in another would swamp the difference
+deque(starmap(client.get, [(view,)] * requests), maxlen=0)  # counted: inside starmap_next
 """
 
 
-def instructions(config: str, view: str, requests: int) -> int:
+def instructions(config: str, view: str, requests: int, layout: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_settings(root, CONFIGS[config][1])
@@ -52,6 +67,8 @@ def instructions(config: str, view: str, requests: int) -> int:
             [
                 "valgrind",
                 "--tool=callgrind",
+                "--collect-atstart=no",
+                "--toggle-collect=starmap_next",
                 f"--callgrind-out-file={out}",
                 sys.executable,
                 "-c",
@@ -63,35 +80,84 @@ def instructions(config: str, view: str, requests: int) -> int:
             env={
                 "DJANGO_SETTINGS_MODULE": "bench_settings",
                 "PYTHONPATH": str(root),
-                "PYTHONHASHSEED": "0",  # dict layouts, and so instruction counts, repeat
+                "PYTHONHASHSEED": "0",
+                "GUARDRAILS_BENCH_LAYOUT": "x" * (64 * layout),  # moves the stack
             },
             capture_output=True,
             check=True,
         )
         match = re.search(r"^summary:\s+(\d+)", out.read_text(), re.MULTILINE)
         if match is None:
-            raise SystemExit("callgrind wrote no summary")
+            raise SystemExit("callgrind wrote no summary: is --toggle-collect supported?")
         return int(match.group(1))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--view", default="/many/", choices=["/one/", "/many/"])
-    parser.add_argument("--requests", type=int, nargs=2, default=[2, 6])
     parser.add_argument(
-        "--configs", nargs="+", default=["bare Django", "django-guardrails"], choices=CONFIGS
+        "--requests",
+        type=int,
+        nargs=2,
+        default=[20, 3],
+        metavar=("ONE", "MANY"),
+        help="requests counted on the 1-query and the 101-query view",
+    )
+    parser.add_argument("--layouts", type=int, default=5, help="memory layouts per config")
+    parser.add_argument("--jobs", type=int, default=2, help="valgrind processes at once")
+    parser.add_argument(
+        "--configs",
+        nargs="+",
+        default=[
+            name for name, (module, _) in CONFIGS.items() if name != "debug-toolbar SQL panel"
+        ],
+        choices=CONFIGS,
     )
     args = parser.parse_args()
-    low, high = args.requests
-    per_request = {}
-    for config in args.configs:
-        counts = [instructions(config, args.view, n) for n in (low, high)]
-        per_request[config] = (counts[1] - counts[0]) / (high - low)
-    bare = per_request.get("bare Django")
-    print(f"{args.view}: instructions per request, python {sys.version.split()[0]}")
-    for config, count in per_request.items():
-        ratio = f"  ({count / bare:.3f}x)" if bare else ""
-        print(f"  {config:26} {count:14,.0f}{ratio}")
+    configs = [
+        name
+        for name in args.configs
+        if CONFIGS[name][0] is None or importlib.util.find_spec(CONFIGS[name][0]) is not None
+    ]
+    views = {"/one/": args.requests[0], "/many/": args.requests[1]}
+    jobs = {
+        (config, view, layout): (config, view, count, layout)
+        for config in configs
+        for view, count in views.items()
+        for layout in range(args.layouts)
+    }
+    with ThreadPoolExecutor(args.jobs) as pool:
+        counts = dict(
+            zip(jobs, pool.map(lambda job: instructions(*job), jobs.values()), strict=True)
+        )
+    per_request = {
+        (config, view): statistics.median(
+            counts[config, view, layout] / views[view] for layout in range(args.layouts)
+        )
+        for config in configs
+        for view in views
+    }
+    spread = {
+        (config, view): (
+            min(counts[config, view, n] for n in range(args.layouts)) / views[view],
+            max(counts[config, view, n] for n in range(args.layouts)) / views[view],
+        )
+        for config in configs
+        for view in views
+    }
+    print(
+        f"python {sys.version.split()[0]}; instructions per request, median of "
+        f"{args.layouts} memory layouts (min-max), and the ratio to bare Django"
+    )
+    for view in views:
+        bare = per_request["bare Django", view]
+        print(f"{view}")
+        for config in configs:
+            count = per_request[config, view]
+            low, high = spread[config, view]
+            print(f"  {config:26} {count:13,.0f}  ({low:,.0f}-{high:,.0f})  {count / bare:.3f}x")
+    if "django-guardrails" in configs:
+        added = per_request["django-guardrails", "/many/"] - per_request["bare Django", "/many/"]
+        print(f"guardrails' added instructions per query on /many/: {added / 101:,.0f}")
 
 
 if __name__ == "__main__":

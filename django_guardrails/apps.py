@@ -55,5 +55,7 @@ class GuardrailsConfig(AppConfig):
         register(lookups.check_get_without_404, Tags.security)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)
 
+        capture.install_on_this_thread()
         capture.follow_thread_pools()
         eager.track_relation_reads()
+        eager.track_prefetches(capture.note_prefetch)

@@ -8,6 +8,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.functional import empty
 
 from django_guardrails.settings_schema import (
     ALLOWLIST_KEYS,
@@ -42,13 +43,34 @@ def _load() -> tuple[GuardrailsSettings, tuple[ConfigProblem, ...]]:
     return config, tuple(problems)
 
 
+_config: GuardrailsSettings | None = None  # what get_config() returns, read once per request
+
+
 def get_config() -> GuardrailsSettings:
     """The validated settings; cached until ``GUARDRAILS`` changes."""
-    return _load()[0]
+    global _config
+    config = _config
+    if config is None:
+        config = _config = _load()[0]
+    return config
 
 
 def config_problems() -> tuple[ConfigProblem, ...]:
     return _load()[1]
+
+
+_getattribute = object.__getattribute__
+
+
+def debug() -> bool:
+    """``settings.DEBUG``, read per request without ``LazySettings``' Python-level lookup.
+
+    ``settings.X`` runs ``LazyObject.__getattribute__`` in Python on every access (about half
+    a microsecond); the configured settings object underneath answers the same, with
+    ``override_settings`` and ``settings.DEBUG = ...`` seen at once.
+    """
+    wrapped = _getattribute(settings, "_wrapped")
+    return bool(wrapped.DEBUG) if wrapped is not empty else bool(settings.DEBUG)
 
 
 # Refreshing a cache when a setting changes is one of the accepted uses of a signal: Django
@@ -56,4 +78,6 @@ def config_problems() -> tuple[ConfigProblem, ...]:
 @receiver(setting_changed)
 def _clear_cache(*, setting: str, **kwargs: object) -> None:
     if setting == SETTING_NAME:
+        global _config
         _load.cache_clear()
+        _config = None

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractContextManager
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
-from django_guardrails.conf import get_config
-from django_guardrails.query.api import WatchedUnit, guard
-from django_guardrails.query.capture import internal_error
+from django_guardrails.conf import debug, get_config
+from django_guardrails.query.api import Guard, finish
+from django_guardrails.query.capture import enter, internal_error
 from django_guardrails.query.devserver import is_dev_server, print_request
+from django_guardrails.query.report import raise_at_culprit
 from django_guardrails.query.types import N_PLUS_ONE
-
-Session = tuple[AbstractContextManager[WatchedUnit], WatchedUnit]
+from django_guardrails.query.unit import Unit
 
 
 class QueryGuardMiddleware:
@@ -60,51 +58,50 @@ class QueryGuardMiddleware:
             raise
         return self._close(session, response)
 
-    def _open(self, request: HttpRequest) -> Session | None:
+    def _open(self, request: HttpRequest) -> Guard | None:
         try:
-            mode = get_config().effective_mode
+            config = get_config()
+            mode = config.mode or config.effective_mode
             if mode == "off":
                 return None
             # On runserver the console line reports log-mode findings, once each.
             to_console = mode == "log" and is_dev_server()
-            manager = guard(
-                f"{request.method} {request.path}",
-                path=request.path,
-                report_findings=not to_console,
-            )
-            return manager, manager.__enter__()
+            on_site = raise_at_culprit(config) if mode == "raise" else None
+            path = request.path
+            name = f"{request.method} {path}"
+            session = Guard(name, path, config, mode, not to_console, False, on_site)
+            session.token = enter(session)
+            return session  # the request's unit of work
         except Exception:
             internal_error()
             return None
 
-    def _abandon(self, session: Session, error: BaseException) -> None:
-        manager, _ = session
+    def _abandon(self, session: Guard, error: BaseException) -> None:
         try:
-            manager.__exit__(type(error), error, error.__traceback__)
+            finish(session, report_now=False)
         except BaseException as own:
             if own is not error:
                 internal_error()
 
-    def _close(self, session: Session, response: HttpResponseBase) -> HttpResponseBase:
-        manager, unit = session
+    def _close(self, session: Guard, response: HttpResponseBase) -> HttpResponseBase:
         try:
-            manager.__exit__(None, None, None)
+            finish(session)
         except Warning:
             raise  # a warnings filter turned a finding into an error, as its owner asked
         except Exception:
             internal_error()
             return response
         try:
-            if settings.DEBUG:
-                _add_headers(response, unit)
-            if get_config().effective_mode == "log" and is_dev_server():
-                print_request(unit, response.status_code, unit.findings)
+            if debug():
+                _add_headers(response, session)
+            if not session.report_findings:
+                print_request(session, response.status_code, session.findings)
         except Exception:
             internal_error()
         return response
 
 
-def _add_headers(response: HttpResponseBase, unit: WatchedUnit) -> None:
+def _add_headers(response: HttpResponseBase, unit: Unit) -> None:
     n_plus_ones = sum(1 for finding in unit.findings if finding.kind == N_PLUS_ONE)
     response["X-Guardrails-Queries"] = str(unit.count)
     response["X-Guardrails-N-Plus-One"] = str(n_plus_ones)

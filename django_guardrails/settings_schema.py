@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from django.conf import settings
-
 SETTING_NAME = "GUARDRAILS"
 MODES = ("off", "log", "warn", "raise")
 ALLOWLIST_KEYS = ("relation", "sql", "callsite", "url")
@@ -47,7 +45,9 @@ class GuardrailsSettings:
         """``MODE`` with its default applied: log while ``DEBUG``, off otherwise."""
         if self.mode is not None:
             return self.mode
-        return "log" if settings.DEBUG else "off"
+        from django_guardrails.conf import debug  # conf imports this module
+
+        return "log" if debug() else "off"
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
-from django_guardrails.query.api import WatchedUnit, guard
-from django_guardrails.query.capture import QueryRecord
+from django_guardrails.query.api import guard
 from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, Finding
+from django_guardrails.query.unit import QueryRecord, Unit
 
 __all__ = [
     "GuardrailsTestCaseMixin",
@@ -22,7 +22,7 @@ __all__ = [
 class QueryReport:
     """What ``capture()`` saw; ``findings`` are complete once the block has ended."""
 
-    def __init__(self, unit: WatchedUnit) -> None:
+    def __init__(self, unit: Unit) -> None:
         self._unit = unit
 
     @property

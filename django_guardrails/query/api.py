@@ -1,22 +1,66 @@
-"""``watch()`` and ``allow_n_plus_one()``: the query guard outside the middleware."""
+"""``guard()``, ``watch()`` and ``allow_n_plus_one()``: a unit of work, watched and reported."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import TracebackType
 
 from django_guardrails.conf import get_config
-from django_guardrails.query.capture import Unit, active, allowing_n_plus_one, internal_error
+from django_guardrails.query.capture import Unit, allowing_n_plus_one, enter, internal_error, leave
 from django_guardrails.query.detect import detect
 from django_guardrails.query.report import raise_at_culprit, report
-from django_guardrails.query.types import Finding
 
 
-class WatchedUnit(Unit):
-    findings: list[Finding]
+class Guard(Unit):
+    """A unit of work that, on exit, detects its ``findings`` and reports them by ``mode``.
+
+    The middleware opens one per request, so it is the unit itself (one object, not two) and
+    a plain class rather than a generator context manager. ``report_findings=False`` leaves
+    the reporting to the caller (the dev-server console).
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> Guard:
+        self.token = enter(self)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        finish(self, exc_type is None)
 
 
-@contextmanager
+def finish(unit: Unit, report_now: bool = True) -> None:
+    """End ``unit`` and detect its findings; report them unless the block raised.
+
+    A block that raised keeps its own exception: nothing guardrails reports replaces it.
+    """
+    token = unit.token
+    if token is not None:
+        unit.token = None
+        leave(unit, token)
+    config = unit.config
+    slow_ms = config.slow_ms
+    if (
+        unit.count < 2  # an N+1 or a duplicate takes two queries
+        and unit.eager is None
+        and config.query_budget is None
+        and (slow_ms is None or (unit.ended or unit.started) - unit.started <= slow_ms / 1000)
+    ):
+        return  # most requests: nothing to look for, and every request pays this line
+    try:
+        unit.findings = detect(unit, config)
+    except Exception:
+        internal_error()
+    if report_now and unit.report_findings and unit.findings:
+        report(unit.findings, unit.mode, unit)
+
+
 def guard(
     name: str,
     *,
@@ -24,32 +68,17 @@ def guard(
     mode: str | None = None,
     keep_queries: bool = False,
     report_findings: bool = True,
-) -> Iterator[WatchedUnit]:
-    """Record a unit of work; on exit its ``findings`` are detected and reported by ``mode``.
-
-    ``report_findings=False`` leaves the reporting to the caller (the dev-server console).
-    """
+) -> Guard:
+    """A ``Guard`` for a unit of work named ``name``, reported by ``mode`` (default: MODE)."""
     config = get_config()
-    mode = mode or config.effective_mode
-    unit = WatchedUnit(
-        name,
-        path=path,
-        keep_queries=keep_queries,
-        on_site=raise_at_culprit(config) if mode == "raise" else None,
-    )
-    unit.findings = []
-    with active(unit):
-        yield unit
-    try:
-        unit.findings = detect(unit, config)
-    except Exception:
-        internal_error()
-    if report_findings:
-        report(unit.findings, mode, unit)
+    if mode is None:
+        mode = config.mode or config.effective_mode
+    on_site = raise_at_culprit(config) if mode == "raise" else None
+    return Guard(name, path, config, mode, report_findings, keep_queries, on_site)
 
 
 @contextmanager
-def watch(name: str = "watch", *, mode: str | None = None) -> Iterator[WatchedUnit]:
+def watch(name: str = "watch", *, mode: str | None = None) -> Iterator[Guard]:
     """Watch a block (a management command, a script) like the middleware watches a request.
 
     Usable as ``with watch("import"):`` and, through ``contextmanager``, as ``@watch()``.

@@ -14,6 +14,7 @@ from types import CodeType, FrameType
 from typing import Any, NamedTuple
 
 from asgiref.sync import SyncToAsync
+from django.db.models import QuerySet
 from django.template.base import Node
 
 from django_guardrails.checks.scope import is_under, library_roots
@@ -21,11 +22,22 @@ from django_guardrails.checks.scope import is_under, library_roots
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _DJANGO_DIR = os.path.dirname(os.path.abspath(sys.modules["django"].__file__ or ""))
 RENDER_ANNOTATED = Node.render_annotated.__code__
+FETCH_ALL = QuerySet._fetch_all.__code__
 _THREAD_HANDOVER = SyncToAsync.thread_handler.__code__
 
-# Keyed by file name, not code object: a str caches its hash, a code object rehashes its
-# bytecode and constants on every lookup, which made the walk ten times slower.
-_project_files: dict[str, bool] = {}
+# What a file holds, by file name: library code, project code, or library code with one of the
+# code objects above (only those frames pay for an identity test). Keyed by name, not code
+# object: a str caches its hash, a code object rehashes its bytecode and constants per lookup.
+LIBRARY, PROJECT, TEMPLATE_FILE, HANDOVER_FILE = 0, 1, 2, 3
+_MARKED_FILES = {
+    RENDER_ANNOTATED.co_filename: TEMPLATE_FILE,
+    _THREAD_HANDOVER.co_filename: HANDOVER_FILE,
+}
+_kinds: dict[str, int] = {}
+_DEPTHS = range(10_000)  # deeper than any stack Python allows by default
+
+# (file, line, function, template): a plain tuple while walking, equal to its ``Callsite``.
+Where = tuple[str, int, str, str | None]
 
 
 class Callsite(NamedTuple):
@@ -35,21 +47,26 @@ class Callsite(NamedTuple):
     template: str | None = None  # "app/page.html:12" when the query ran in a template
 
 
-def _classify(filename: str) -> bool:
-    project = not (
+def _classify(filename: str) -> int:
+    if filename in _MARKED_FILES:
+        kind = _MARKED_FILES[filename]
+    elif (
         filename.startswith("<")
         or not os.path.isabs(filename)
         or is_under(filename, (_OWN_DIR, _DJANGO_DIR))
         or is_under(filename, library_roots())
-    )
-    if len(_project_files) < 50_000:  # source files of a process are bounded in practice
-        _project_files[filename] = project
-    return project
+    ):
+        kind = LIBRARY
+    else:
+        kind = PROJECT
+    if len(_kinds) < 50_000:  # source files of a process are bounded in practice
+        _kinds[filename] = kind
+    return kind
 
 
 def is_project_code(code: CodeType) -> bool:
-    project = _project_files.get(code.co_filename)
-    return _classify(code.co_filename) if project is None else project
+    kind = _kinds.get(code.co_filename)
+    return (_classify(code.co_filename) if kind is None else kind) == PROJECT
 
 
 def _template_position(frame: FrameType) -> tuple[str, str, int] | None:
@@ -76,30 +93,103 @@ def _awaiting(task: asyncio.Task[Any]) -> Callsite | None:
     return found
 
 
+# What locate() found: where, and the project frame (None under a template) with its depth.
+Located = tuple[Where | None, int, FrameType | None]
+
+
+def locate(frame: FrameType, task: asyncio.Task[Any] | None = None) -> Located:
+    """Where the query whose innermost frame is ``frame`` comes from.
+
+    Returns ``(where, depth, project)``: ``where`` is ``(file, line, function, template)``, or
+    None outside project code. Work that ``sync_to_async`` (the async ORM among it) runs in a
+    thread is attributed to the line of ``task`` that awaits it; frames beyond the thread's
+    hand-over are someone else's. ``project`` is the project frame that ``where`` names when
+    no template was rendering (else None), ``depth`` its distance from ``frame``.
+
+    The loop is the guard's hottest code: a library frame costs one dictionary lookup.
+    """
+    template: tuple[str, str, int] | None = None
+    kinds = _kinds
+    depth = 0
+    try:
+        for depth in _DEPTHS:
+            code = frame.f_code
+            try:
+                kind = kinds[code.co_filename]
+            except KeyError:
+                kind = _classify(code.co_filename)
+            if kind == LIBRARY:
+                frame = frame.f_back  # type: ignore[assignment]
+                continue
+            if kind == PROJECT:
+                if template is not None:
+                    name, path, line = template
+                    return (path, line, code.co_name, f"{name}:{line}"), depth, None
+                return (code.co_filename, frame.f_lineno, code.co_name, None), depth, frame
+            if kind == TEMPLATE_FILE:
+                if code is RENDER_ANNOTATED and template is None:
+                    template = _template_position(frame)
+            elif code is _THREAD_HANDOVER:
+                return (_awaiting(task) if task is not None else None), depth, None
+            frame = frame.f_back  # type: ignore[assignment]
+    except AttributeError:  # frame is None: the bottom of the stack
+        pass
+    return None, depth, None
+
+
+# Where the walk last found the project's frame, per query shape, for the whole process:
+# (depth from the caller of find(), the project frame's code, its instruction offset, where).
+# A query of the same shape whose frame at that depth runs that code at that instruction comes
+# from that line: only a library function calling back into project code between the two
+# could differ, at exactly the same depth. The offset, not the line: ``f_lineno`` scans the
+# code's line table from its start on every read. A few candidates per shape: one shape often
+# runs from a few lines.
+Hint = tuple[int, CodeType, int, Where]
+_hints: dict[str, tuple[Hint, ...]] = {}
+MAX_HINTED_SHAPES = 4096
+HINTS_PER_SHAPE = 4
+_getframe = sys._getframe
+
+
+def find(shape: str, task: asyncio.Task[Any] | None, skip: int) -> Where | None:
+    """``locate()`` for the query ``skip`` frames above the caller, skipping the walk if it can.
+
+    On Python 3.11 every frame a walk passes becomes a frame object, about a microsecond each
+    on a slow machine; ``sys._getframe(depth)`` makes only the one it returns.
+    """
+    candidates = _hints.get(shape)
+    if candidates is not None:
+        for depth, code, offset, hinted in candidates:
+            try:
+                frame = _getframe(depth)
+            except ValueError:  # a shallower stack
+                continue
+            if frame.f_code is code and frame.f_lasti == offset:
+                return hinted
+    where, depth, project = locate(_getframe(skip + 1), task)
+    if project is not None and where is not None:
+        hint = (depth + skip + 1, project.f_code, project.f_lasti, where)
+        if len(_hints) >= MAX_HINTED_SHAPES:
+            _hints.clear()
+        _hints[shape] = (hint, *(candidates or ())[: HINTS_PER_SHAPE - 1])
+    return where
+
+
+def fetch_frame(frame: FrameType | None) -> FrameType | None:
+    """The first ``QuerySet._fetch_all`` frame above ``frame`` and below project code."""
+    while frame is not None:
+        code = frame.f_code
+        if code is FETCH_ALL:
+            return frame
+        if is_project_code(code):
+            return None
+        frame = frame.f_back
+    return None
+
+
 def find_callsite(
     frame: FrameType | None, task: asyncio.Task[Any] | None = None
 ) -> Callsite | None:
-    """The callsite of a query whose innermost frame is ``frame``; None outside project code.
-
-    Work that ``sync_to_async`` (the async ORM among it) runs in a thread is attributed to the
-    line of ``task`` that awaits it; frames beyond the thread's hand-over are someone else's.
-    """
-    template: tuple[str, str, int] | None = None
-    project_files = _project_files
-    while frame is not None:
-        code = frame.f_code
-        project = project_files.get(code.co_filename)
-        if project is None:
-            project = _classify(code.co_filename)
-        if project:
-            if template is not None:
-                name, path, line = template
-                return Callsite(path, line, code.co_name, f"{name}:{line}")
-            return Callsite(code.co_filename, frame.f_lineno, code.co_name)
-        if code is RENDER_ANNOTATED:
-            if template is None:
-                template = _template_position(frame)
-        elif code is _THREAD_HANDOVER:
-            return _awaiting(task) if task is not None else None
-        frame = frame.f_back
-    return None
+    """The callsite of a query whose innermost frame is ``frame``; None outside project code."""
+    where = locate(frame, task)[0] if frame is not None else None
+    return None if where is None else Callsite(*where)

@@ -1,25 +1,24 @@
 """Record every query of a unit of work (a request, a test, a ``with`` block, a task).
 
 One execute wrapper sits on every database connection, in every thread; it does nothing unless
-a unit is active in the current context. Units live in a ``ContextVar``, so sync and async
-requests, threads and nested units stay apart; asgiref's ``sync_to_async`` copies the context,
-so ORM work it runs in its thread pool counts in the unit that awaited it.
+a unit is active in the current context (``state.current``). asgiref's ``sync_to_async``
+copies the context, so ORM work it runs in its thread pool counts in the unit that awaited it.
+
+A query costs one frame walk (its callsite), a cached fingerprint lookup and a few dictionary
+operations; what is dearer (the relation a repeated query loads, the eager loads of a new
+site) is looked at once per site, never per query.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import logging
 import sys
-import threading
 import time
-from asyncio.events import _get_running_loop
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from contextvars import Token
 from types import FrameType
 from typing import Any
 
@@ -29,140 +28,42 @@ from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from django_guardrails.exceptions import GuardrailsError
-from django_guardrails.query.callsite import Callsite, find_callsite
-from django_guardrails.query.eager import UsageKey, eager_loads, reads
+from django_guardrails.query import state
+from django_guardrails.query.callsite import fetch_frame, find, locate
+from django_guardrails.query.eager import prefetched_loads
 from django_guardrails.query.fingerprint import fingerprint
-from django_guardrails.query.relations import Relation, relation_of
+from django_guardrails.query.state import State, units_of
+from django_guardrails.query.unit import (
+    MAX_DISTINCT_PARAMS,
+    MAX_EXACT,
+    MAX_KEPT_QUERIES,
+    MAX_SITES,
+    QueryRecord,
+    QuerySite,
+    SiteKey,
+    Unit,
+)
+
+__all__ = [
+    "MAX_DISTINCT_PARAMS",
+    "MAX_EXACT",
+    "MAX_KEPT_QUERIES",
+    "MAX_SITES",
+    "QueryRecord",
+    "QuerySite",
+    "SiteKey",
+    "Unit",
+    "allowing_n_plus_one",
+    "enter",
+    "follow_thread_pools",
+    "install",
+    "internal_error",
+    "leave",
+]
 
 logger = logging.getLogger("django_guardrails")
 
-MAX_SITES = 1000  # distinct (alias, shape, callsite) per unit; counts go on beyond the cap
-MAX_DISTINCT_PARAMS = 64
-MAX_EXACT = 5000
-MAX_KEPT_QUERIES = 10_000
-
-_active: ContextVar[tuple[Unit, ...]] = ContextVar("guardrails_units", default=())
-_allowed: ContextVar[bool] = ContextVar("guardrails_allow_n_plus_one", default=False)
-
-
-@dataclass(slots=True)
-class QuerySite:
-    """One query shape from one callsite: how often, with how many distinct parameters."""
-
-    sql: str
-    alias: str
-    callsite: Callsite | None
-    count: int = 0
-    duration: float = 0.0
-    params: set[int] = field(default_factory=set)
-    relation: Relation | None = None
-    allowed: bool = False
-    raised: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class QueryRecord:
-    sql: str
-    alias: str
-    duration: float
-    callsite: Callsite | None
-
-
-SiteKey = tuple[str, str, Callsite | None]
-
-
-class Unit:
-    """The queries of one unit of work."""
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        path: str | None = None,
-        keep_queries: bool = False,
-        on_site: Callable[[Unit, QuerySite], None] | None = None,
-    ) -> None:
-        self.name = name
-        self.path = path
-        self.count = 0
-        self.db_time = 0.0
-        self.started = time.perf_counter()
-        self.ended: float | None = None
-        self.sites: dict[SiteKey, QuerySite] = {}
-        self.exact: dict[tuple[str, int], list[Any]] = {}  # (sql, params) -> [count, site key]
-        self.overflow = 0
-        self.queries: list[QueryRecord] | None = [] if keep_queries else None
-        self.on_site = on_site  # called after each query's site update (raise mode)
-        self.reads: set[UsageKey] = set()  # (model, accessor) of every relation read
-        # (callsite, path) -> (method, path, usage key, relation label, site key)
-        self.eager: dict[tuple[Callsite | None, str], tuple[str, str, UsageKey, str, SiteKey]] = {}
-        self._lock = threading.Lock()
-        self.task = _current_task()  # an async unit's task: its awaits name thread-pool work
-
-    @property
-    def duration_ms(self) -> float:
-        end = self.ended if self.ended is not None else time.perf_counter()
-        return (end - self.started) * 1000
-
-    def record(
-        self, sql: str, params: object, alias: str, duration: float, frame: FrameType | None
-    ) -> QuerySite | None:
-        callsite = find_callsite(frame, self.task)
-        shape = fingerprint(sql)
-        key: SiteKey = (alias, shape, callsite)
-        params_key = _params_key(params)
-        with self._lock:
-            self.count += 1
-            self.db_time += duration
-            if self.queries is not None and len(self.queries) < MAX_KEPT_QUERIES:
-                self.queries.append(QueryRecord(shape, alias, duration, callsite))
-            site = self.sites.get(key)
-            new_site = site is None
-            if site is None:
-                if len(self.sites) >= MAX_SITES:
-                    self.overflow += 1
-                    return None
-                site = self.sites[key] = QuerySite(shape, alias, callsite)
-            site.count += 1
-            site.duration += duration
-            if len(site.params) < MAX_DISTINCT_PARAMS:
-                site.params.add(params_key)
-            if _allowed.get():
-                site.allowed = True
-            exact = self.exact.get((sql, params_key))
-            if exact is not None:
-                exact[0] += 1
-            elif len(self.exact) < MAX_EXACT:
-                self.exact[(sql, params_key)] = [1, key]
-            wants_relation = site.count == 2
-        if wants_relation:  # once per repeated site: reading frame locals is not free
-            site.relation = relation_of(frame)
-        if new_site:
-            for method, path, usage, label in eager_loads(frame):
-                self.eager.setdefault((callsite, path), (method, path, usage, label, key))
-        return site
-
-
-def _current_task() -> asyncio.Task[Any] | None:
-    # Not asyncio.current_task(): outside a loop it raises, which sync requests would pay for.
-    loop = _get_running_loop()
-    return asyncio.current_task(loop) if loop is not None else None
-
-
-def _params_key(params: object) -> int:
-    """A hash of the parameters; their values are never stored (they may be secrets)."""
-    try:
-        return hash(params)  # Django passes a tuple: the common case is this one call
-    except TypeError:
-        pass
-    try:
-        if isinstance(params, list):
-            return hash(tuple(tuple(p) if isinstance(p, list) else p for p in params))
-        if isinstance(params, dict):
-            return hash(tuple(sorted(params.items())))
-    except TypeError:
-        pass
-    return hash(repr(params))
+_perf_counter = time.perf_counter
 
 
 _reported_internal_error = False
@@ -176,29 +77,83 @@ def internal_error() -> None:
         logger.exception("django-guardrails hit an internal error; requests are unaffected.")
 
 
+_current = state.current
+_allowed_outside = state.allowed_outside
+_getframe = sys._getframe
+
+
 def _execute(
     execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
 ) -> Any:
-    units = _active.get()
-    if not units:
+    active = _current.get()
+    if active is None:
         return execute(sql, params, many, context)
-    start = time.perf_counter()
+    start = _perf_counter()
     result = execute(sql, params, many, context)
-    duration = time.perf_counter() - start
-    frame: FrameType | None = sys._getframe(1)
+    duration = _perf_counter() - start
+    # Every watched query runs what follows: it is kept to a few calls on purpose.
     try:
+        shape = fingerprint(sql)
+        where = find(shape, active.task, 1)  # 1: the query's code is this function's caller
+        try:
+            exact = hash((sql, params))  # Django passes a tuple: the common case is one call
+        except TypeError:
+            exact = _exact_key(sql, params)
         alias = context["connection"].alias
+        allowed = active.allowed
+        units = active.units if isinstance(active, State) else (active,)
         for unit in units:
-            site = unit.record(sql, params, alias, duration, frame)
-            if site is not None and unit.on_site is not None:
-                unit.on_site(unit, site)
+            lock = unit.lock
+            if lock is None:
+                site = unit.record(shape, exact, alias, duration, where, allowed)
+            else:
+                with lock:
+                    site = unit.record(shape, exact, alias, duration, where, allowed)
+            if site is not None and (site.count < 3 or unit.on_site is not None):
+                _look_closer(unit, site)
     except GuardrailsError:
         raise  # MODE = "raise": at the culprit, on purpose
     except Exception:
         internal_error()
-    finally:
-        frame = None  # no reference cycle through the frame
     return result
+
+
+def _look_closer(unit: Unit, site: QuerySite) -> None:
+    """What a new or just repeated site is looked at for, once; and raise mode's check."""
+    # Frames, counted from here: 0 this function, 1 _execute, 2 the code that ran the query.
+    count = site.count
+    if count == 1:
+        if " JOIN " in site.sql:  # perhaps select_related: read the queryset's
+            unit.note_selected(site, fetch_frame(_getframe(2)))
+    elif count == 2:
+        unit.note_relation(site, _getframe(2))
+    if unit.on_site is not None:
+        unit.on_site(unit, site)
+
+
+def note_prefetch(queryset: Any, frame: FrameType) -> None:
+    """A queryset evaluated in a unit prefetches: its lookups are eager loads at its line."""
+    active = _current.get()
+    if active is None:
+        return
+    loads = prefetched_loads(queryset)
+    if not loads:
+        return
+    where = locate(frame, active.task)[0]
+    for unit in units_of(active):
+        unit.note_eager_loads(where, loads)
+
+
+def _exact_key(sql: str, params: object) -> int:
+    """A hash of the SQL text and unhashable parameters, whose values are never stored."""
+    try:
+        if isinstance(params, list):
+            return hash((sql, tuple(tuple(p) if isinstance(p, list) else p for p in params)))
+        if isinstance(params, dict):
+            return hash((sql, tuple(sorted(params.items()))))
+    except TypeError:
+        pass
+    return hash((sql, repr(params)))
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
@@ -207,20 +162,16 @@ def install(connection: BaseDatabaseWrapper) -> None:
         connection.execute_wrappers.insert(0, _execute)
 
 
-_installed_threads: set[int] = set()
-
-
 def install_on_this_thread() -> None:
-    """Instrument this thread's connections once; later ones are caught by connection_created."""
-    thread = threading.get_ident()
-    if thread not in _installed_threads:
-        for alias in connections:
-            install(connections[alias])
-        _installed_threads.add(thread)
+    """Instrument this thread's connections: the ones opened before guardrails was ready."""
+    for alias in connections:
+        install(connections[alias])
 
 
 # Connections are per thread; instrumenting each new one as it opens is one of the accepted
-# uses of a signal: it reaches threads (sync_to_async, thread pools) no middleware runs in.
+# uses of a signal: it reaches threads (sync_to_async, thread pools) no middleware runs in, and
+# every connection of every thread opens after the app registry is ready, but for the ones
+# install_on_this_thread() covers.
 @receiver(connection_created)
 def _instrument_new_connection(*, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
     install(connection)
@@ -230,7 +181,10 @@ _submit = ThreadPoolExecutor.submit
 
 
 def _submit_in_context(self: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-    if _active.get():  # carry the unit into the worker thread, like sync_to_async does
+    active = _current.get()
+    if active is not None:  # carry the unit into the worker thread, like asgiref does
+        for unit in units_of(active):
+            unit.share()
         return _submit(self, contextvars.copy_context().run, fn, *args, **kwargs)
     return _submit(self, fn, *args, **kwargs)
 
@@ -246,24 +200,33 @@ def follow_thread_pools() -> None:
         setattr(ThreadPoolExecutor, "submit", _submit_in_context)  # noqa: B010
 
 
-@contextmanager
-def active(unit: Unit) -> Iterator[Unit]:
-    """Record queries into ``unit`` (and every enclosing unit) inside the block."""
-    install_on_this_thread()
-    token = _active.set((*_active.get(), unit))
-    reads_token = reads.set((*reads.get(), unit.reads))
-    try:
-        yield unit
-    finally:
-        reads.reset(reads_token)
-        _active.reset(token)
-        unit.ended = time.perf_counter()
+def enter(unit: Unit) -> Token[State | Unit | None]:
+    """Start recording queries into ``unit`` (and every enclosing unit); ``leave()`` ends it."""
+    outer = _current.get()
+    if outer is None:
+        if not _allowed_outside.get():
+            return _current.set(unit)  # alone: its own state
+        return _current.set(State((unit,), unit.sinks, True, unit.task))
+    units = (*units_of(outer), unit)
+    sinks = (*outer.sinks, unit.reads)
+    return _current.set(State(units, sinks, outer.allowed, unit.task or outer.task))
+
+
+def leave(unit: Unit, token: Token[State | Unit | None]) -> None:
+    _current.reset(token)
+    unit.ended = _perf_counter()
 
 
 @contextmanager
 def allowing_n_plus_one() -> Iterator[None]:
-    token = _allowed.set(True)
+    outside = _allowed_outside.set(True)
+    outer = _current.get()
+    token = None
+    if outer is not None:
+        token = _current.set(State(units_of(outer), outer.sinks, True, outer.task))
     try:
         yield
     finally:
-        _allowed.reset(token)
+        if token is not None:
+            _current.reset(token)
+        _allowed_outside.reset(outside)

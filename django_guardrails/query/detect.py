@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
+from collections import Counter
 from dataclasses import replace
 
 from django_guardrails.checks.messages import display_path
 from django_guardrails.conf import AllowRule, GuardrailsSettings
-from django_guardrails.query.capture import QuerySite, Unit
+from django_guardrails.query.callsite import Where
+from django_guardrails.query.capture import QuerySite, SiteKey, Unit
 from django_guardrails.query.types import (
     DUPLICATE,
     N_PLUS_ONE,
@@ -28,7 +30,7 @@ def is_n_plus_one(site: QuerySite, threshold: int) -> bool:
     """
     if site.count < threshold or site.allowed:
         return False
-    return len(site.params) > 1 or site.relation is not None
+    return site.distinct > 1 or site.relation is not None
 
 
 def _n_plus_one_hint(site: QuerySite) -> str:
@@ -95,42 +97,77 @@ def allowed(finding: Finding, config: GuardrailsSettings, url: str | None) -> bo
     return any(_matches(rule, finding, url) for rule in config.allowlist)
 
 
+def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
+    """Each exact (SQL, parameters) pair that ran more than once, at the site it ran first.
+
+    The same SQL from two lines is two sites of one shape: their counts are added up. An
+    N+1 site's repeats are part of its N+1 and reported there.
+    """
+    shapes = Counter((alias, shape) for alias, shape, _ in unit.sites)
+    first: dict[int, tuple[int, SiteKey]] = {}  # exact hash -> (count, first site's key)
+    for key, site in unit.sites.items():
+        if key in n_plus_one_sites or site.allowed:
+            continue
+        if site.count == site.distinct and shapes[key[0], key[1]] == 1:
+            continue  # every query here was different, and no other line ran this shape
+        for exact, count in site.exact.items():
+            earlier = first.get(exact)
+            first[exact] = (count, key) if earlier is None else (earlier[0] + count, earlier[1])
+    findings = []
+    for count, key in first.values():
+        if count == 1:
+            continue
+        site = unit.sites[key]
+        hint = (
+            f"The same query with the same parameters ran {count} times from "
+            f"{_where(site)}: reuse the first result (a variable, cached_property, "
+            "or the cache framework)."
+        )
+        findings.append(_finding(DUPLICATE, site, count, hint))
+    return findings
+
+
 def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
     """Every finding of ``unit``, N+1s first, minus what ``ALLOWLIST`` allows."""
-    threshold = config.n_plus_one_threshold
+    slow_ms = config.slow_ms
     findings: list[Finding] = []
-    n_plus_one_sites = set()
-    for key, site in unit.sites.items():
-        if is_n_plus_one(site, threshold):
-            n_plus_one_sites.add(key)
-            findings.append(n_plus_one_finding(site))
-    for count, key in unit.exact.values():
-        if count > 1 and key not in n_plus_one_sites and not unit.sites[key].allowed:
-            site = unit.sites[key]
-            hint = (
-                f"The same query with the same parameters ran {count} times from "
-                f"{_where(site)}: reuse the first result (a variable, cached_property, "
-                "or the cache framework)."
-            )
-            findings.append(_finding(DUPLICATE, site, count, hint))
-    for method, path, usage, label, key in unit.eager.values():
-        if usage not in unit.reads and key in unit.sites:
-            site = unit.sites[key]
-            hint = (
-                f'.{method}("{path}") at {_where(site)} loads {label}, which {unit.name} '
-                f'never reads: remove "{path}" from .{method}().'
-            )
-            findings.append(replace(_finding(UNUSED_EAGER_LOAD, site, 1, hint), relation=label))
+    if unit.count > 1:  # an N+1 or a duplicate takes two queries at least
+        threshold = config.n_plus_one_threshold
+        n_plus_one_sites = set()
+        for key, site in unit.sites.items():
+            if site.count >= threshold and is_n_plus_one(site, threshold):
+                n_plus_one_sites.add(key)
+                findings.append(n_plus_one_finding(site))
+        findings += _duplicates(unit, n_plus_one_sites)
+    for (where, _), (method, path, usage, label) in (unit.eager or {}).items():
+        if usage not in unit.reads:
+            findings.append(_unused_eager_load(unit, where, method, path, label))
     budget = config.query_budget
     if budget is not None and unit.count > budget:
         findings.append(_unit_finding(QUERY_BUDGET, unit.count, budget_hint(unit, budget)))
-    if config.slow_ms is not None and unit.duration_ms > config.slow_ms:
+    if slow_ms is not None and unit.duration_ms > slow_ms:
         hint = (
             f"{unit.name} took {unit.duration_ms:.0f} ms (limit {config.slow_ms:.0f} ms): "
             "move the slow work to a background task (Celery) or cache its result."
         )
         findings.append(_unit_finding(SLOW, round(unit.duration_ms), hint))
+    if not findings or not config.allowlist:
+        return findings
     return [f for f in findings if not allowed(f, config, unit.path)]
+
+
+def _unused_eager_load(
+    unit: Unit, where: Where | None, method: str, path: str, label: str
+) -> Finding:
+    # The site of the query that asked for it: the join's, or the prefetching queryset's.
+    site = next((site for site in unit.sites.values() if site.where == where), None)
+    if site is None:
+        site = QuerySite("", "default", where, 0.0, 0)
+    hint = (
+        f'.{method}("{path}") at {_where(site)} loads {label}, which {unit.name} '
+        f'never reads: remove "{path}" from .{method}().'
+    )
+    return replace(_finding(UNUSED_EAGER_LOAD, site, 1, hint), relation=label)
 
 
 def budget_hint(unit: Unit, budget: int) -> str:

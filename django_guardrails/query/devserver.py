@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TextIO
 
@@ -27,14 +28,14 @@ def is_dev_server() -> bool:
     return len(sys.argv) > 1 and sys.argv[1] == "runserver"
 
 
-def _kind_counts(findings: list[Finding]) -> str:
+def _kind_counts(findings: Sequence[Finding]) -> str:
     n_plus_ones = sum(1 for f in findings if f.kind == N_PLUS_ONE)
     duplicates = sum(1 for f in findings if f.kind == DUPLICATE)
     return f"{n_plus_ones} N+1, {duplicates} duplicate"
 
 
 def print_request(
-    unit: Unit, status: int, findings: list[Finding], stream: TextIO | None = None
+    unit: Unit, status: int, findings: Sequence[Finding], stream: TextIO | None = None
 ) -> None:
     stream = stream or sys.stderr
     style = color_style()

@@ -2,17 +2,19 @@
 
 Reads are seen by wrapping the ``__get__`` of Django's related descriptors: while a unit is
 active, a read adds ``(model, accessor)`` to the unit's set (one context-variable lookup when
-none is). Eager loads are read off the queryset of each new query site, once per site.
+none is). ``select_related`` loads are read off the queryset of each new query site that
+joins, once per site (the callsite walk hands over the ``QuerySet._fetch_all`` frame it
+passed); ``prefetch_related`` loads when Django prefetches them.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
 from types import FrameType
 from typing import Any
 
+from django.db import models as models_module
 from django.db.models import Model, Prefetch, QuerySet
 from django.db.models import query as query_module
 from django.db.models.fields.related_descriptors import (
@@ -22,34 +24,19 @@ from django.db.models.fields.related_descriptors import (
 )
 from django.db.models.query import ModelIterable
 
-from django_guardrails.query.callsite import is_project_code
+from django_guardrails.query import state
 
 UsageKey = tuple[type[Model], str]
-
-# Set while a unit is active: where descriptor reads are recorded. Kept apart from capture's
-# unit stack so the descriptor wrapper stays one lookup long.
-reads: ContextVar[tuple[set[UsageKey], ...]] = ContextVar("guardrails_reads", default=())
 
 _ORIGINALS: dict[type, Callable[..., Any]] = {
     cls: vars(cls)["__get__"]
     for cls in (ForwardManyToOneDescriptor, ReverseOneToOneDescriptor, ReverseManyToOneDescriptor)
 }
-FETCH_ALL = QuerySet._fetch_all.__code__
 
 
 def original_get(cls: type) -> Callable[..., Any]:
     """The descriptor's own ``__get__``, whoever wrapped it since."""
     return _ORIGINALS[cls]
-
-
-_accessors: dict[int, str] = {}  # descriptors are class attributes: they live as long as we do
-
-
-def _accessor(descriptor: Any) -> str:
-    name = _accessors.get(id(descriptor))
-    if name is None:
-        name = _accessors[id(descriptor)] = _accessor_name(descriptor)
-    return name
 
 
 def _accessor_name(descriptor: Any) -> str:
@@ -62,21 +49,19 @@ def _accessor_name(descriptor: Any) -> str:
     return str(descriptor.rel.get_accessor_name())
 
 
-# Django's prefetching reads the descriptors itself; those reads are not the project's.
-_PREFETCH_MACHINERY = frozenset(
-    function.__code__
-    for name in ("get_prefetcher", "prefetch_one_level", "prefetch_related_objects")
-    if (function := getattr(query_module, name, None)) is not None
-)
-
-
 def _tracking(original: Callable[..., Any]) -> Callable[..., Any]:
+    current = state.current
+
     def __get__(self: Any, instance: Any, cls: Any = None) -> Any:
         if instance is not None:
-            sinks = reads.get()
-            if sinks and sys._getframe(1).f_code not in _PREFETCH_MACHINERY:
-                key = (type(instance), _accessor(self))
-                for sink in sinks:
+            active = current.get()
+            if active is not None:
+                try:
+                    name = self._guardrails_accessor
+                except AttributeError:  # once per descriptor, a class attribute
+                    name = self._guardrails_accessor = _accessor_name(self)
+                key = (instance.__class__, name)
+                for sink in active.sinks:
                     sink.add(key)
         return original(self, instance, cls)
 
@@ -84,11 +69,35 @@ def _tracking(original: Callable[..., Any]) -> Callable[..., Any]:
     return __get__
 
 
+_PREFETCH_OBJECTS = query_module.prefetch_related_objects
+
+
+def _prefetch_related_objects(model_instances: Any, *related_lookups: Any) -> None:
+    """Django's prefetching, whose own reads of the descriptors are not the project's."""
+    active = state.current.get()
+    if active is None:
+        return _PREFETCH_OBJECTS(model_instances, *related_lookups)
+    units = state.units_of(active)
+    token = state.current.set(state.State(units, (), active.allowed, active.task))
+    try:
+        return _PREFETCH_OBJECTS(model_instances, *related_lookups)
+    finally:
+        state.current.reset(token)
+
+
 def track_relation_reads() -> None:
-    """Wrap the related descriptors once; idempotent."""
+    """Wrap the related descriptors, and keep prefetching's reads apart; idempotent.
+
+    ``prefetch_related_objects`` is replaced where Django looks it up (the query module, for
+    querysets, and ``django.db.models``, for projects that call it): a module global, so the
+    descriptors' hot path needs no frame check.
+    """
     for cls, original in _ORIGINALS.items():
         if vars(cls)["__get__"] is original:
             setattr(cls, "__get__", _tracking(original))  # noqa: B010
+    for module in (query_module, models_module):
+        if getattr(module, "prefetch_related_objects", None) is _PREFETCH_OBJECTS:
+            setattr(module, "prefetch_related_objects", _prefetch_related_objects)  # noqa: B010
 
 
 def _select_paths(tree: Any, prefix: str = "") -> Iterator[str]:
@@ -117,28 +126,25 @@ def _last_key(model: type[Model], path: str) -> tuple[UsageKey, str] | None:
     return key, f"{key[0]._meta.label}.{key[1]}"
 
 
-def eager_loads(frame: FrameType | None) -> list[tuple[str, str, UsageKey, str]]:
-    """``(method, path, usage key, label)`` for the eager loads of the queryset being fetched."""
-    while frame is not None:
-        code = frame.f_code
-        if code is FETCH_ALL:
-            queryset = frame.f_locals.get("self")
-            return _of(queryset) if isinstance(queryset, QuerySet) else []
-        if is_project_code(code):
-            return []
-        frame = frame.f_back
-    return []
+EagerLoad = tuple[str, str, UsageKey, str]  # (method, path, usage key, relation label)
 
 
-def _of(queryset: QuerySet[Any]) -> list[tuple[str, str, UsageKey, str]]:
-    if queryset._iterable_class is not ModelIterable:
+def selected_loads(fetch: FrameType) -> list[EagerLoad]:
+    """The ``select_related`` loads of the queryset a ``QuerySet._fetch_all`` frame fetches."""
+    queryset = fetch.f_locals.get("self")
+    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
         return []  # values() and friends ignore select_related
     found = []
     for path in _select_paths(queryset.query.select_related):
         resolved = _last_key(queryset.model, path)
         if resolved is not None:
             found.append(("select_related", path, *resolved))
-    for lookup in getattr(queryset, "_prefetch_related_lookups", ()):
+    return found
+
+
+def prefetched_loads(queryset: QuerySet[Any]) -> list[EagerLoad]:
+    found = []
+    for lookup in queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
         if isinstance(lookup, Prefetch):
             if lookup.to_attr:
                 continue  # read through an attribute no descriptor sees
@@ -147,3 +153,25 @@ def _of(queryset: QuerySet[Any]) -> list[tuple[str, str, UsageKey, str]]:
         if resolved is not None:
             found.append(("prefetch_related", str(lookup), *resolved))
     return found
+
+
+_PREFETCH = QuerySet._prefetch_related_objects  # type: ignore[attr-defined]
+
+
+def track_prefetches(on_prefetch: Callable[[QuerySet[Any], FrameType], None]) -> None:
+    """Call ``on_prefetch(queryset, frame)`` when a unit is active and a queryset prefetches.
+
+    Django calls ``_prefetch_related_objects`` once per evaluated queryset that has
+    ``prefetch_related`` lookups, so queries without any pay nothing. Idempotent.
+    """
+    if vars(QuerySet)["_prefetch_related_objects"] is not _PREFETCH:
+        return
+    current = state.current
+
+    def _prefetch_related_objects(self: QuerySet[Any]) -> None:
+        if current.get() is not None:
+            on_prefetch(self, sys._getframe(1))
+        _PREFETCH(self)
+
+    _prefetch_related_objects.__wrapped__ = _PREFETCH  # type: ignore[attr-defined]
+    setattr(QuerySet, "_prefetch_related_objects", _prefetch_related_objects)  # noqa: B010

@@ -216,6 +216,32 @@ def test_a_loop_run_in_a_thread_pool_counts_in_the_unit() -> None:
     assert report.n_plus_ones[0].relation == "clean.Book.author"
 
 
+def _count_in_a_worker(rounds: int) -> int:
+    try:
+        return sum(Tag.objects.filter(pk=number).count() for number in range(rounds))
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queries_of_parallel_workers_are_all_counted() -> None:
+    """Workers of one unit record at once (switching as often as they can): all are counted."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    workers, rounds = 6, 40
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can: races show
+    try:
+        with capture() as report, ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(_count_in_a_worker, [rounds] * workers))
+    finally:
+        sys.setswitchinterval(interval)
+    assert report.count == workers * rounds
+    [n_plus_one] = report.n_plus_ones
+    assert n_plus_one.count == workers * rounds
+
+
 def test_a_serializer_like_method_and_prefetch_related_objects_per_instance() -> None:
     from django.db.models import prefetch_related_objects
 
@@ -249,6 +275,30 @@ def test_same_query_on_different_lines_is_not_an_n_plus_one() -> None:
         assert Book.objects.filter(author=authors[1]).count()
         assert Book.objects.filter(author=authors[2]).count()
     assert report.n_plus_ones == []
+
+
+def review_count(book: Book) -> int:
+    return book.reviews.count()  # culprit: helper
+
+
+def test_one_shape_from_a_line_and_from_a_helper_it_calls_are_two_sites() -> None:
+    """Each query is attributed to its own first project line, whatever ran before it.
+
+    The same query shape runs from the loop's line and, one frame deeper, from a helper the
+    loop calls; remembering where one was found must never send the other there.
+    """
+    for _ in range(2):  # the second unit starts with what the first one learnt
+        with capture() as report:
+            for book in Book.objects.all():
+                assert book.reviews.count()  # culprit: loop
+                assert review_count(book)
+        lines = sorted(finding.line or 0 for finding in report.n_plus_ones)
+        assert lines == sorted([culprit("loop"), culprit("helper")])
+        assert {finding.function for finding in report.n_plus_ones} == {
+            "review_count",
+            "test_one_shape_from_a_line_and_from_a_helper_it_calls_are_two_sites",
+        }
+        assert [finding.count for finding in report.n_plus_ones] == [AUTHORS * 2] * 2
 
 
 def test_one_lazy_load_and_a_loop_below_the_threshold_are_silent() -> None:
