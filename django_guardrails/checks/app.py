@@ -61,10 +61,7 @@ def check_ignore_comments(scope: CheckScope) -> Iterator[CheckMessage]:
     if scope.whole_project:
         paths += [s.path for _, s in settings_sources() if s.path not in paths]
     for path in paths:
-        source = scope.source.module(path)
-        if source is None:
-            continue
-        for line, directive in sorted(source.ignores.items()):
+        for line, directive in sorted(scope.source.ignores(path).items()):
             if directive.is_blanket:
                 msg = "This guardrails ignore comment names no check ID, so it ignores nothing."
             elif directive.unknown:

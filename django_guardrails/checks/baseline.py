@@ -70,9 +70,7 @@ def finding_key(message: CheckMessage, root: Path) -> FindingKey:
             file = Path(os.path.relpath(message.file, root)).as_posix()
         except ValueError:
             file = Path(message.file).as_posix()
-        source = SOURCE.module(message.file)
-        if source is not None:
-            context = " ".join(source.line_text(message.line).split())
+        context = " ".join(SOURCE.line_text(message.file, message.line).split())
     return FindingKey(str(message.id), file, _obj_key(message.obj), context)
 
 

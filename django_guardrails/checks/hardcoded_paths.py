@@ -23,6 +23,7 @@ from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.checks.templates import template_files
 from django_guardrails.source.files import python_files
+from django_guardrails.source.index import ModuleSource
 from django_guardrails.source.urlconf import is_own_module
 
 _REDIRECTS = frozenset({"redirect", "HttpResponseRedirect", "HttpResponsePermanentRedirect"})
@@ -116,9 +117,9 @@ def _path_template(node: ast.expr) -> tuple[str, list[str]] | None:
     return text, expressions
 
 
-def _python_candidates(tree: ast.Module) -> Iterator[tuple[ast.expr, str]]:
+def _python_candidates(source: ModuleSource) -> Iterator[tuple[ast.expr, str]]:
     """Each path-like value in a redirect or URL attribute, with how its fix is written."""
-    for node in ast.walk(tree):
+    for node in source.nodes():
         if isinstance(node, ast.Call):
             callee = node.func.attr if isinstance(node.func, ast.Attribute) else None
             callee = node.func.id if isinstance(node.func, ast.Name) else callee
@@ -171,12 +172,16 @@ def check_hardcoded_paths(scope: CheckScope) -> Iterator[CheckMessage]:
     yield from _in_templates(scope, finder)
 
 
+# Every candidate is an argument of one of these calls or a value of one of these names.
+_CANDIDATE_NAMES = _REDIRECTS | _URL_ATTRIBUTES | {"as_view"}
+
+
 def _in_python(scope: CheckScope, finder: RouteFinder) -> Iterator[CheckMessage]:
     for path in python_files(scope.app_configs):
-        source = scope.source.module(path)
+        source = scope.source.module_mentioning(path, _CANDIDATE_NAMES)
         if source is None or source.tree is None:
             continue
-        for node, style in _python_candidates(source.tree):
+        for node, style in _python_candidates(source):
             candidate = _path_template(node)
             shown = ast.unparse(node)
             route = finder.named_route(*candidate) if candidate else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
@@ -11,6 +12,7 @@ from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.source.files import python_files
+from django_guardrails.source.index import ModuleSource, may_mention
 
 _MISSING = frozenset({"DoesNotExist", "ObjectDoesNotExist", "Exception", "BaseException"})
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
@@ -58,22 +60,31 @@ def _unprotected(node: ast.AST, protected: bool) -> Iterator[tuple[ast.Call, str
         yield from _unprotected(child, protected)
 
 
-def _views(tree: ast.Module) -> Iterator[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
-    """Functions taking ``request`` first, and methods taking it after ``self``."""
-    for node in ast.walk(tree):
+def _views(source: ModuleSource) -> Iterator[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """Functions taking ``request`` first, and methods taking it after ``self``, that hold a
+    ``.objects.get()`` call: only those are searched for one outside a ``try``."""
+    nodes = source.nodes()
+    lines = sorted(n.lineno for n in nodes if isinstance(n, ast.Call) and _model_get(n) is not None)
+    for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             names = [argument.arg for argument in node.args.args[:2]]
             if names[:1] == ["request"] or names == ["self", "request"]:
-                yield node.name, node
+                first = bisect.bisect_left(lines, node.lineno)
+                if first < len(lines) and lines[first] <= (node.end_lineno or node.lineno):
+                    yield node.name, node
 
 
 def check_get_without_404(scope: CheckScope) -> Iterator[CheckMessage]:
     """I605: ``Model.objects.get()`` in a view with no ``DoesNotExist`` handling around it."""
     for path in python_files(scope.app_configs):
+        text = scope.source.text(path)
+        # Both names must appear: a view's ``request`` argument and ``.objects.get()``.
+        if text is None or not (may_mention(text, ["request"]) and may_mention(text, ["objects"])):
+            continue
         source = scope.source.module(path)
         if source is None or source.tree is None:
             continue
-        for name, view in _views(source.tree):
+        for name, view in _views(source):
             for statement in view.body:
                 for call, model in _unprotected(statement, protected=False):
                     yield ids.I605.message(

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import migrations
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.state import ProjectState
+from django.db.models import NOT_PROVIDED, Field
 
 Node = tuple[str, str]
 
@@ -70,9 +71,35 @@ def _plan(loader: MigrationLoader) -> list[Node]:
     return plan
 
 
+class _UnrenderedState(ProjectState):
+    """A ProjectState that is never rendered into model classes, replayed faster.
+
+    ``ProjectState.alter_field`` searches every field of every model for references to the
+    altered one, only to decide how to re-render models; an unrendered state re-renders
+    nothing. On 300 models that search made the replay of 300 AlterFields take 0.8 s.
+    """
+
+    def alter_field(
+        self,
+        app_label: str,
+        model_name: str,
+        name: str,
+        field: Field[Any, Any],
+        preserve_default: bool,
+    ) -> None:
+        # Resolved relations or rendered apps need Django's bookkeeping: keep it then.
+        if self.__dict__.get("_relations") is not None or "apps" in self.__dict__:
+            super().alter_field(app_label, model_name, name, field, preserve_default)
+            return
+        if not preserve_default:  # as ProjectState.alter_field: the default is for old rows
+            field = field.clone()
+            field.default = NOT_PROVIDED
+        self.models[app_label, model_name].fields[name] = field
+
+
 def _replay(history: History, judged: set[Node]) -> None:
     loader = history.loader
-    state = ProjectState(real_apps=loader.unmigrated_apps)
+    state = _UnrenderedState(real_apps=loader.unmigrated_apps)
     for node in _plan(loader):
         label = node[0]
         for index, operation in enumerate(loader.graph.nodes[node].operations):

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import sys
 from collections.abc import Iterator
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -22,19 +24,34 @@ from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.checks.migration_history import History, Node, read_history
 from django_guardrails.checks.migration_safety import breaking_change, locking_index_change
 from django_guardrails.conf import SETTING_NAME
-from django_guardrails.source.index import ModuleSource
+from django_guardrails.source.index import ModuleSource, SourceIndex
 from django_guardrails.source.settings_modules import setting_location
 
 _DATA_OPERATIONS = (migrations.RunPython, migrations.RunSQL)
 
 
 class _Located:
-    """Messages about one migration, placed at its file and the line of an operation."""
+    """Messages about one migration, placed at its file and the line of an operation.
 
-    def __init__(self, node: Node, path: str | None, source: ModuleSource | None) -> None:
+    The file is parsed only when it is needed: for a message, or to read a data migration's
+    imports. Most migrations of a large project need neither.
+    """
+
+    def __init__(self, node: Node, path: str | None, index: SourceIndex) -> None:
         self.qualified = f"{node[0]}.{node[1]}"
-        self.path, self.source = path, source
-        self.lines = _operation_lines(source)
+        self.path, self._index = path, index
+
+    @property
+    def text(self) -> str | None:
+        return self._index.text(self.path) if self.path else None
+
+    @cached_property
+    def source(self) -> ModuleSource | None:
+        return self._index.module(self.path) if self.path else None
+
+    @cached_property
+    def lines(self) -> list[int]:
+        return _operation_lines(self.source)
 
     def message(
         self,
@@ -55,7 +72,7 @@ def _operation_lines(source: ModuleSource | None) -> list[int]:
     """Lines of the elements of ``operations = [...]``, in order."""
     if source is None or source.tree is None:
         return []
-    for node in ast.walk(source.tree):
+    for node in source.statements():
         if (
             isinstance(node, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == "operations" for t in node.targets)
@@ -75,7 +92,7 @@ def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
     for node, migration in history.selected:
         module = sys.modules.get(type(migration).__module__)
         path = getattr(module, "__file__", None)
-        at = _Located(node, path, scope.source.module(path) if path else None)
+        at = _Located(node, path, scope.source)
         operations = list(migration.operations)
         yield from _data_operations(at, operations, module)
         yield from _schema_operations(at, node, operations, history, postgresql)
@@ -125,7 +142,7 @@ def _data_operations(at: _Located, operations: list[Any], module: Any) -> Iterat
                 "or reverse_sql= (migrations.RunSQL.noop).",
                 index=index,
             )
-    for line, name in _model_class_imports(at.source, module):
+    for line, name in _model_class_imports(at, module):
         yield at.message(
             ids.W504,
             f"Data migration {at.qualified} imports the model class {name} directly.",
@@ -143,12 +160,22 @@ def _irreversible(operation: Any) -> str | None:
     return None
 
 
-def _model_class_imports(source: ModuleSource | None, module: Any) -> Iterator[tuple[int, str]]:
+# ``from <...>models import``: a necessary condition on the text, never the judgement; a data
+# migration without it is not parsed. Between the module and ``import`` only blanks and
+# backslash-continued line breaks may stand.
+_MODELS_IMPORT = re.compile(r"models(?:[ \t\f]|\\(?:\r\n?|\n))*import\b")
+
+
+def _model_class_imports(at: _Located, module: Any) -> Iterator[tuple[int, str]]:
     """``from x.models import Y`` where ``Y`` really is a model class, anywhere in the file."""
+    text = at.text
+    if text is None or (text.isascii() and not _MODELS_IMPORT.search(text)):
+        return
+    source = at.source
     if source is None or source.tree is None:
         return
     package = getattr(module, "__package__", None)
-    for node in ast.walk(source.tree):
+    for node in source.statements():
         if not isinstance(node, ast.ImportFrom) or node.module is None:
             continue
         if not (node.module == "models" or node.module.endswith(".models")):

@@ -11,6 +11,7 @@ from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.source.files import python_files
+from django_guardrails.source.index import ModuleSource
 
 _SQL_METHODS = frozenset({"raw", "extra", "execute", "executemany"})
 _SQL_CALLABLES = frozenset({"RawSQL"})
@@ -68,9 +69,9 @@ def _formatting(node: ast.expr, assigned: dict[str, ast.expr], depth: int = 0) -
     return None
 
 
-def _scopes(tree: ast.Module) -> Iterator[tuple[str, list[ast.stmt]]]:
+def _scopes(tree: ast.Module, nodes: list[ast.stmt]) -> Iterator[tuple[str, list[ast.stmt]]]:
     yield "<module>", tree.body
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             yield node.name, node.body
 
@@ -95,9 +96,11 @@ def _in_order(body: list[ast.stmt]) -> list[ast.AST]:
     )
 
 
-def _calls(tree: ast.Module) -> Iterator[tuple[str, ast.Call, dict[str, ast.expr]]]:
+def _calls(source: ModuleSource) -> Iterator[tuple[str, ast.Call, dict[str, ast.expr]]]:
     """Every call of a module with its function's name and the names assigned before it."""
-    for function, body in _scopes(tree):
+    if source.tree is None:
+        return
+    for function, body in _scopes(source.tree, source.statements()):
         assigned: dict[str, ast.expr] = {}
         for node in _in_order(body):
             if (
@@ -110,17 +113,20 @@ def _calls(tree: ast.Module) -> Iterator[tuple[str, ast.Call, dict[str, ast.expr
                 yield function, node, assigned
 
 
-def _own_calls(scope: CheckScope) -> Iterator[tuple[str, str, ast.Call, dict[str, ast.expr]]]:
+def _own_calls(
+    scope: CheckScope, callees: frozenset[str]
+) -> Iterator[tuple[str, str, ast.Call, dict[str, ast.expr]]]:
+    """The calls of the own files that may call one of ``callees`` (other files are not parsed)."""
     for path in python_files(scope.app_configs):
-        source = scope.source.module(path)
+        source = scope.source.module_mentioning(path, callees)
         if source is not None and source.tree is not None:
-            for function, call, assigned in _calls(source.tree):
+            for function, call, assigned in _calls(source):
                 yield path, function, call, assigned
 
 
 def check_sql_formatting(scope: CheckScope) -> Iterator[CheckMessage]:
     """W601: SQL built by string formatting and passed to raw(), extra(), execute(), RawSQL()."""
-    for path, function, node, assigned in _own_calls(scope):
+    for path, function, node, assigned in _own_calls(scope, _SQL_METHODS | _SQL_CALLABLES):
         name = _callee(node)
         if not node.args or (name not in _SQL_METHODS and name not in _SQL_CALLABLES):
             continue
@@ -155,7 +161,7 @@ def _escaped(node: ast.expr, assigned: dict[str, ast.expr], depth: int = 0) -> b
 
 def check_mark_safe(scope: CheckScope) -> Iterator[CheckMessage]:
     """W602: ``mark_safe()``/``SafeString()`` on a value that is neither literal nor escaped."""
-    for path, function, node, assigned in _own_calls(scope):
+    for path, function, node, assigned in _own_calls(scope, _SAFE_MAKERS):
         name = _callee(node)
         if name not in _SAFE_MAKERS or len(node.args) != 1 or _escaped(node.args[0], assigned):
             continue

@@ -1,17 +1,21 @@
 """One parse per file: an ``ast`` tree indexed by class, function and line, plus its comments.
 
 A module is cached by path and re-read only when its size or modification time changes, so one
-``check`` run (and every later run in the same process) parses each file once.
+``check`` run (and every later run in the same process) parses each file once. A file is parsed
+only when a check needs its tree: its text alone answers whether it may mention a name at all
+and which ignore comments it holds, which is all most files (migrations above all) are asked.
 """
 
 from __future__ import annotations
 
 import ast
+import atexit
 import io
 import os
 import sys
 import threading
 import tokenize
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.util import decode_source
 from types import ModuleType
@@ -36,6 +40,20 @@ class ModuleSource:
     definitions: dict[str, Definition]
     ignores: dict[int, IgnoreDirective]
     assignments: dict[str, int]  # module-level name -> line of its last assignment
+    _nodes: list[ast.AST] | None = field(default=None, repr=False, compare=False)
+    _statements: list[ast.stmt] | None = field(default=None, repr=False, compare=False)
+
+    def nodes(self) -> list[ast.AST]:
+        """Every node of the tree in ``ast.walk`` order, walked once for all checks."""
+        if self._nodes is None:
+            self._nodes = _walk(self.tree) if self.tree is not None else []
+        return self._nodes
+
+    def statements(self) -> list[ast.stmt]:
+        """The statements among ``nodes()``, in the same order, without walking expressions."""
+        if self._statements is None:
+            self._statements = _walk_statements(self.tree) if self.tree is not None else []
+        return self._statements
 
     def line_text(self, line: int | None) -> str:
         if line is None or not 1 <= line <= len(self.lines):
@@ -64,6 +82,35 @@ class ModuleSource:
 
 
 _DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+# What holds statements: a statement's parent is one of these or the module, so a
+# breadth-first walk through them alone meets the statements in ``ast.walk`` order.
+_STATEMENT_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _walk_statements(tree: ast.Module) -> list[ast.stmt]:
+    holders: list[ast.AST] = [tree]
+    for node in holders:  # the loop also reaches the holders appended while it runs
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                holders.extend([item for item in value if isinstance(item, _STATEMENT_HOLDERS)])
+    return [node for node in holders if isinstance(node, ast.stmt)]
+
+
+def _walk(tree: ast.AST) -> list[ast.AST]:
+    """``list(ast.walk(tree))``, the same nodes in the same breadth-first order, a quarter
+    faster: no generator per node (``iter_child_nodes``, ``iter_fields``)."""
+    nodes = [tree]
+    for node in nodes:  # the loop also reaches the children appended while it runs
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                nodes.append(value)
+            elif isinstance(value, list):
+                nodes.extend([item for item in value if isinstance(item, ast.AST)])
+    return nodes
 
 
 def child_bodies(statement: ast.stmt) -> list[list[ast.stmt]]:
@@ -122,6 +169,20 @@ def _read_comments(text: str) -> dict[int, IgnoreDirective]:
     return ignores
 
 
+def _split_lines(text: str) -> list[str]:
+    # Only the line breaks ast counts: str.splitlines() also splits on form feeds.
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def may_mention(text: str, names: Iterable[str]) -> bool:
+    """Whether source ``text`` may use one of the identifiers ``names``.
+
+    In ASCII text an identifier is spelled as is; elsewhere Python folds look-alike characters
+    into it (NFKC), so only an ASCII text without any of the names surely lacks them.
+    """
+    return not text.isascii() or any(name in text for name in names)
+
+
 def parse_module(path: str, text: str) -> ModuleSource:
     definitions: dict[str, Definition] = {}
     assignments: dict[str, int] = {}
@@ -135,8 +196,7 @@ def parse_module(path: str, text: str) -> ModuleSource:
         assignments = _index_assignments(tree)
     return ModuleSource(
         path=path,
-        # Only the line breaks ast counts: str.splitlines() also splits on form feeds.
-        lines=text.replace("\r\n", "\n").replace("\r", "\n").split("\n"),
+        lines=_split_lines(text),
         tree=tree,
         definitions=definitions,
         ignores=_read_comments(text),
@@ -146,32 +206,87 @@ def parse_module(path: str, text: str) -> ModuleSource:
 
 class SourceIndex:
     def __init__(self) -> None:
+        self._texts: dict[str, tuple[tuple[int, int], str]] = {}
         self._modules: dict[str, tuple[tuple[int, int], ModuleSource]] = {}
         self._lock = threading.Lock()
         self.parses = 0  # how many times a file was actually parsed; tests assert on it
 
-    def module(self, path: str) -> ModuleSource | None:
-        """The parsed module at ``path``; None when it cannot be read as text."""
-        path = os.path.abspath(path)
+    def _read(self, path: str) -> tuple[tuple[int, int], str] | None:
+        """The file's (mtime, size) stamp and decoded text; None when it cannot be read."""
         try:
             stat = os.stat(path)
         except OSError:
             return None
         stamp = (stat.st_mtime_ns, stat.st_size)
         with self._lock:
-            cached = self._modules.get(path)
-            if cached is not None and cached[0] == stamp:
-                return cached[1]
+            cached = self._texts.get(path)
+        if cached is not None and cached[0] == stamp:
+            return cached
         try:
             with open(path, "rb") as handle:
                 text = decode_source(handle.read())
         except (OSError, SyntaxError, UnicodeDecodeError):
             return None
+        with self._lock:
+            self._texts[path] = (stamp, text)
+        return stamp, text
+
+    def text(self, path: str) -> str | None:
+        """The decoded text of the file at ``path``, read once until it changes."""
+        read = self._read(os.path.abspath(path))
+        return read[1] if read else None
+
+    def module(self, path: str) -> ModuleSource | None:
+        """The parsed module at ``path``; None when it cannot be read as text."""
+        path = os.path.abspath(path)
+        read = self._read(path)
+        if read is None:
+            return None
+        stamp, text = read
+        with self._lock:
+            cached = self._modules.get(path)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
         parsed = parse_module(path, text)
         with self._lock:
             self.parses += 1
             self._modules[path] = (stamp, parsed)
         return parsed
+
+    def module_mentioning(self, path: str, names: Iterable[str]) -> ModuleSource | None:
+        """The parsed module at ``path`` if its text may use one of ``names``, else None.
+
+        For checks that look for calls or attributes by name: a file that cannot contain any
+        of them is never parsed.
+        """
+        text = self.text(path)
+        if text is None or not may_mention(text, names):
+            return None
+        return self.module(path)
+
+    def ignores(self, path: str) -> dict[int, IgnoreDirective]:
+        """The ignore comments of the file at ``path``, by line, read without parsing it."""
+        text = self.text(path)
+        if text is None:
+            return {}
+        with self._lock:
+            cached = self._modules.get(os.path.abspath(path))
+        return cached[1].ignores if cached else _read_comments(text)
+
+    def ignored_codes(self, path: str, line: int) -> frozenset[str]:
+        """``ModuleSource.ignored_codes``, parsing the file only if it has ignore comments."""
+        if not self.ignores(path):
+            return frozenset()
+        source = self.module(path)
+        return source.ignored_codes(line) if source else frozenset()
+
+    def line_text(self, path: str, line: int | None) -> str:
+        """The text of ``line`` (1-based) of the file at ``path``, "" when there is none."""
+        text = self.text(path)
+        if text is None or line is None:
+            return ""
+        lines = _split_lines(text)
+        return lines[line - 1] if 1 <= line <= len(lines) else ""
 
     def module_of(self, obj: type | ModuleType) -> ModuleSource | None:
         module = obj if isinstance(obj, ModuleType) else sys.modules.get(obj.__module__)
@@ -189,8 +304,13 @@ class SourceIndex:
 
     def clear(self) -> None:
         with self._lock:
+            self._texts.clear()
             self._modules.clear()
             self.parses = 0
 
 
 SOURCE = SourceIndex()
+# At exit the interpreter's last garbage collections walk every object still alive, the cached
+# trees included (hundreds of thousands of nodes on a large project, no cycles among them):
+# dropping the cache first took 0.8 s off the end of `manage.py check` on 300 models.
+atexit.register(SOURCE.clear)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
@@ -66,7 +67,13 @@ def is_own_module(module: ModuleType | None) -> bool:
         return False
     if module.__name__.startswith("django_guardrails"):
         return False
-    return not is_under(path, library_roots())
+    return not _under(path, library_roots())
+
+
+@lru_cache(maxsize=4096)
+def _under(path: str, roots: tuple[str, ...]) -> bool:
+    # Asked once per route about the same few modules: realpath stats every path component.
+    return is_under(path, roots)
 
 
 Location = tuple[str | None, int | None]
@@ -79,7 +86,7 @@ def line_of(module: ModuleType | None, entry: URLPattern | URLResolver) -> Locat
     if source is None or source.tree is None:
         return path, None
     route = str(entry.pattern)
-    for node in ast.walk(source.tree):
+    for node in source.nodes():
         if (
             isinstance(node, ast.Call)
             and node.args

@@ -3,15 +3,18 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.db.migrations.state import ProjectState
 from django.test import override_settings
 
-from django_guardrails.checks import ids, migrations
+from django_guardrails.checks import ids, migration_history, migrations
 from django_guardrails.checks.engine import run_guardrail_checks
 from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.migration_history import Node, read_history
 
 MakeApp = Callable[[str], Path]
 MIGRATION_IDS = (ids.W501, ids.W502, ids.W503, ids.W504, ids.I506)
@@ -279,3 +282,45 @@ def test_an_unknown_migrations_since_name_is_a_setting_error(make_app: MakeApp) 
         [e001] = of(label, ids.E001)
         assert "0099_nope" in e001.msg
         assert len(of(label)) == 1  # nothing is skipped
+
+
+def test_the_replay_sees_the_fields_django_s_own_state_would(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    label = migrated_app(
+        make_app,
+        # a one-off default, dropped from the state as Django drops it
+        'operations = [migrations.AlterField("order", "code", models.CharField('
+        'max_length=40, default="-"), preserve_default=False)]\n',
+        'operations = [migrations.AlterField("order", "code", models.CharField(max_length=80))]\n',
+        'operations = [migrations.AddField("order", "buyer", models.ForeignKey('
+        '"auth.User", models.CASCADE, null=True))]\n',
+        'operations = [migrations.AlterField("order", "buyer", models.ForeignKey('
+        '"auth.User", models.PROTECT, null=True))]\n',
+        'operations = [migrations.AlterField("order", "total", models.BigIntegerField())]\n',
+    )
+
+    def replaced() -> dict[tuple[Node, int], Any]:
+        history = read_history([label], {})
+        return {key: field.deconstruct() for key, field in history.replaced.items()}
+
+    fast = replaced()
+    monkeypatch.setattr(migration_history, "_UnrenderedState", ProjectState)
+    assert fast == replaced()
+    assert len(fast) == 4  # one per AlterField
+    assert "default" not in fast[(label, "0003_step"), 0][3]
+
+
+def test_a_model_import_continued_over_lines_is_w504(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        """\
+        def forwards(apps, schema_editor):
+            from {label}.models \\
+                import Order
+            Order.objects.update(total=1)
+
+        operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+        """,
+    )
+    assert codes_after_fixing_label(label) == ["W504"]

@@ -129,6 +129,37 @@ def test_i605_silent_on_get_object_or_404_and_handled_misses(
     assert sorted(line or 0 for line in lines) == [19, 24]
 
 
+def test_i605_finds_a_get_wherever_it_stands_in_the_view(make_app: Callable[[str], Path]) -> None:
+    models_py = make_app(
+        """\
+        from django.db import models
+
+
+        class Thing(models.Model):
+            def __str__(self):
+                return "thing"
+
+
+        def first(request, pk):
+            def inner():
+                return Thing.objects.get(pk=pk)  # a nested function is not the view
+            return inner
+
+
+        def last(request, pk):
+            return (
+                Thing  # fires here, where the call starts
+                .objects
+                .get(pk=pk)
+            )
+        """
+    )
+    lines = [
+        m.line for m in run_guardrail_checks() if m.id == ids.I605.id and m.file == str(models_py)
+    ]
+    assert lines == [17]
+
+
 @pytest.mark.django_db
 def test_the_missing_row_really_is_a_500_and_the_clean_one_is_not() -> None:
     client = Client(raise_request_exception=False)

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import ast
 import os
+import textwrap
 import time
 from pathlib import Path
 
 from django_guardrails.source.ignores import parse_directive
-from django_guardrails.source.index import SourceIndex, parse_module
+from django_guardrails.source.index import SourceIndex, may_mention, parse_module
 
 MODULE = """\
 import functools
@@ -113,3 +115,76 @@ def test_lines_split_like_ast_counts_them() -> None:
     source = parse_module("m.py", "\f\nclass A:\n    pass\n")
     assert source.definitions["A"].line == 2
     assert source.line_text(2) == "class A:"
+
+
+def test_text_alone_answers_names_and_ignore_comments(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.py"
+    plain.write_text("def f(request):\n    return 1\n")
+    index = SourceIndex()
+    assert index.module_mentioning(str(plain), ["mark_safe"]) is None
+    assert index.ignores(str(plain)) == {}
+    assert index.ignored_codes(str(plain), 1) == frozenset()
+    assert index.line_text(str(plain), 2) == "    return 1"
+    assert index.parses == 0
+    source = index.module_mentioning(str(plain), ["request"])
+    assert source is not None and "f" in source.definitions
+    assert index.parses == 1
+
+
+def test_ignore_comments_are_read_without_a_parse_until_one_is_asked_about(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("class A:  # guardrails: ignore[W201] -- a fixture\n    pass\n")
+    index = SourceIndex()
+    assert set(index.ignores(str(path))) == {1}
+    assert index.parses == 0
+    assert index.ignored_codes(str(path), 1) == {"W201"}
+    assert index.parses == 1
+
+
+def test_only_ascii_text_can_rule_a_name_out() -> None:
+    # Python folds look-alike characters into identifiers: this calls mark_safe.
+    folded = "\uff4dark_safe(value)\n"
+    [call] = [n for n in ast.walk(ast.parse(folded)) if isinstance(n, ast.Call)]
+    assert isinstance(call.func, ast.Name) and call.func.id == "mark_safe"
+    assert may_mention(folded, ["mark_safe"])
+    assert not may_mention("escape(value)\n", ["mark_safe"])
+
+
+def test_nodes_are_those_of_ast_walk_in_its_order() -> None:
+    source = parse_module("m.py", MODULE + "x = [f(a, *b, k=c) for a in d if a] or {1: (2, 3)}\n")
+    assert source.tree is not None
+    expected = list(ast.walk(source.tree))
+    assert len(source.nodes()) == len(expected)
+    assert all(a is b for a, b in zip(source.nodes(), expected, strict=True))
+    assert source.nodes() is source.nodes()
+
+
+def test_statements_are_those_of_ast_walk_in_its_order() -> None:
+    text = MODULE + textwrap.dedent(
+        """\
+        try:
+            import a
+        except ImportError:
+            b = 1
+        else:
+            c = 2
+        finally:
+            d = 3
+        for e in f:
+            match e:
+                case [g]:
+                    h = lambda: 4
+                case _:
+                    pass
+        with open(i) as j, k:
+            while j:
+                break
+        """
+    )
+    source = parse_module("m.py", text)
+    assert source.tree is not None
+    expected = [node for node in ast.walk(source.tree) if isinstance(node, ast.stmt)]
+    assert len(source.statements()) == len(expected) > 20
+    assert all(a is b for a, b in zip(source.statements(), expected, strict=True))
