@@ -3,6 +3,12 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.core.checks import Tags
 
+from django_guardrails.audit.connections import watch_connections
+
+# From now until the first request, every Signal.connect() is noted with where it was made:
+# the receivers of the apps loaded after this one, and of every app's ready().
+watch_connections()
+
 
 class GuardrailsConfig(AppConfig):
     name = "django_guardrails"
@@ -24,12 +30,13 @@ class GuardrailsConfig(AppConfig):
             secrets,
             security,
             settings,
+            signals,
             split_settings,
             templates,
             urls,
         )
         from django_guardrails.checks.engine import register
-        from django_guardrails.query import capture, eager
+        from django_guardrails.query import capture, eager, receivers
 
         register(app.check_setting, Tags.compatibility)
         register(app.check_baseline_file, Tags.compatibility)
@@ -52,10 +59,18 @@ class GuardrailsConfig(AppConfig):
         register(urls.check_urls, Tags.urls)
         register(hardcoded_paths.check_hardcoded_paths, Tags.urls, Tags.templates)
         register(migrations.check_migrations, Tags.models)
+        register(signals.check_signal_receivers, Tags.models)
         register(lookups.check_get_without_404, Tags.security)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)
 
+        from django.core.signals import request_started
+
+        from django_guardrails.audit import connections
+
+        # The first request ends the connection watch: serving pays nothing for it.
+        request_started.connect(connections.stop_watching, dispatch_uid=connections.STOP_UID)
         capture.install_on_this_thread()
         capture.follow_thread_pools()
         eager.track_relation_reads()
         eager.track_prefetches(capture.note_prefetch)
+        receivers.watch_receivers()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 from django_guardrails.query.api import guard
+from django_guardrails.query.receivers import ReceiverRun
 from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, Finding
 from django_guardrails.query.unit import QueryRecord, Unit
 
@@ -36,6 +37,11 @@ class QueryReport:
     @property
     def findings(self) -> list[Finding]:
         return list(self._unit.findings)
+
+    @property
+    def receivers(self) -> list[ReceiverRun]:
+        """The signal receivers that ran in the block: calls and queries of each."""
+        return list((self._unit.receiver_runs or {}).values())
 
     @property
     def n_plus_ones(self) -> list[Finding]:

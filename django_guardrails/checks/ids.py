@@ -73,6 +73,12 @@ W302 = CheckId("W302", "An include() of a project URLconf has neither app_name n
 W303 = CheckId("W303", "An internal integer ID in a URL")
 W304 = CheckId("W304", "A hard-coded path to one of the project's own named routes")
 W305 = CheckId("W305", "The same URL name points at different views in one namespace")
+W401 = CheckId("W401", "A signal receiver has neither a docstring nor a comment on why")
+W402 = CheckId("W402", "A receiver of a model signal is connected without sender")
+W403 = CheckId("W403", "A signal receiver will never run: it was garbage-collected")
+W404 = CheckId("W404", "A signal receiver is connected twice, or again by code that reruns")
+W405 = CheckId("W405", "A signal receiver carries business logic (writes, mail, network)")
+I406 = CheckId("I406", "A signal receiver is connected when models.py is imported")
 W501 = CheckId("W501", "A migration mixes data and schema operations")
 W502 = CheckId("W502", "A migration operation breaks zero-downtime deploys")
 W503 = CheckId("W503", "RunPython or RunSQL without a reverse")
@@ -109,6 +115,12 @@ ALL: tuple[CheckId, ...] = (
     W303,
     W304,
     W305,
+    W401,
+    W402,
+    W403,
+    W404,
+    W405,
+    I406,
     W501,
     W502,
     W503,

@@ -123,6 +123,8 @@ def _look_closer(unit: Unit, site: QuerySite) -> None:
     # Frames, counted from here: 0 this function, 1 _execute, 2 the code that ran the query.
     count = site.count
     if count == 1:
+        if unit.running_receivers:  # the site is inside a signal receiver
+            site.receiver = unit.running_receivers[-1]
         if " JOIN " in site.sql:  # perhaps select_related: read the queryset's
             unit.note_selected(site, fetch_frame(_getframe(2)))
     elif count == 2:

@@ -53,12 +53,17 @@ def _n_plus_one_hint(site: QuerySite) -> str:
 
 
 def _where(site: QuerySite) -> str:
+    """The site's line; inside a signal receiver, also the receiver and what sent the signal."""
     callsite = site.callsite
     if callsite is None:
-        return "code outside the project"
-    if callsite.template:
-        return callsite.template
-    return f"{display_path(callsite.file)}:{callsite.line}"
+        where = "code outside the project"
+    elif callsite.template:
+        where = callsite.template
+    else:
+        where = f"{display_path(callsite.file)}:{callsite.line}"
+    if site.receiver is not None:
+        where = f"{where} ({site.receiver.describe()})"
+    return where
 
 
 def _finding(kind: str, site: QuerySite, count: int, hint: str) -> Finding:
@@ -74,6 +79,7 @@ def _finding(kind: str, site: QuerySite, count: int, hint: str) -> Finding:
         relation=site.relation.label if site.relation else None,
         hint=hint,
         alias=site.alias,
+        receiver=site.receiver.receiver if site.receiver else None,
     )
 
 

@@ -60,5 +60,7 @@ def print_request(
                 lines.append(f"  {finding.describe()}")
             else:
                 lines.append(f"  {finding.kind} at {finding.location} again ({times} times so far)")
+    for run in (unit.receiver_runs or {}).values():
+        lines.append(f"  receiver {run.describe()}")
     stream.write("\n".join(lines) + "\n")
     stream.flush()

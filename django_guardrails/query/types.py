@@ -25,6 +25,7 @@ class Finding:
     relation: str | None  # "app_label.Model.field"
     hint: str
     alias: str = "default"
+    receiver: str | None = None  # the signal receiver the queries ran in: "shop.signals.recount"
 
     @property
     def location(self) -> str:

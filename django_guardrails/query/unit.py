@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django_guardrails.query.callsite import Callsite, Where
 from django_guardrails.query.eager import EagerLoad, UsageKey, selected_loads
+from django_guardrails.query.receivers import ReceiverRun, Running
 from django_guardrails.query.relations import Relation, relation_of
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ class QuerySite:
         "duration",
         "exact",
         "raised",
+        "receiver",
         "relation",
         "sql",
         "where",
@@ -67,6 +69,7 @@ class QuerySite:
         self.relation: Relation | None = None
         self.allowed = False
         self.raised = False
+        self.receiver: Running | None = None  # the signal receiver it ran in, if any
 
     @property
     def callsite(self) -> Callsite | None:
@@ -123,6 +126,8 @@ class Unit:
         "path",
         "queries",
         "reads",
+        "receiver_runs",
+        "running_receivers",
         "report_findings",
         "sinks",
         "sites",
@@ -163,6 +168,8 @@ class Unit:
         loop = _get_running_loop()  # not asyncio.current_task(): it raises outside a loop
         self.task = current_task(loop) if loop is not None else None
         self.token: Token[Any] | None = None
+        self.running_receivers: list[Running] | None = None  # made by the first receiver
+        self.receiver_runs: dict[tuple[str, str], ReceiverRun] | None = None
         self.ended: float | None = None
         self.started = _perf_counter()
 
@@ -210,6 +217,25 @@ class Unit:
         if self.queries is not None and len(self.queries) < MAX_KEPT_QUERIES:
             self.queries.append(QueryRecord(shape, alias, duration, site.callsite))
         return site
+
+    def enter_receiver(self, running: Running) -> int:
+        """A signal receiver starts in this unit; returns the query count so far."""
+        if self.running_receivers is None:
+            self.running_receivers = []
+        self.running_receivers.append(running)
+        return self.count
+
+    def leave_receiver(self, running: Running, count_before: int) -> None:
+        if self.running_receivers and running in self.running_receivers:
+            self.running_receivers.remove(running)
+        if self.receiver_runs is None:
+            self.receiver_runs = {}
+        key = (running.receiver, running.signal)
+        runs = self.receiver_runs.get(key)
+        if runs is None:
+            runs = self.receiver_runs[key] = ReceiverRun(running.receiver, running.signal)
+        runs.calls += 1
+        runs.queries += self.count - count_before
 
     # Looked at once per site, never per query: frame locals are not free.
     def note_selected(self, site: QuerySite, fetch: FrameType | None) -> None:

@@ -11,3 +11,6 @@ class BrokenConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "broken"
     verbose_name = "Broken (breaks the rules on purpose)"
+
+    def ready(self) -> None:
+        from broken import signals  # noqa: F401  (connects the receivers)

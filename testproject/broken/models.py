@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 
 
 class TimestampedModel(models.Model):
@@ -82,3 +84,9 @@ class Shipment(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.carrier = self.carrier.upper()
         super().save()
+
+
+@receiver(pre_save, sender=Customer)
+def normalise_email(sender: type[Customer], instance: Customer, **kwargs: object) -> None:
+    """Lower-cases e-mail addresses. Breaks I406: connected when models.py is imported."""
+    instance.email = instance.email.lower()

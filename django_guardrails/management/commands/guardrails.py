@@ -1,4 +1,4 @@
-"""``manage.py guardrails``: ``check`` (text, JSON, SARIF) and ``baseline``."""
+"""``manage.py guardrails``: ``check`` (text, JSON, SARIF), ``baseline`` and ``signals``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from django.apps import apps
 from django.core import checks
 from django.core.management.base import BaseCommand, CommandError, SystemCheckError
 
+from django_guardrails.audit import report
+from django_guardrails.audit.receivers import inventory
+from django_guardrails.audit.report import findings_by_receiver
 from django_guardrails.checks import baseline, formats, ids
 from django_guardrails.checks.engine import TAG, requested_databases, run_guardrail_checks
 
@@ -22,7 +25,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        subcommands = parser.add_subparsers(dest="subcommand", metavar="{check,baseline}")
+        subcommands = parser.add_subparsers(dest="subcommand", metavar="{check,baseline,signals}")
         subcommands.required = True
 
         check = subcommands.add_parser("check", help="Report guardrails findings.")
@@ -47,14 +50,34 @@ class Command(BaseCommand):
         record.add_argument(
             "--output", help='Baseline file to write (default: GUARDRAILS["BASELINE"]).'
         )
-        for subparser in (check, record):
+        signals = subcommands.add_parser(
+            "signals", help="List every signal receiver: where defined and connected, sender."
+        )
+        signals.add_argument("--format", choices=("text", "json"), default="text")
+        for subparser in (check, record, signals):
             _accept_common_options(subparser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "baseline":
             self._baseline(options["output"], options["verbosity"])
+        elif options["subcommand"] == "signals":
+            self._signals(options["format"])
         else:
             self._check(options)
+
+    def _signals(self, output_format: str) -> None:
+        receivers = inventory()
+        messages = [
+            message
+            for message in run_guardrail_checks(None)
+            if str(message.id).removeprefix(ids.PREFIX)[1:3] == "40"
+        ]
+        findings = findings_by_receiver(messages)
+        if output_format == "json":
+            self.stdout.write(json.dumps(report.as_json(receivers, findings), indent=2))
+            return
+        self.stdout.write(report.as_text(receivers, findings))
+        self.stdout.write(report.summary_line(receivers, findings))
 
     def _app_configs(self, labels: list[str]) -> list[Any] | None:
         if not labels:

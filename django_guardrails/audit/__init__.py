@@ -1,0 +1,1 @@
+"""The signal-receiver inventory and where each connection was made."""

@@ -1,0 +1,214 @@
+"""Where each signal connection was made: ``Signal.connect`` watched through start-up.
+
+Django's receiver lists say what is connected, not where the connection was made, nor what
+was connected weakly and has been garbage-collected since. So from the moment guardrails'
+app module is imported (while ``INSTALLED_APPS`` load) until the first request starts, every
+``connect()`` call is noted after Django has made it: the signal, Django's lookup key, a weak
+reference to the receiver, and the first frame outside the dispatcher (the ``@receiver`` line
+or the ``.connect()`` call). The first request ends the watch: ``connect()`` is Django's own
+again, and serving costs nothing (Django's test client connects a receiver on every request).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import sys
+import threading
+import weakref
+from collections.abc import Hashable
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+from django.dispatch import Signal
+
+MAX_CONNECTIONS = 10_000
+
+
+def _source_of(module: str) -> str:
+    return os.path.abspath(sys.modules[module].__file__ or "")
+
+
+# Django's code between the caller and connect(): the dispatcher (@receiver), model signals
+# (their connect() resolves a lazy "app.Model" sender) and the app registry (which runs that
+# connect() once the model is ready).
+_DISPATCH_DIR = os.path.dirname(_source_of(Signal.__module__))
+_PLUMBING = frozenset({_source_of("django.db.models.signals"), _source_of("django.apps.registry")})
+
+
+@dataclass
+class Connection:
+    """One ``connect()`` call site for one receiver of one signal."""
+
+    signal: weakref.ref[Signal]
+    key: Hashable  # Django's lookup key: (receiver id or dispatch_uid, sender id)
+    receiver: weakref.ref[Any] | None  # None when the receiver cannot be weakly referenced
+    weak: bool
+    dispatch_uid: Hashable | None
+    sender: str  # "any", a model label, or the sender's type
+    file: str | None  # where connect() was called
+    line: int | None
+    function: str | None  # the function that called connect(): "<module>", "ready", ...
+    qualname: str = ""  # what was connected: "shop.signals.Printer.on_paid"
+    kind: str = ""  # "function", "lambda", "closure", "bound method", "callable"
+    times: int = 1  # how often this site connected a receiver of this shape
+    distinct_keys: int = 1  # ... as how many different receivers (or senders)
+
+    @property
+    def dead(self) -> bool:
+        """Connected weakly, and collected since: it will never run."""
+        return self.weak and self.receiver is not None and self.receiver() is None
+
+
+_log: list[Connection] = []
+_by_site: dict[tuple[int, str | None, int | None, object], Connection] = {}
+_by_key: dict[tuple[int, Hashable], Connection] = {}
+_lock = threading.Lock()
+_original_connect = Signal.connect
+
+
+def sender_name(sender: object) -> str:
+    if sender is None:
+        return "any"
+    meta = getattr(sender, "_meta", None)
+    label = getattr(meta, "label", None)
+    if isinstance(sender, type) and isinstance(label, str):
+        return label
+    if isinstance(sender, type):
+        return f"{sender.__module__}.{sender.__qualname__}"
+    app_label = getattr(sender, "label", None)
+    if isinstance(app_label, str):  # an AppConfig, as migrate signals send
+        return f"app {app_label}"
+    return type(sender).__qualname__
+
+
+def _site(frame: FrameType | None) -> tuple[str | None, int | None, str | None]:
+    """The first frame outside Django's signal plumbing: the ``@receiver`` or connect() line."""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not (filename.startswith(_DISPATCH_DIR) or filename in _PLUMBING):
+            return filename, frame.f_lineno, frame.f_code.co_name
+        frame = frame.f_back
+    return None, None, None
+
+
+def _reference(receiver: Any) -> weakref.ref[Any] | None:
+    try:
+        if hasattr(receiver, "__self__") and hasattr(receiver, "__func__"):
+            return weakref.WeakMethod(receiver)
+        return weakref.ref(receiver)
+    except TypeError:
+        return None
+
+
+def kind_of(receiver: object) -> str:
+    if inspect.ismethod(receiver):
+        return "bound method"
+    if inspect.isfunction(receiver):
+        if receiver.__name__ == "<lambda>":
+            return "lambda"
+        return "closure" if "<locals>" in receiver.__qualname__ else "function"
+    return "callable"
+
+
+def describe(receiver: object) -> str:
+    """``module.qualname`` of a receiver: its function's, or its class's for a callable."""
+    function = getattr(receiver, "__func__", receiver)
+    if inspect.isfunction(function):
+        return f"{function.__module__}.{function.__qualname__}"
+    return f"{type(receiver).__module__}.{type(receiver).__qualname__}"
+
+
+def code_of(receiver: object) -> object:
+    """What stays the same across the receivers one line of code makes: their code object."""
+    function = getattr(receiver, "__func__", receiver)
+    return getattr(function, "__code__", None) or type(receiver)
+
+
+def _note(
+    signal: Signal,
+    receiver: Any,
+    sender: object,
+    weak: bool,
+    dispatch_uid: Hashable | None,
+    frame: FrameType | None,
+) -> None:
+    from django.dispatch.dispatcher import _make_id  # type: ignore[attr-defined]
+
+    key = (dispatch_uid if dispatch_uid else _make_id(receiver), _make_id(sender))
+    file, line, function = _site(frame)
+    site = (id(signal), file, line, code_of(receiver))
+    with _lock:
+        known = _by_site.get(site)
+        if known is not None and known.signal() is signal:
+            known.times += 1  # the same line, again: code that runs more than once
+            if known.key != key:
+                known.distinct_keys += 1  # ... and connects a new receiver each time
+                known.key, known.receiver = key, _reference(receiver)
+                _by_key[id(signal), key] = known  # every receiver it made leads here
+            return
+        if len(_log) >= MAX_CONNECTIONS:
+            return
+        connection = Connection(
+            weakref.ref(signal),
+            key,
+            _reference(receiver),
+            weak,
+            dispatch_uid,
+            sender_name(sender),
+            file,
+            line,
+            function,
+            describe(receiver),
+            kind_of(receiver),
+        )
+        _log.append(connection)
+        _by_site[site] = connection
+        _by_key[id(signal), key] = connection
+
+
+def _connect(
+    self: Signal,
+    receiver: Any,
+    sender: object = None,
+    weak: bool = True,
+    dispatch_uid: Hashable | None = None,
+) -> None:
+    _original_connect(self, receiver, sender, weak, dispatch_uid)  # Django's errors stay Django's
+    with contextlib.suppress(Exception):  # noting is a nicety: start-up must not fail over it
+        _note(self, receiver, sender, weak, dispatch_uid, sys._getframe(1))
+
+
+def watch_connections() -> None:
+    """Note every ``connect()`` from now until the first request; idempotent."""
+    if Signal.connect is _original_connect:
+        Signal.connect = _connect  # type: ignore[method-assign]
+
+
+def stop_watching(**kwargs: object) -> None:
+    """End the watch (a ``request_started`` receiver, which disconnects itself)."""
+    if Signal.connect is _connect:
+        Signal.connect = _original_connect  # type: ignore[method-assign]
+    from django.core.signals import request_started
+
+    request_started.disconnect(stop_watching, dispatch_uid=STOP_UID)
+
+
+STOP_UID = "django_guardrails.audit.connections.stop_watching"
+
+
+def connections() -> list[Connection]:
+    """What the watch noted, oldest first; entries whose signal is gone are left out."""
+    with _lock:
+        return [connection for connection in _log if connection.signal() is not None]
+
+
+def connection_for(signal: Signal, key: Hashable) -> Connection | None:
+    """The latest noted connection of ``signal`` under Django's lookup ``key``."""
+    with _lock:
+        connection = _by_key.get((id(signal), key))
+    if connection is not None and connection.signal() is signal:
+        return connection
+    return None

@@ -1,0 +1,246 @@
+"""The signal-receiver inventory, read from the signals' own receiver lists.
+
+Signals are Django's built-in ones (every ``Signal`` in a loaded ``django.*`` module: model,
+request, migration, auth, test signals and the rest), every ``Signal`` defined in a module of
+the project's own apps, and any other signal that a connection was noted for. For each
+receiver: what it is and where it is defined, where it was connected (``connections``), the
+sender, ``dispatch_uid``, weak or strong, and whether it is still alive.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import weakref
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.db.models.signals import ModelSignal
+from django.dispatch import Signal
+from django.dispatch.dispatcher import NONE_ID
+
+from django_guardrails.audit.connections import (
+    Connection,
+    connection_for,
+    connections,
+    describe,
+    kind_of,
+    sender_name,
+)
+from django_guardrails.checks.scope import is_under, library_roots, own_app_configs
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """One entry of one signal's receiver list."""
+
+    signal: str  # "django.db.models.signals.post_save"
+    model_signal: bool  # pre/post_init, _save, _delete, m2m_changed: sent per model
+    qualname: str  # "shop.signals.update_stock", or "<dead receiver>"
+    kind: str  # "function", "lambda", "closure", "bound method", "callable", "dead"
+    file: str | None  # where it is defined
+    line: int | None
+    connected_file: str | None  # where it was connected: the @receiver line, the connect()
+    connected_line: int | None
+    connected_in: str | None  # the function that connected it: "<module>", "ready", ...
+    connections: int  # how often that line connected a receiver like it
+    distinct_connections: int  # ... as a new receiver each time
+    sender: str  # "any", a model label, ...
+    dispatch_uid: str | None
+    weak: bool
+    alive: bool
+    is_async: bool
+    project: bool  # defined in the project's own code
+    app_label: str | None  # the app whose code defines it
+    target: Any = None  # the receiver itself (None once dead); not shown, used by checks
+
+    @property
+    def location(self) -> str | None:
+        return f"{self.file}:{self.line}" if self.file else None
+
+    @property
+    def connected_at(self) -> str | None:
+        return f"{self.connected_file}:{self.connected_line}" if self.connected_file else None
+
+
+def _modules(app_configs: Iterable[AppConfig]) -> Iterator[tuple[str, Any]]:
+    """Loaded modules that may define signals: Django's and the own apps'."""
+    prefixes = tuple(f"{app_config.name}." for app_config in app_configs)
+    names = {app_config.name for app_config in app_configs}
+    for name, module in list(sys.modules.items()):
+        if module is None:
+            continue
+        if (
+            name == "django"
+            or name.startswith("django.")
+            or name in names
+            or prefixes
+            and name.startswith(prefixes)
+        ):
+            yield name, module
+
+
+def discover_signals(app_configs: Iterable[AppConfig] | None = None) -> dict[Signal, str]:
+    """Every signal to audit, named ``module.attribute`` after the module that defines it.
+
+    A signal imported elsewhere keeps a name from where it is defined: Django's own name for
+    one of Django's signals (``post_save`` imported by ``shop.signals`` is still
+    ``django.db.models.signals.post_save``), and a module called ``signals`` before others
+    (``django.core.signals.setting_changed``, not ``django.test.signals.setting_changed``).
+    """
+    own = own_app_configs(list(app_configs) if app_configs is not None else None)
+    names: dict[int, list[str]] = {}
+    found: dict[int, Signal] = {}
+    for module_name, module in _modules(own):
+        try:
+            members = list(vars(module).items())
+        except TypeError:
+            continue
+        for attribute, value in members:
+            if isinstance(value, Signal):
+                found[id(value)] = value
+                names.setdefault(id(value), []).append(f"{module_name}.{attribute}")
+    for connection in connections():
+        signal = connection.signal()
+        if signal is not None and id(signal) not in found:
+            found[id(signal)] = signal
+            names[id(signal)] = [f"<signal at {connection.file}:{connection.line}>"]
+    return {found[key]: _best_name(names[key]) for key in found}
+
+
+def _best_name(names: list[str]) -> str:
+    def rank(name: str) -> tuple[bool, bool, int, str]:
+        in_signals = name.rsplit(".", 2)[-2:-1] == ["signals"]
+        return (not name.startswith("django."), not in_signals, len(name), name)
+
+    return min(names, key=rank)
+
+
+def _entries(signal: Signal) -> list[tuple[Hashable, Any, Any, bool]]:
+    """(lookup key, receiver or reference, sender reference or None, is_async) per entry.
+
+    Django 5.2 keeps three items an entry, 6.0 adds a weak reference to the sender.
+    """
+    with signal.lock:
+        receivers = list(signal.receivers)
+    entries = []
+    for entry in receivers:
+        sender_ref = entry[2] if len(entry) == 4 else None
+        entries.append((entry[0], entry[1], sender_ref, bool(entry[-1])))
+    return entries
+
+
+def _function_of(target: Any) -> Any:
+    if inspect.ismethod(target):
+        return target.__func__
+    if inspect.isfunction(target):
+        return target
+    call = inspect.getattr_static(type(target), "__call__", None)  # a callable object's
+    return call if inspect.isfunction(call) else None
+
+
+def _definition(target: Any) -> tuple[str | None, int | None]:
+    function = inspect.unwrap(_function_of(target)) if _function_of(target) else None
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None, None
+    return os.path.abspath(code.co_filename), code.co_firstlineno
+
+
+def _model_labels() -> dict[int, str]:
+    labels = {NONE_ID: "any"}
+    for model in apps.get_models(include_auto_created=True):
+        labels[id(model)] = model._meta.label
+    for app_config in apps.get_app_configs():
+        labels[id(app_config)] = f"app {app_config.label}"
+    return labels
+
+
+def _sender(
+    key: Hashable, sender_ref: Any, connection: Connection | None, labels: dict[int, str]
+) -> str:
+    sender_id = key[1] if isinstance(key, tuple) and len(key) == 2 else None
+    if sender_id in labels:
+        return labels[sender_id]
+    if connection is not None:
+        return connection.sender
+    if isinstance(sender_ref, weakref.ref) and sender_ref() is not None:
+        return sender_name(sender_ref())
+    return "a sender that is not a model"
+
+
+def _dispatch_uid(key: Hashable, target: Any, connection: Connection | None) -> str | None:
+    if connection is not None:
+        return None if connection.dispatch_uid is None else str(connection.dispatch_uid)
+    first = key[0] if isinstance(key, tuple) and key else None
+    if isinstance(first, int) or (
+        isinstance(first, tuple) and all(isinstance(i, int) for i in first)
+    ):
+        return None  # Django's id of the receiver: no dispatch_uid
+    return None if first is None else str(first)
+
+
+_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _is_project_file(path: str | None) -> bool:
+    if path is None or path.startswith("<"):
+        return False
+    return not (is_under(path, (_OWN_DIR,)) or is_under(path, library_roots()))
+
+
+def _app_label(module: str | None) -> str | None:
+    app_config = apps.get_containing_app_config(module) if module else None
+    return app_config.label if app_config is not None else None
+
+
+def inventory(signals: dict[Signal, str] | None = None) -> list[Receiver]:
+    """Every receiver of every audited signal (``discover_signals()`` unless given), project
+    receivers first, by signal."""
+    labels = _model_labels()
+    receivers: list[Receiver] = []
+    for signal, name in (signals if signals is not None else discover_signals()).items():
+        for key, reference, sender_ref, is_async in _entries(signal):
+            weak = isinstance(reference, weakref.ReferenceType)
+            target = reference() if weak else reference
+            connection = connection_for(signal, key)
+            file, line = _definition(target)
+            qualname = describe(target) if target is not None else _dead_name(connection)
+            origin = file if target is not None else (connection.file if connection else None)
+            receivers.append(
+                Receiver(
+                    signal=name,
+                    model_signal=isinstance(signal, ModelSignal),
+                    qualname=qualname,
+                    kind=kind_of(target) if target is not None else "dead",
+                    file=file,
+                    line=line,
+                    connected_file=connection.file if connection else None,
+                    connected_line=connection.line if connection else None,
+                    connected_in=connection.function if connection else None,
+                    connections=connection.times if connection else 1,
+                    distinct_connections=connection.distinct_keys if connection else 1,
+                    sender=_sender(key, sender_ref, connection, labels),
+                    dispatch_uid=_dispatch_uid(key, target, connection),
+                    weak=weak,
+                    alive=target is not None,
+                    is_async=is_async,
+                    project=_is_project_file(origin),
+                    app_label=_app_label(qualname.rsplit(".", 1)[0]),
+                    target=target,
+                )
+            )
+    receivers.sort(key=lambda r: (not r.project, r.signal, r.qualname))
+    return receivers
+
+
+def _dead_name(connection: Connection | None) -> str:
+    return connection.qualname if connection is not None and connection.qualname else "<dead>"
+
+
+def dead_connections() -> list[Connection]:
+    """Noted weak connections whose receiver has been garbage-collected since."""
+    return [connection for connection in connections() if connection.dead]

@@ -1,0 +1,222 @@
+"""The signal-receiver inventory: what is connected, where, to what, and whether it lives."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db.models.signals import post_save, pre_delete
+from django.dispatch import Signal, receiver
+
+from django_guardrails.audit import connections
+from django_guardrails.audit.receivers import Receiver, discover_signals, inventory
+
+TESTPROJECT = Path(__file__).resolve().parents[2] / "testproject"
+BROKEN_SIGNALS = TESTPROJECT / "broken" / "signals.py"
+THIS_FILE = Path(__file__).resolve()
+
+
+def line_of(path: Path, text: str) -> int:
+    [number] = [n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line]
+    return number
+
+
+def culprit(tag: str) -> int:
+    """The line of this file that ends with ``# culprit: <tag>``."""
+    lines = THIS_FILE.read_text().splitlines()
+    [number] = [n for n, line in enumerate(lines, 1) if line.endswith(f"# culprit: {tag}")]
+    return number
+
+
+def entries(qualname: str) -> list[Receiver]:
+    return [r for r in inventory() if r.qualname == qualname]
+
+
+@pytest.fixture
+def watching() -> Iterator[None]:
+    """Note connections again: the test client's first request ended the watch."""
+    connections.watch_connections()
+    yield
+    connections.stop_watching()
+
+
+def test_a_decorator_connection_in_the_project() -> None:
+    [touch] = entries("broken.signals.touch_customer")
+    assert touch.signal == "django.db.models.signals.post_save"
+    assert touch.model_signal and touch.project and touch.alive and touch.weak
+    assert touch.app_label == "broken"
+    assert touch.sender == "broken.Invoice"
+    assert touch.dispatch_uid is None
+    assert touch.kind == "function"
+    assert (touch.file, touch.line) == (str(BROKEN_SIGNALS), touch.line)
+    assert touch.connected_line == line_of(BROKEN_SIGNALS, "@receiver(post_save, sender=Invoice)")
+    assert touch.connected_in == "<module>"
+
+
+def test_one_function_connected_twice_by_connect_is_two_entries() -> None:
+    first, second = entries("broken.signals.refunded")
+    assert {first.dispatch_uid, second.dispatch_uid} == {None, "broken.refunded"}
+    assert {first.connected_line, second.connected_line} == {
+        line_of(BROKEN_SIGNALS, "post_delete.connect(refunded, sender=Refund)"),
+        line_of(BROKEN_SIGNALS, 'dispatch_uid="broken.refunded"'),
+    }
+    assert first.sender == second.sender == "broken.Refund"
+
+
+def test_a_custom_signal_of_the_project_is_named_where_it_is_defined() -> None:
+    names = set(discover_signals().values())
+    assert "broken.signals.invoice_paid" in names
+    assert "clean.signals.book_published" in names
+    # Imported by broken.signals, post_save keeps Django's name.
+    assert "django.db.models.signals.post_save" in names
+    assert "broken.signals.post_save" not in names
+    [email] = entries("broken.signals.email_receipt")
+    assert email.signal == "broken.signals.invoice_paid"
+    assert not email.model_signal and email.sender == "any"
+
+
+def test_a_bound_method_of_a_temporary_object_is_dead() -> None:
+    [printer] = entries("broken.signals.ReceiptPrinter.print_receipt")
+    assert not printer.alive and printer.kind == "dead"
+    assert printer.connected_line == line_of(BROKEN_SIGNALS, "ReceiptPrinter().print_receipt")
+
+
+def test_a_connection_made_in_ready() -> None:
+    [notify] = entries("clean.signals.notify_subscribers")
+    assert notify.connected_in == "ready"
+    assert notify.connected_file == str(TESTPROJECT / "clean" / "apps.py")
+    assert notify.dispatch_uid == "clean.signals.notify_subscribers"
+    assert notify.signal == "clean.signals.book_published"
+
+
+def test_third_party_receivers_are_listed_and_marked() -> None:
+    [login] = entries("django.contrib.auth.models.update_last_login")
+    assert not login.project
+    assert login.app_label == "auth"
+    assert login.connected_in == "ready"  # django.contrib.auth's AppConfig.ready()
+    assert login.dispatch_uid == "update_last_login"
+
+
+def test_connections_made_now_lambdas_closures_strong_and_senders(watching: None) -> None:
+    order_paid = Signal()
+
+    def make_closure() -> Any:
+        def closure(sender: object, **kwargs: Any) -> None:
+            pass
+
+        return closure
+
+    kept = make_closure()
+    order_paid.connect(kept)  # culprit: kept-closure
+    order_paid.connect(lambda sender, **kwargs: None)  # culprit: lambda
+    order_paid.connect(make_closure(), weak=False, dispatch_uid="strong")  # culprit: strong
+    gc.collect()
+    signals = {order_paid: "tests.order_paid"}
+    found = {r.connected_line: r for r in inventory(signals)}
+    kept_entry = found[culprit("kept-closure")]
+    assert (kept_entry.kind, kept_entry.alive, kept_entry.weak) == ("closure", True, True)
+    assert (
+        kept_entry.connected_in == "test_connections_made_now_lambdas_closures_strong_and_senders"
+    )
+    strong = found[culprit("strong")]
+    assert (strong.weak, strong.alive, strong.dispatch_uid) == (False, True, "strong")
+    dead = [c for c in connections.connections() if c.signal() is order_paid and c.dead]
+    assert [c.line for c in dead] == [culprit("lambda")]
+    assert dead[0].kind == "lambda"
+
+
+def test_a_line_that_connects_a_new_receiver_each_run_is_counted(watching: None) -> None:
+    ping = Signal()
+    handlers = []
+
+    class Handler:
+        def on_ping(self, sender: object, **kwargs: Any) -> None:
+            pass
+
+    for _ in range(3):
+        handler = Handler()
+        handlers.append(handler)
+        ping.connect(handler.on_ping)  # culprit: per-run
+    [entry, *_] = inventory({ping: "ping"})
+    assert (entry.connections, entry.distinct_connections) == (3, 3)
+    assert entry.kind == "bound method"
+
+
+def test_senders_any_model_and_app(watching: None) -> None:
+    from clean.models import Book
+
+    @receiver(pre_delete, sender=Book, dispatch_uid="test.book")  # culprit: decorator
+    def on_delete(sender: object, **kwargs: Any) -> None:
+        pass
+
+    try:
+        [entry] = [r for r in inventory() if r.dispatch_uid == "test.book"]
+        assert entry.sender == "clean.Book"
+        assert entry.connected_line == culprit("decorator")
+    finally:
+        pre_delete.disconnect(sender=Book, dispatch_uid="test.book")
+    assert not [r for r in inventory() if r.dispatch_uid == "test.book"]
+    assert post_save.receivers  # the inventory reads, and never changes, the lists
+
+
+def test_the_command_lists_by_signal_project_first_with_findings() -> None:
+    out = StringIO()
+    call_command("guardrails", "signals", stdout=out)
+    text = out.getvalue()
+    first_signal = text.splitlines()[0]
+    assert first_signal.startswith("broken.signals.invoice_paid")  # a project signal, first
+    assert "[third-party] django.contrib.auth.models.update_last_login" in text
+    assert "needs attention: W401, W405" in text
+    assert text.rstrip().splitlines()[-1].endswith("need attention (manage.py guardrails signals)")
+    out = StringIO()
+    call_command("guardrails", "signals", "--format", "json", stdout=out)
+    rows = json.loads(out.getvalue())
+    [touch] = [row for row in rows if row["receiver"] == "broken.signals.touch_customer"]
+    assert touch["findings"] == ["W401", "W405"]
+    assert touch["sender"] == "broken.Invoice" and touch["project"] is True
+    assert touch["connected_at"].endswith(
+        f"broken/signals.py:{line_of(BROKEN_SIGNALS, '@receiver(post_save, sender=Invoice)')}"
+    )
+
+
+def test_runserver_prints_the_summary_line_once(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "testproject.settings.development",
+        "GUARDRAILS_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "127.0.0.1:0", "--noreload"],
+        cwd=TESTPROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "Quit the server with" in line or len(lines) > 500:
+                break
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    summary = [line for line in lines if "signal receivers in" in line]
+    assert len(summary) == 1, "".join(lines)
+    assert summary[0].startswith("guardrails: ")
+    assert summary[0].rstrip().endswith("6 need attention (manage.py guardrails signals)"), summary[
+        0
+    ]
