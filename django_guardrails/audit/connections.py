@@ -11,7 +11,9 @@ again, and serving costs nothing (Django's test client connects a receiver on ev
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import inspect
 import os
 import sys
@@ -65,6 +67,7 @@ class Connection:
 _log: list[Connection] = []
 _by_site: dict[tuple[int, str | None, int | None, object], Connection] = {}
 _by_key: dict[tuple[int, Hashable], Connection] = {}
+_decorations: dict[tuple[str, int], int] = {}  # (file, def line): decorators applied so far
 _lock = threading.Lock()
 _original_connect = Signal.connect
 
@@ -84,14 +87,48 @@ def sender_name(sender: object) -> str:
     return type(sender).__qualname__
 
 
-def _site(frame: FrameType | None) -> tuple[str | None, int | None, str | None]:
-    """The first frame outside Django's signal plumbing: the ``@receiver`` or connect() line."""
+def _site(frame: FrameType | None) -> tuple[str | None, int | None, str | None, bool]:
+    """The first frame outside Django's signal plumbing: the ``@receiver`` or connect() line,
+    and whether the connection came through the ``@receiver`` decorator."""
+    decorated = False
     while frame is not None:
         filename = frame.f_code.co_filename
         if not (filename.startswith(_DISPATCH_DIR) or filename in _PLUMBING):
-            return filename, frame.f_lineno, frame.f_code.co_name
+            return filename, frame.f_lineno, frame.f_code.co_name, decorated
+        decorated = decorated or frame.f_code.co_name == "_decorator"
         frame = frame.f_back
-    return None, None, None
+    return None, None, None, decorated
+
+
+@functools.lru_cache(maxsize=256)
+def _receiver_decorators(file: str) -> dict[int, list[int]]:
+    """For each decorated ``def`` line of a file, its ``@receiver`` lines, innermost first."""
+    with open(file, encoding="utf-8") as source:
+        tree = ast.parse(source.read(), file)
+    found: dict[int, list[int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            lines = [
+                decorator.lineno
+                for decorator in node.decorator_list
+                if isinstance(decorator, ast.Call)
+                and (getattr(decorator.func, "id", None) or getattr(decorator.func, "attr", None))
+                == "receiver"
+            ]
+            if lines:
+                found[node.lineno] = lines[::-1]  # applied bottom-up
+    return found
+
+
+def _decorator_line(file: str, def_line: int, nth: int) -> int:
+    """Before Python 3.11 a decorator runs "at" the ``def`` line; name its own line instead."""
+    try:
+        lines = _receiver_decorators(file).get(def_line)
+    except (OSError, SyntaxError, ValueError):
+        return def_line
+    if not lines:
+        return def_line
+    return lines[nth % len(lines)]  # stacked decorators, in the order they run
 
 
 def _reference(receiver: Any) -> weakref.ref[Any] | None:
@@ -138,9 +175,13 @@ def _note(
     from django.dispatch.dispatcher import _make_id  # type: ignore[attr-defined]
 
     key = (dispatch_uid if dispatch_uid else _make_id(receiver), _make_id(sender))
-    file, line, function = _site(frame)
-    site = (id(signal), file, line, code_of(receiver))
+    file, line, function, decorated = _site(frame)
     with _lock:
+        if decorated and file is not None and line is not None and sys.version_info < (3, 11):
+            applied = _decorations.get((file, line), 0)
+            _decorations[file, line] = applied + 1
+            line = _decorator_line(file, line, applied)
+        site = (id(signal), file, line, code_of(receiver))
         known = _by_site.get(site)
         if known is not None and known.signal() is signal:
             known.times += 1  # the same line, again: code that runs more than once
