@@ -6,12 +6,12 @@ MANAGE := cd testproject && ../$(PY) manage.py
 # The PostgreSQL leg of `make test` runs when this server answers (or when it is required).
 GUARDRAILS_TEST_POSTGRES ?= postgres://postgres@localhost:5432/postgres
 
-.PHONY: help venv demo test test-sqlite test-postgres lint typecheck docs tox tox-all clean
+.PHONY: help venv demo test test-sqlite test-postgres test-slow lint typecheck docs tox tox-all clean
 
 help:
 	@echo "make demo   guardrails run against testproject/, showing real findings"
 	@echo "make test   the test suite on SQLite, then on PostgreSQL when one is reachable"
-	@echo "make lint | typecheck | docs | tox | tox-all | clean"
+	@echo "make test-slow | lint | typecheck | docs | tox | tox-all | clean"
 
 venv: $(VENV)/.installed
 
@@ -53,6 +53,16 @@ test-sqlite: venv
 
 test-postgres: venv
 	DATABASE_URL="$(GUARDRAILS_TEST_POSTGRES)" $(VENV)/bin/pytest
+
+# The hardening tests that take minutes (real servers under load, 100,000 requests): CI runs
+# them after `make test`, on SQLite and on PostgreSQL.
+test-slow: venv
+	env -u DATABASE_URL $(VENV)/bin/pytest -m slow
+	@if $(PY) -m tests.postgres_available "$(GUARDRAILS_TEST_POSTGRES)"; then \
+		DATABASE_URL="$(GUARDRAILS_TEST_POSTGRES)" $(VENV)/bin/pytest -m slow; \
+	elif [ -n "$$GUARDRAILS_REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL is required but not reachable at $(GUARDRAILS_TEST_POSTGRES)"; exit 1; \
+	fi
 
 lint: venv
 	$(VENV)/bin/ruff check .
