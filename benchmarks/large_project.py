@@ -716,6 +716,7 @@ def write_project(root: Path) -> dict[str, int]:
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float  # user + system time of the process: steadier than wall on a busy host
     max_rss_kib: int
     returncode: int
     stdout: str
@@ -751,7 +752,8 @@ def run_command(root: Path, arguments: list[str], with_guardrails: bool) -> Run:
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Run(seconds, usage.ru_maxrss, process.returncode, out.read(), err.read())
+        cpu = usage.ru_utime + usage.ru_stime
+        return Run(seconds, cpu, usage.ru_maxrss, process.returncode, out.read(), err.read())
 
 
 def measure(root: Path, arguments: list[str], repeat: int) -> dict[bool, list[Run]]:
@@ -880,19 +882,21 @@ def summary(label: str, runs: dict[bool, list[Run]]) -> tuple[float, float]:
     rss_bare = statistics.median(r.max_rss_kib for r in runs[False]) / 1024
     rss_ours = statistics.median(r.max_rss_kib for r in runs[True]) / 1024
     print(f"\n`manage.py {label}`, {len(bare)} runs each, interleaved:")
-    print("| | median | min | peak RSS |")
-    print("| --- | ---: | ---: | ---: |")
+    cpu_bare = statistics.median(r.cpu_seconds for r in runs[False])
+    cpu_ours = statistics.median(r.cpu_seconds for r in runs[True])
+    print("| | median | min | CPU time median | peak RSS |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     print(
         f"| Django alone | {statistics.median(bare):.3f} s | {min(bare):.3f} s "
-        f"| {rss_bare:.0f} MiB |"
+        f"| {cpu_bare:.3f} s | {rss_bare:.0f} MiB |"
     )
     print(
         f"| Django + guardrails | {statistics.median(ours):.3f} s | {min(ours):.3f} s "
-        f"| {rss_ours:.0f} MiB |"
+        f"| {cpu_ours:.3f} s | {rss_ours:.0f} MiB |"
     )
     print(
         f"| added by guardrails | {added_median:.3f} s | {added_min:.3f} s "
-        f"| {rss_ours - rss_bare:+.0f} MiB |"
+        f"| {cpu_ours - cpu_bare:.3f} s | {rss_ours - rss_bare:+.0f} MiB |"
     )
     print(
         "each run, s (without / with): "
@@ -969,6 +973,10 @@ def main() -> None:
         print(
             f"\ntarget: guardrails adds < 1 s to manage.py check: {verdict} "
             f"(median {median_added:.3f} s added)"
+        )
+        print(
+            "load average at the end (1, 5, 15 min): "
+            + ", ".join(f"{load:.2f}" for load in os.getloadavg())
         )
         print(f"reproduce: .venv/bin/python benchmarks/large_project.py --repeat {args.repeat}")
         if args.profile:

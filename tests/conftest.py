@@ -13,6 +13,10 @@ from django_guardrails.source.index import SOURCE
 
 _counter = itertools.count()
 
+# Facts stay in memory: a store on disk would make a test's parse counts depend on earlier runs
+# (tests/source/test_facts.py turns it on where the store itself is tested).
+SOURCE.persistent = False
+
 MakeApp = Callable[[str], Path]
 
 

@@ -14,6 +14,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.checks import CheckMessage
 from django.urls import ResolverMatch, resolve
@@ -22,8 +23,9 @@ from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.checks.templates import template_files
+from django_guardrails.source.facts import Extractor
 from django_guardrails.source.files import python_files
-from django_guardrails.source.index import ModuleSource
+from django_guardrails.source.index import ModuleSource, may_mention
 from django_guardrails.source.urlconf import is_own_module
 
 _REDIRECTS = frozenset({"redirect", "HttpResponseRedirect", "HttpResponsePermanentRedirect"})
@@ -176,24 +178,39 @@ def check_hardcoded_paths(scope: CheckScope) -> Iterator[CheckMessage]:
 _CANDIDATE_NAMES = _REDIRECTS | _URL_ATTRIBUTES | {"as_view"}
 
 
+def _path_candidates(source: ModuleSource) -> list[list[Any]]:
+    """[line, path template, interpolated expressions, source as written, fix style], per
+    redirect or URL attribute whose value is a literal path."""
+    found: list[list[Any]] = []
+    for node, style in _python_candidates(source):
+        candidate = _path_template(node)
+        if candidate is not None:
+            template, expressions = candidate
+            found.append([node.lineno, template, expressions, ast.unparse(node), style])
+    return found
+
+
+PATH_CANDIDATES = Extractor("hardcoded-path-candidates", _path_candidates)
+
+
 def _in_python(scope: CheckScope, finder: RouteFinder) -> Iterator[CheckMessage]:
     for path in python_files(scope.app_configs):
-        source = scope.source.module_mentioning(path, _CANDIDATE_NAMES)
-        if source is None or source.tree is None:
+        text = scope.source.text(path)
+        if text is None or not may_mention(text, _CANDIDATE_NAMES):
             continue
-        for node, style in _python_candidates(source):
-            candidate = _path_template(node)
-            shown = ast.unparse(node)
-            route = finder.named_route(*candidate) if candidate else None
-            if route is None or candidate is None:
+        for line, template, expressions, shown, style in (
+            scope.source.facts(path, PATH_CANDIDATES) or []
+        ):
+            route = finder.named_route(template, expressions)
+            if route is None:
                 continue
             fix = _python_fix(style, route)
             yield ids.W304.message(
                 f"The path {shown} is written out by hand; it is the route '{route.name}'.",
                 hint=f"Use {fix}: the link follows the route when its path changes.",
-                obj=SourceLocation(path, node.lineno, "path"),
+                obj=SourceLocation(path, line, "path"),
                 file=path,
-                line=node.lineno,
+                line=line,
             )
 
 

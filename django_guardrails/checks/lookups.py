@@ -5,12 +5,14 @@ from __future__ import annotations
 import ast
 import bisect
 from collections.abc import Iterator
+from typing import Any
 
 from django.core.checks import CheckMessage
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.source.facts import Extractor
 from django_guardrails.source.files import python_files
 from django_guardrails.source.index import ModuleSource, may_mention
 
@@ -74,6 +76,20 @@ def _views(source: ModuleSource) -> Iterator[tuple[str, ast.FunctionDef | ast.As
                     yield node.name, node
 
 
+def _unprotected_gets(source: ModuleSource) -> list[list[Any]]:
+    """[view name, line, model], per ``Model.objects.get()`` outside a ``try`` that catches a
+    missing row, in the views of one module."""
+    found: list[list[Any]] = []
+    for name, view in _views(source):
+        for statement in view.body:
+            for call, model in _unprotected(statement, protected=False):
+                found.append([name, call.lineno, model])
+    return found
+
+
+UNPROTECTED_GETS = Extractor("unprotected-gets", _unprotected_gets)
+
+
 def check_get_without_404(scope: CheckScope) -> Iterator[CheckMessage]:
     """I605: ``Model.objects.get()`` in a view with no ``DoesNotExist`` handling around it."""
     for path in python_files(scope.app_configs):
@@ -81,18 +97,13 @@ def check_get_without_404(scope: CheckScope) -> Iterator[CheckMessage]:
         # Both names must appear: a view's ``request`` argument and ``.objects.get()``.
         if text is None or not (may_mention(text, ["request"]) and may_mention(text, ["objects"])):
             continue
-        source = scope.source.module(path)
-        if source is None or source.tree is None:
-            continue
-        for name, view in _views(source):
-            for statement in view.body:
-                for call, model in _unprotected(statement, protected=False):
-                    yield ids.I605.message(
-                        f"{name}() looks a row up with {model}.objects.get(): a missing row "
-                        "becomes a 500 error.",
-                        hint=f"Use get_object_or_404({model}, ...) so that a miss is a 404, or "
-                        f"catch {model}.DoesNotExist.",
-                        obj=SourceLocation(path, call.lineno, f"{name}()"),
-                        file=path,
-                        line=call.lineno,
-                    )
+        for name, line, model in scope.source.facts(path, UNPROTECTED_GETS) or []:
+            yield ids.I605.message(
+                f"{name}() looks a row up with {model}.objects.get(): a missing row "
+                "becomes a 500 error.",
+                hint=f"Use get_object_or_404({model}, ...) so that a miss is a 404, or "
+                f"catch {model}.DoesNotExist.",
+                obj=SourceLocation(path, line, f"{name}()"),
+                file=path,
+                line=line,
+            )

@@ -2,7 +2,8 @@
 
 Besides the migrations to judge, this replays every migration's operations on a ``ProjectState``
 (as ``MigrationGraph.make_state`` does) to know what an operation changes: the field an
-``AlterField`` replaces, the constraint a ``RemoveConstraint`` drops.
+``AlterField`` replaces or a ``RenameField`` renames, the constraint a ``RemoveConstraint``
+drops, the table a ``RenameModel`` renames.
 """
 
 from __future__ import annotations
@@ -14,9 +15,20 @@ from typing import Any
 from django.db import migrations
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.state import ProjectState
+from django.db.migrations.utils import resolve_relation
 from django.db.models import NOT_PROVIDED, Field
 
 Node = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class RenamedModel:
+    """What decides whether a ``RenameModel`` renames anything in the database."""
+
+    db_table: str | None  # Meta.db_table, which the rename keeps; None: the table follows the name
+    # An auto-created many-to-many table names its column after the model (order_id), whatever
+    # the model's table is called: the rename renames that column.
+    in_many_to_many: bool
 
 
 @dataclass
@@ -53,11 +65,16 @@ def read_history(labels: Iterable[str], since: Mapping[str, str]) -> History:
     return history
 
 
+_JUDGED_AGAINST_STATE = (
+    migrations.AlterField,
+    migrations.RemoveConstraint,
+    migrations.RenameField,
+    migrations.RenameModel,
+)
+
+
 def _needs_state(migration: migrations.Migration) -> bool:
-    return any(
-        isinstance(op, migrations.AlterField | migrations.RemoveConstraint)
-        for op in migration.operations
-    )
+    return any(isinstance(op, _JUDGED_AGAINST_STATE) for op in migration.operations)
 
 
 def _plan(loader: MigrationLoader) -> list[Node]:
@@ -117,8 +134,30 @@ def _replaced(state: ProjectState, label: str, operation: Any) -> Any:
     if isinstance(operation, migrations.AlterField):
         model = state.models.get((label, operation.model_name_lower))
         return model.fields.get(operation.name) if model else None
+    if isinstance(operation, migrations.RenameField):
+        model = state.models.get((label, operation.model_name_lower))
+        return model.fields.get(operation.old_name) if model else None
+    if isinstance(operation, migrations.RenameModel):
+        model = state.models.get((label, operation.old_name_lower))
+        if model is None:
+            return None
+        key = (label, operation.old_name_lower)
+        return RenamedModel(model.options.get("db_table"), _in_many_to_many(state, key))
     if isinstance(operation, migrations.RemoveConstraint):
         model = state.models.get((label, operation.model_name_lower))
         constraints = model.options.get("constraints", []) if model else []
         return next((c for c in constraints if c.name == operation.name), None)
     return None
+
+
+def _in_many_to_many(state: ProjectState, key: tuple[str, str]) -> bool:
+    """Whether the model ``key`` is at either end of a many-to-many with an auto-created table."""
+    for (label, name), model in state.models.items():
+        for model_field in model.fields.values():
+            if not model_field.many_to_many or model_field.remote_field.through:
+                continue
+            if (label, name) == key:
+                return True
+            if resolve_relation(model_field.remote_field.model, label, name) == key:
+                return True
+    return False

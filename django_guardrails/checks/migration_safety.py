@@ -12,6 +12,8 @@ from typing import Any
 from django.db import migrations, models
 from django.db.models import NOT_PROVIDED
 
+from django_guardrails.checks.migration_history import RenamedModel
+
 Judgement = tuple[str, str]  # what the operation does, the recipe that avoids the harm
 
 _RECIPES = {
@@ -53,6 +55,10 @@ _FAMILIES = {
 def breaking_change(operation: Any, before: Any) -> Judgement | None:
     """W502: what ``operation`` breaks for code deployed before it, with the recipe."""
     kind = type(operation).__name__
+    if isinstance(operation, migrations.RenameField | migrations.RenameModel) and _python_only(
+        operation, before
+    ):
+        return None
     if isinstance(
         operation,
         migrations.RemoveField
@@ -66,6 +72,30 @@ def breaking_change(operation: Any, before: Any) -> Judgement | None:
     if isinstance(operation, migrations.AlterField) and isinstance(before, models.Field):
         return _tightened(operation, before)
     return None
+
+
+def _python_only(operation: migrations.RenameField | migrations.RenameModel, before: Any) -> bool:
+    """A rename that keeps the column (``db_column``) or the table (``Meta.db_table``) runs no
+    SQL: it is the recipe W502 recommends. Unknown state before it: not known to be safe."""
+    if isinstance(operation, migrations.RenameModel):
+        same_name = operation.old_name_lower == operation.new_name_lower
+        return (
+            isinstance(before, RenamedModel)
+            and not before.in_many_to_many
+            and (before.db_table is not None or same_name)
+        )
+    if not isinstance(before, models.Field) or before.many_to_many:
+        return False
+    old = _column(before, operation.old_name)
+    return old is not None and old == _column(before, operation.new_name)
+
+
+def _column(field: models.Field[Any, Any], name: str) -> str | None:
+    """The column of ``field`` when it is called ``name`` (``<name>_id`` for a foreign key)."""
+    named = field.clone()
+    named.set_attributes_from_name(name)
+    column = named.column
+    return column if isinstance(column, str) else None
 
 
 def _not_null_without_db_default(field: models.Field[Any, Any]) -> bool:

@@ -7,8 +7,6 @@ state is replayed from the operations (see ``migration_history``), never from ge
 from __future__ import annotations
 
 import ast
-import importlib
-import re
 import sys
 from collections.abc import Iterator
 from functools import cached_property
@@ -16,14 +14,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage
-from django.db import migrations, models
+from django.db import migrations
+from django.db.migrations.operations.models import ModelOperation
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.checks.migration_history import History, Node, read_history
+from django_guardrails.checks.migration_imports import may_import_a_model, model_class_uses
 from django_guardrails.checks.migration_safety import breaking_change, locking_index_change
 from django_guardrails.conf import SETTING_NAME
+from django_guardrails.source.facts import Extractor
 from django_guardrails.source.index import ModuleSource, SourceIndex
 from django_guardrails.source.settings_modules import setting_location
 
@@ -51,7 +52,8 @@ class _Located:
 
     @cached_property
     def lines(self) -> list[int]:
-        return _operation_lines(self.source)
+        lines = self._index.facts(self.path, OPERATION_LINES) if self.path else None
+        return lines or []
 
     def message(
         self,
@@ -68,10 +70,8 @@ class _Located:
         return check_id.message(msg, hint=hint, obj=obj, file=self.path, line=line)
 
 
-def _operation_lines(source: ModuleSource | None) -> list[int]:
+def _operation_lines(source: ModuleSource) -> list[int]:
     """Lines of the elements of ``operations = [...]``, in order."""
-    if source is None or source.tree is None:
-        return []
     for node in source.statements():
         if (
             isinstance(node, ast.Assign)
@@ -80,6 +80,9 @@ def _operation_lines(source: ModuleSource | None) -> list[int]:
         ):
             return [element.lineno for element in node.value.elts]
     return []
+
+
+OPERATION_LINES = Extractor("migration-operation-lines", _operation_lines)
 
 
 def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
@@ -160,43 +163,37 @@ def _irreversible(operation: Any) -> str | None:
     return None
 
 
-# ``from <...>models import``: a necessary condition on the text, never the judgement; a data
-# migration without it is not parsed. Between the module and ``import`` only blanks and
-# backslash-continued line breaks may stand.
-_MODELS_IMPORT = re.compile(r"models(?:[ \t\f]|\\(?:\r\n?|\n))*import\b")
-
-
 def _model_class_imports(at: _Located, module: Any) -> Iterator[tuple[int, str]]:
-    """``from x.models import Y`` where ``Y`` really is a model class, anywhere in the file."""
     text = at.text
-    if text is None or (text.isascii() and not _MODELS_IMPORT.search(text)):
+    if text is None or not may_import_a_model(text):
         return
     source = at.source
-    if source is None or source.tree is None:
-        return
-    package = getattr(module, "__package__", None)
-    for node in source.statements():
-        if not isinstance(node, ast.ImportFrom) or node.module is None:
-            continue
-        if not (node.module == "models" or node.module.endswith(".models")):
-            continue
-        try:
-            imported = importlib.import_module("." * node.level + node.module, package)
-        except Exception:  # a module that no longer imports: nothing to judge
-            continue
-        for alias in node.names:
-            value = getattr(imported, alias.name, None)
-            if isinstance(value, type) and issubclass(value, models.Model):
-                yield node.lineno, f"{imported.__name__}.{alias.name}"
+    if source is not None and source.tree is not None:
+        yield from model_class_uses(source, getattr(module, "__package__", None))
+
+
+def _model_of(operation: Any) -> str | None:
+    """The lower-case name of the model an operation changes, however the operation spells it:
+    ``model_name`` for fields, indexes and constraints, ``name`` for the model's own options
+    (``AlterUniqueTogether``...), the old name for ``RenameModel``."""
+    if hasattr(operation, "model_name_lower"):
+        return str(operation.model_name_lower)
+    if isinstance(operation, ModelOperation):
+        return operation.name_lower  # RenameModel's ``name`` is its old name
+    return None
 
 
 def _schema_operations(
     at: _Located, node: Node, operations: list[Any], history: History, postgresql: bool
 ) -> Iterator[CheckMessage]:
-    created = {op.name_lower for op in operations if isinstance(op, migrations.CreateModel)}
+    created: set[str] = set()  # models whose table this migration creates: empty, unused
     for index, operation in enumerate(operations):
-        if getattr(operation, "model_name_lower", None) in created:
-            continue  # a table created by this same migration is empty and unused
+        if isinstance(operation, migrations.CreateModel):
+            created.add(operation.name_lower)
+        elif _model_of(operation) in created:
+            if isinstance(operation, migrations.RenameModel):
+                created.add(operation.new_name_lower)
+            continue
         before = history.replaced.get((node, index))
         breaking = breaking_change(operation, before)
         if breaking:

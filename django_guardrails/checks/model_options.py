@@ -1,9 +1,8 @@
 """2xx beyond ``__str__``: save() overrides (I202, W206), legacy Meta options (W203), nullable
-strings (W204). Models come from the app registry, their code from the source index."""
+strings (W204). Models come from the app registry, their code from ``model_source``."""
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
@@ -11,7 +10,7 @@ from django.db import models
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
-from django_guardrails.source.index import Definition
+from django_guardrails.checks.model_source import ClassFacts, model_source
 
 _STRING_FIELDS = (models.CharField, models.TextField)  # SlugField, EmailField... included
 _LEGACY_OPTIONS = {
@@ -20,7 +19,7 @@ _LEGACY_OPTIONS = {
 }
 
 
-ModelSource = tuple[type[models.Model], str | None, Definition | None]
+ModelSource = tuple[type[models.Model], str | None, ClassFacts | None]
 
 
 def _own_models(scope: CheckScope) -> Iterator[ModelSource]:
@@ -28,74 +27,19 @@ def _own_models(scope: CheckScope) -> Iterator[ModelSource]:
         for model in app_config.get_models():
             if model._meta.proxy:
                 continue
-            found = scope.source.find_class(model)
-            file, definition = found if found else (None, None)
-            yield model, file, definition
-
-
-def _member(body: list[ast.stmt], name: str) -> ast.stmt | None:
-    """The ``def``/``class`` named ``name``, or the assignment to it, in a class body."""
-    for statement in body:
-        if isinstance(statement, ast.FunctionDef | ast.ClassDef) and statement.name == name:
-            return statement
-        if isinstance(statement, ast.Assign) and any(
-            isinstance(target, ast.Name) and target.id == name for target in statement.targets
-        ):
-            return statement
-    return None
-
-
-def _method(definition: Definition | None, name: str) -> ast.FunctionDef | None:
-    found = _member(definition.node.body, name) if definition else None
-    return found if isinstance(found, ast.FunctionDef) else None
-
-
-def _super_saves(save: ast.FunctionDef) -> list[ast.Call]:
-    """``super().save(...)``, ``super(X, self).save(...)`` or ``Base.save(self, ...)`` calls."""
-    calls = []
-    for node in ast.walk(save):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "save"
-        ):
-            owner = node.func.value
-            is_super = isinstance(owner, ast.Call) and getattr(owner.func, "id", None) == "super"
-            is_base = (
-                isinstance(owner, ast.Name | ast.Attribute)
-                and bool(node.args)
-                and (isinstance(node.args[0], ast.Name) and node.args[0].id == "self")
-            )
-            if is_super or is_base:
-                calls.append(node)
-    return calls
-
-
-def _save_problem(save: ast.FunctionDef) -> str | None:
-    calls = _super_saves(save)
-    if not calls:
-        return "never calls super().save(), so the row is not saved"
-    kwargs = save.args.kwarg.arg if save.args.kwarg else None
-    if kwargs is None:
-        return "takes no **kwargs, so update_fields, using and force_insert are refused"
-    passes = any(
-        any(k.arg is None and getattr(k.value, "id", None) == kwargs for k in call.keywords)
-        for call in calls
-    )
-    if not passes:
-        return f"drops **{kwargs} when it calls super().save(), losing update_fields and using"
-    return None
+            file, facts = model_source(scope.source, model)
+            yield model, file, facts
 
 
 def check_save_overrides(scope: CheckScope) -> Iterator[CheckMessage]:
     """I202 for every model that overrides save(); W206 where the override breaks save()."""
-    for model, file, definition in _own_models(scope):
+    for model, file, facts in _own_models(scope):
         if "save" not in vars(model):
             continue
-        save = _method(definition, "save")
-        line = save.lineno if save is not None else (definition.line if definition else None)
+        save = facts["save"] if facts else None
+        line = save[0] if save else (facts["line"] if facts else None)
         label = model._meta.label
-        problem = _save_problem(save) if save is not None else None
+        problem = save[1] if save else None
         if problem is not None:
             yield ids.W206.message(
                 f"{label}.save() {problem}.",
@@ -116,19 +60,18 @@ def check_save_overrides(scope: CheckScope) -> Iterator[CheckMessage]:
         )
 
 
-def _meta_option_line(definition: Definition | None, option: str) -> int | None:
-    if definition is None:
+def _meta_option_line(facts: ClassFacts | None, option: str) -> int | None:
+    if facts is None:
         return None
-    meta = _member(definition.node.body, "Meta")
-    if not isinstance(meta, ast.ClassDef):
-        return definition.line
-    assignment = _member(meta.body, option)
-    return assignment.lineno if assignment is not None else meta.lineno
+    if facts["meta"] is None:
+        return int(facts["line"])
+    meta_line, options = facts["meta"]
+    return int(options.get(option, meta_line))
 
 
 def check_legacy_meta_options(scope: CheckScope) -> Iterator[CheckMessage]:
     """W203: ``unique_together``/``index_together`` where constraints/indexes belong."""
-    for model, file, definition in _own_models(scope):
+    for model, file, facts in _own_models(scope):
         for option, modern in _LEGACY_OPTIONS.items():
             if model._meta.original_attrs.get(option):
                 yield ids.W203.message(
@@ -136,20 +79,19 @@ def check_legacy_meta_options(scope: CheckScope) -> Iterator[CheckMessage]:
                     hint=f"Use the named, database-level form: {modern}.",
                     obj=model,
                     file=file,
-                    line=_meta_option_line(definition, option),
+                    line=_meta_option_line(facts, option),
                 )
 
 
-def _field_line(definition: Definition | None, name: str) -> int | None:
-    if definition is None:
+def _field_line(facts: ClassFacts | None, name: str) -> int | None:
+    if facts is None:
         return None
-    assignment = _member(definition.node.body, name)
-    return assignment.lineno if assignment is not None else definition.line
+    return int(facts["members"].get(name, facts["line"]))
 
 
 def check_nullable_strings(scope: CheckScope) -> Iterator[CheckMessage]:
     """W204: ``null=True`` on a string field that is not unique: two kinds of empty."""
-    for model, file, definition in _own_models(scope):
+    for model, file, facts in _own_models(scope):
         for field in model._meta.local_fields:
             if isinstance(field, _STRING_FIELDS) and field.null and not field.unique:
                 yield ids.W204.message(
@@ -159,5 +101,5 @@ def check_nullable_strings(scope: CheckScope) -> Iterator[CheckMessage]:
                     "keep null=True only with unique=True (several empty rows).",
                     obj=field,
                     file=file,
-                    line=_field_line(definition, field.name),
+                    line=_field_line(facts, field.name),
                 )

@@ -9,6 +9,7 @@ from django.db import models
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.model_source import model_source
 
 _LABEL_FIELDS = (models.CharField, models.TextField)  # SlugField, EmailField are CharFields
 
@@ -42,13 +43,12 @@ def check_model_str(scope: CheckScope) -> Iterator[CheckMessage]:
         for model in app_config.get_models():
             if model._meta.proxy or defines_str(model):
                 continue
-            found = scope.source.find_class(model)
-            file, definition = found if found else (None, None)
+            file, facts = model_source(scope.source, model)
             yield ids.W201.message(
                 f"Model {model._meta.label} has no __str__: it shows as "
                 f'"{model.__name__} object (1)" in the admin, shell and logs.',
                 hint=_str_hint(model),
                 obj=model,
                 file=file,
-                line=definition.line if definition else None,
+                line=facts["line"] if facts else None,
             )

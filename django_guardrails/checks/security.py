@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import Any
 
 from django.core.checks import CheckMessage
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.source.facts import Extractor
 from django_guardrails.source.files import python_files
-from django_guardrails.source.index import ModuleSource
+from django_guardrails.source.index import ModuleSource, may_mention
 
 _SQL_METHODS = frozenset({"raw", "extra", "execute", "executemany"})
 _SQL_CALLABLES = frozenset({"RawSQL"})
@@ -113,34 +115,44 @@ def _calls(source: ModuleSource) -> Iterator[tuple[str, ast.Call, dict[str, ast.
                 yield function, node, assigned
 
 
-def _own_calls(
-    scope: CheckScope, callees: frozenset[str]
-) -> Iterator[tuple[str, str, ast.Call, dict[str, ast.expr]]]:
-    """The calls of the own files that may call one of ``callees`` (other files are not parsed)."""
+def _own_facts(scope: CheckScope, callees: frozenset[str], extractor: Extractor) -> Iterator[Any]:
+    """(path, fact) for each own file that may call one of ``callees`` (others are not read
+    further)."""
     for path in python_files(scope.app_configs):
-        source = scope.source.module_mentioning(path, callees)
-        if source is not None and source.tree is not None:
-            for function, call, assigned in _calls(source):
-                yield path, function, call, assigned
+        text = scope.source.text(path)
+        if text is not None and may_mention(text, callees):
+            for fact in scope.source.facts(path, extractor) or []:
+                yield path, fact
 
 
-def check_sql_formatting(scope: CheckScope) -> Iterator[CheckMessage]:
-    """W601: SQL built by string formatting and passed to raw(), extra(), execute(), RawSQL()."""
-    for path, function, node, assigned in _own_calls(scope, _SQL_METHODS | _SQL_CALLABLES):
+def _sql_formatting(source: ModuleSource) -> list[list[Any]]:
+    """[line, function, callee, how the SQL is formatted], per SQL call given formatted SQL."""
+    found: list[list[Any]] = []
+    for function, node, assigned in _calls(source):
         name = _callee(node)
         if not node.args or (name not in _SQL_METHODS and name not in _SQL_CALLABLES):
             continue
         how = _formatting(node.args[0], assigned)
-        if how is None:
-            continue
+        if how is not None:
+            found.append([node.lineno, function, name, how])
+    return found
+
+
+SQL_FORMATTING = Extractor("sql-formatting", _sql_formatting)
+
+
+def check_sql_formatting(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W601: SQL built by string formatting and passed to raw(), extra(), execute(), RawSQL()."""
+    callees = _SQL_METHODS | _SQL_CALLABLES
+    for path, (line, function, name, how) in _own_facts(scope, callees, SQL_FORMATTING):
         yield ids.W601.message(
             f"SQL built with {how} is passed to {name}() in {function}(): an injection risk.",
             hint=f'Pass the values as parameters: {name}("... WHERE id = %s", [value]); '
             "only identifiers (table, column names) may be formatted in, quoted with "
             "connection.ops.quote_name().",
-            obj=SourceLocation(path, node.lineno, f"{function}()"),
+            obj=SourceLocation(path, line, f"{function}()"),
             file=path,
-            line=node.lineno,
+            line=line,
         )
 
 
@@ -159,18 +171,28 @@ def _escaped(node: ast.expr, assigned: dict[str, ast.expr], depth: int = 0) -> b
     return isinstance(node, ast.Call) and _callee(node) in _ESCAPERS
 
 
+def _unescaped_marks(source: ModuleSource) -> list[list[Any]]:
+    """[line, function, callee], per mark_safe()/SafeString() of a value not known escaped."""
+    found: list[list[Any]] = []
+    for function, node, assigned in _calls(source):
+        name = _callee(node)
+        if name in _SAFE_MAKERS and len(node.args) == 1 and not _escaped(node.args[0], assigned):
+            found.append([node.lineno, function, name])
+    return found
+
+
+UNESCAPED_MARKS = Extractor("unescaped-marks", _unescaped_marks)
+
+
 def check_mark_safe(scope: CheckScope) -> Iterator[CheckMessage]:
     """W602: ``mark_safe()``/``SafeString()`` on a value that is neither literal nor escaped."""
-    for path, function, node, assigned in _own_calls(scope, _SAFE_MAKERS):
-        name = _callee(node)
-        if name not in _SAFE_MAKERS or len(node.args) != 1 or _escaped(node.args[0], assigned):
-            continue
+    for path, (line, function, name) in _own_facts(scope, _SAFE_MAKERS, UNESCAPED_MARKS):
         yield ids.W602.message(
             f"{name}() in {function}() marks a value that was not escaped as safe HTML: "
             "an XSS risk.",
             hint='Build the markup with format_html("<b>{}</b>", value), which escapes the '
             f"values, instead of {name}() on a formatted string.",
-            obj=SourceLocation(path, node.lineno, f"{function}()"),
+            obj=SourceLocation(path, line, f"{function}()"),
             file=path,
-            line=node.lineno,
+            line=line,
         )

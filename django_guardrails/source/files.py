@@ -14,6 +14,41 @@ def _is_environment(directory: str) -> bool:
     return os.path.exists(os.path.join(directory, "pyvenv.cfg"))
 
 
+def _is_symlink(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
+
+
+def _walk(directory: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """``os.walk(directory)`` top-down, each directory with its file entries: subdirectories
+    sorted, skipped ones left out, symbolic links to directories not followed.
+
+    Entries, not names, so the callers learn which files are links without a stat each.
+    """
+    try:
+        with os.scandir(directory) as scan:
+            entries = list(scan)
+    except OSError:
+        return
+    files: list[os.DirEntry[str]] = []
+    subdirs: list[os.DirEntry[str]] = []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        (subdirs if is_dir else files).append(entry)
+    yield directory, files
+    for name in sorted(entry.name for entry in subdirs):
+        path = os.path.join(directory, name)
+        if name.startswith(".") or name in _SKIPPED_DIRS or _is_environment(path):
+            continue
+        if not os.path.islink(path):
+            yield from _walk(path)
+
+
 def python_files(app_configs: Iterable[AppConfig]) -> Iterator[str]:
     """Every ``.py`` file under the given apps, each once, in a stable order."""
     seen: set[str] = set()
@@ -21,21 +56,14 @@ def python_files(app_configs: Iterable[AppConfig]) -> Iterator[str]:
         root = getattr(app_config, "path", None)
         if not root or not os.path.isdir(root):
             continue
-        for directory, subdirs, files in os.walk(root):
-            subdirs[:] = sorted(
-                d
-                for d in subdirs
-                if not d.startswith(".")
-                and d not in _SKIPPED_DIRS
-                and not _is_environment(os.path.join(directory, d))
-            )
-            # os.walk descends into real directories only, so resolving the directory once
-            # and a file only when it is a link gives each file's realpath for far fewer stats.
-            real_directory = os.path.realpath(directory)
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    path = os.path.join(real_directory, name)
-                    if os.path.islink(path):
+        for directory, files in _walk(root):
+            # Resolving the directory once and a file only when it is a link gives each
+            # file's realpath for far fewer stats.
+            real_directory = os.path.join(os.path.realpath(directory), "")
+            for entry in sorted(files, key=lambda entry: entry.name):
+                if entry.name.endswith(".py"):
+                    path = real_directory + entry.name  # os.path.join, a third of the time
+                    if _is_symlink(entry):
                         path = os.path.realpath(path)
                     if path not in seen:
                         seen.add(path)

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from django_guardrails.checks.scope import is_under, library_roots
-from django_guardrails.source.index import SOURCE
+from django_guardrails.source.facts import Extractor
+from django_guardrails.source.index import SOURCE, ModuleSource
 
 
 @dataclass(frozen=True)
@@ -79,19 +80,26 @@ def _under(path: str, roots: tuple[str, ...]) -> bool:
 Location = tuple[str | None, int | None]
 
 
-def line_of(module: ModuleType | None, entry: URLPattern | URLResolver) -> Location:
-    """(file, line) of the path()/re_path()/include() call that made ``entry``, when found."""
-    path = getattr(module, "__file__", None)
-    source = SOURCE.module(path) if path else None
-    if source is None or source.tree is None:
-        return path, None
-    route = str(entry.pattern)
+def _call_lines(source: ModuleSource) -> dict[str, int]:
+    """For each string a call gets as its first argument, the line of the first such call (in
+    ``ast.walk`` order): where ``path("books/", ...)`` made the pattern "books/"."""
+    lines: dict[str, int] = {}
     for node in source.nodes():
         if (
             isinstance(node, ast.Call)
             and node.args
             and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value == route
+            and isinstance(node.args[0].value, str)
         ):
-            return path, node.lineno
-    return path, None
+            lines.setdefault(node.args[0].value, node.lineno)
+    return lines
+
+
+CALL_LINES = Extractor("urlconf-call-lines", _call_lines)
+
+
+def line_of(module: ModuleType | None, entry: URLPattern | URLResolver) -> Location:
+    """(file, line) of the path()/re_path()/include() call that made ``entry``, when found."""
+    path = getattr(module, "__file__", None)
+    lines = SOURCE.facts(path, CALL_LINES) if path else None
+    return path, lines.get(str(entry.pattern)) if lines else None

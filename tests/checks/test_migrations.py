@@ -324,3 +324,156 @@ def test_a_model_import_continued_over_lines_is_w504(make_app: MakeApp) -> None:
         """,
     )
     assert codes_after_fixing_label(label) == ["W504"]
+
+
+def test_renames_that_keep_the_column_or_the_table_are_silent(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        """\
+        operations = [
+            migrations.CreateModel(
+                name="Ledger",
+                fields=[
+                    ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                    ("ref", models.CharField(max_length=9, db_column="ref")),
+                    ("order", models.ForeignKey("order", models.CASCADE, db_column="order_id")),
+                    ("buyer", models.ForeignKey("auth.User", models.CASCADE)),
+                ],
+                options={"db_table": "ledger"},
+            ),
+        ]
+        """,
+        # db_column keeps each column's name: the renames are Python-only, no SQL runs
+        'operations = [migrations.RenameField("ledger", "ref", "reference")]\n',
+        'operations = [migrations.RenameField("ledger", "order", "purchase")]\n',
+        # db_table keeps the table's name
+        'operations = [migrations.RenameModel("Ledger", "Journal")]\n',
+        # a foreign key's column is <name>_id: this one renames buyer_id to customer_id
+        'operations = [migrations.RenameField("journal", "buyer", "customer")]\n',
+        # Order has no db_table: its table is renamed
+        'operations = [migrations.RenameModel("Order", "Purchase")]\n',
+    )
+    found = sorted((migration(m).split(".")[-1], m.msg.split(" in ")[0]) for m in of(label))
+    assert found == [("0006_step", "RenameField"), ("0007_step", "RenameModel")]
+
+
+def test_renaming_a_model_with_a_kept_table_but_a_many_to_many_is_w502(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        """\
+        operations = [
+            migrations.CreateModel(
+                name="Ledger",
+                fields=[
+                    ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                    ("orders", models.ManyToManyField("order")),
+                ],
+                options={"db_table": "ledger"},
+            ),
+            migrations.AlterModelTable("order", "orders"),
+        ]
+        """,
+        # the auto-created tables' columns are named after the models: ledger_id, order_id
+        'operations = [migrations.RenameModel("Ledger", "Journal")]\n',
+        'operations = [migrations.RenameModel("Order", "Purchase")]\n',
+    )
+    found = sorted((migration(m).split(".")[-1], m.msg.split(" in ")[0]) for m in of(label))
+    assert found == [("0003_step", "RenameModel"), ("0004_step", "RenameModel")]
+
+
+@pytest.mark.parametrize(
+    ("imports", "use"),
+    [
+        ("from {label} import models as app_models", "app_models.Order"),
+        ("from {label} import models", "models.Order"),
+        ("import {label}.models", "{label}.models.Order"),
+        ("import {label}.models as app_models", "app_models.Order"),
+    ],
+)
+def test_a_model_reached_through_its_module_is_w504(
+    make_app: MakeApp, imports: str, use: str
+) -> None:
+    label = migrated_app(
+        make_app,
+        f"""\
+        def forwards(apps, schema_editor):
+            {imports}
+            for order in {use}.objects.all():
+                order.save()
+
+        operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+        """,
+    )
+    [w504] = [m for m in of_after_fixing_label(label) if m.id == ids.W504.id]
+    assert w504.msg == (
+        f"Data migration {label}.0002_step imports the model class {label}.models.Order directly."
+    )
+    assert w504.line == line_of(w504.file, ".objects.all()")
+
+
+def test_a_models_module_used_for_other_names_or_apps_get_model_is_not_w504(
+    make_app: MakeApp,
+) -> None:
+    label = migrated_app(
+        make_app,
+        """\
+        from {label} import models as app_models
+
+        import django.db.models
+
+
+        def forwards(apps, schema_editor):
+            Order = apps.get_model("{label}", "Order")
+            Order.objects.filter(code=str(app_models.models.F)).update(total=1)
+            assert issubclass(Order, django.db.models.Model)
+            apps.get_model("auth", "User").objects.count()
+
+        operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+        """,
+    )
+    assert of_after_fixing_label(label) == []
+
+
+def of_after_fixing_label(label: str) -> list[GuardrailsMessage]:
+    path = Path(apps.get_app_config(label).path) / "migrations" / "0002_step.py"
+    path.write_text(path.read_text().replace("{label}", label))
+    return of(label)
+
+
+def test_index_operations_on_a_model_created_in_the_same_migration_are_silent(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
+    label = migrated_app(
+        make_app,
+        """\
+        operations = [
+            migrations.CreateModel(
+                name="Line",
+                fields=[
+                    ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                    ("sku", models.CharField(max_length=9)),
+                    ("size", models.CharField(max_length=9)),
+                ],
+            ),
+            migrations.AlterUniqueTogether("line", {("sku", "size")}),
+            migrations.AlterIndexTogether("line", {("size", "sku")}),
+            migrations.AddIndex("line", models.Index(fields=["sku"], name="line_sku")),
+            migrations.AddConstraint(
+                "line", models.UniqueConstraint(fields=["size"], name="line_size")
+            ),
+            migrations.RemoveIndex("line", "line_sku"),
+            migrations.RemoveConstraint("line", "line_size"),
+            migrations.RenameModel("Line", "Row"),
+            migrations.AlterUniqueTogether("row", {("size", "sku")}),
+            migrations.AlterField("row", "sku", models.CharField(max_length=9, unique=True)),
+            # the existing table is still judged
+            migrations.AlterUniqueTogether("order", {("code", "total")}),
+        ]
+        """,
+    )
+    found = [(m.id, m.msg.split(" in ")[0], m.line) for m in of(label)]
+    path = Path(apps.get_app_config(label).path) / "migrations" / "0002_step.py"
+    assert found == [
+        (ids.I506.id, "AlterUniqueTogether", line_of(str(path), '"order", {("code"')),
+    ]
