@@ -63,6 +63,8 @@ class GuardrailsConfig(AppConfig):
         register(lookups.check_get_without_404, Tags.security)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)
 
+        self._register_integrations()
+
         from django.core.signals import request_started
 
         from django_guardrails.audit import connections
@@ -74,3 +76,29 @@ class GuardrailsConfig(AppConfig):
         eager.track_relation_reads()
         eager.track_prefetches(capture.note_prefetch)
         receivers.watch_receivers()
+
+    def _register_integrations(self) -> None:
+        """Celery's and DRF's checks and run-time hooks, when each is installed: otherwise
+        nothing of them is imported."""
+        from django_guardrails.checks.engine import register
+        from django_guardrails.integrations import CELERY, DRF, installed
+
+        if installed(CELERY):
+            from django_guardrails.checks import celery
+            from django_guardrails.query import tasks
+
+            register(celery.check_acks_late, Tags.compatibility)
+            register(celery.check_reject_on_worker_lost, Tags.compatibility)
+            register(celery.check_task_signatures, Tags.compatibility)
+            register(celery.check_pickle, Tags.security)
+            register(celery.check_sends_in_atomic, Tags.compatibility)
+            register(celery.check_always_eager, Tags.compatibility, deploy=True)
+            tasks.install()
+        if installed(DRF):
+            from django_guardrails.checks import drf
+            from django_guardrails.query import serializers
+
+            register(drf.check_serializer_fields, Tags.security)
+            register(drf.check_list_view_loads, Tags.urls)
+            register(drf.check_default_permission, Tags.security, deploy=True)
+            serializers.install()

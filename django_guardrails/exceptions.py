@@ -19,3 +19,15 @@ class NPlusOneError(GuardrailsError):
     def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
         super().__init__(message)
         self.findings = tuple(findings)
+
+
+class TaskArgumentError(GuardrailsError):
+    """A model instance or queryset sent to a Celery task (``MODE = "raise"``)."""
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.findings = tuple(findings)
+
+
+class CacheKeyError(GuardrailsError, ValueError):
+    """``versioned_key()`` got an object it cannot make a key for: unsaved, or unversioned."""

@@ -39,6 +39,7 @@ class GuardrailsSettings:
     slow_ms: float | None = 500.0
     allowlist: tuple[AllowRule, ...] = ()
     migrations_since: Mapping[str, str] = field(default_factory=dict)
+    cache_version_field: str = "updated_at"
 
     @property
     def effective_mode(self) -> str:
@@ -193,6 +194,12 @@ def _parse_migrations_since(value: object) -> Mapping[str, str]:
     raise _Invalid('a dict mapping app labels to migration names, e.g. {"shop": "0042_x"}')
 
 
+def _parse_cache_version_field(value: object) -> str:
+    if isinstance(value, str) and value.isidentifier():
+        return value
+    raise _Invalid('the name of a model field, e.g. "modified_at"')
+
+
 _SIMPLE_PARSERS: dict[str, Callable[[object], Any]] = {
     "APPS": _parse_apps,
     "BASELINE": _parse_baseline,
@@ -201,6 +208,7 @@ _SIMPLE_PARSERS: dict[str, Callable[[object], Any]] = {
     "QUERY_BUDGET": _parse_budget,
     "SLOW_MS": _parse_slow_ms,
     "MIGRATIONS_SINCE": _parse_migrations_since,
+    "CACHE_VERSION_FIELD": _parse_cache_version_field,
 }
 KEYS: tuple[str, ...] = tuple(sorted((*_SIMPLE_PARSERS, "ALLOWLIST")))
 _FIELD_NAMES = {key: key.lower() for key in KEYS}

@@ -100,7 +100,7 @@ def discover_signals(app_configs: Iterable[AppConfig] | None = None) -> dict[Sig
         except TypeError:
             continue
         for attribute, value in members:
-            if isinstance(value, Signal):
+            if issubclass(type(value), Signal):  # type(): a lazy object (admin.site) stays lazy
                 found[id(value)] = value
                 names.setdefault(id(value), []).append(f"{module_name}.{attribute}")
     for connection in connections():

@@ -90,6 +90,17 @@ W603 = CheckId("W603", "A template switches autoescaping off ({% autoescape off 
 W604 = CheckId("W604", "A view reachable from the URLconf is csrf_exempt")
 I605 = CheckId("I605", "A view uses .objects.get() where get_object_or_404() belongs")
 W606 = CheckId("W606", "A template's POST form has no {% csrf_token %}")
+W701 = CheckId("W701", "The Celery app acknowledges tasks before they run (no task_acks_late)")
+W702 = CheckId("W702", "A Celery task whose worker process is killed is lost, not redelivered")
+W703 = CheckId("W703", "A Celery task is annotated to take a model instance or a queryset")
+W704 = CheckId("W704", "Celery accepts pickle as a task serializer")
+W705 = CheckId("W705", ".delay() or .apply_async() inside transaction.atomic() without on_commit")
+W706 = CheckId("W706", "Celery runs tasks eagerly (task_always_eager) in production")
+W801 = CheckId("W801", 'A ModelSerializer with fields = "__all__"')
+W802 = CheckId("W802", "A ModelSerializer with Meta.exclude")
+W803 = CheckId("W803", "A ModelSerializer with Meta.depth (nested output)")
+W804 = CheckId("W804", "A list view's queryset lacks the eager loads its serializer needs")
+W808 = CheckId("W808", "DRF's default permission is AllowAny in production")
 W901 = CheckId("W901", "The default cache is per process (LocMemCache or DummyCache) in production")
 
 ALL: tuple[CheckId, ...] = (
@@ -132,6 +143,17 @@ ALL: tuple[CheckId, ...] = (
     W604,
     I605,
     W606,
+    W701,
+    W702,
+    W703,
+    W704,
+    W705,
+    W706,
+    W801,
+    W802,
+    W803,
+    W804,
+    W808,
     W901,
 )
 BY_CODE: dict[str, CheckId] = {check_id.code: check_id for check_id in ALL}

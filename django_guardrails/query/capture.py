@@ -78,6 +78,9 @@ def internal_error() -> None:
 
 
 _current = state.current
+# Called with a site and its query's frame when the site repeats: set by query.serializers
+# when DRF is installed. Once per site, never per query.
+on_repeated_site: Callable[[QuerySite, FrameType], None] | None = None
 _allowed_outside = state.allowed_outside
 _getframe = sys._getframe
 
@@ -128,7 +131,10 @@ def _look_closer(unit: Unit, site: QuerySite) -> None:
         if " JOIN " in site.sql:  # perhaps select_related: read the queryset's
             unit.note_selected(site, fetch_frame(_getframe(2)))
     elif count == 2:
-        unit.note_relation(site, _getframe(2))
+        frame = _getframe(2)
+        unit.note_relation(site, frame)
+        if on_repeated_site is not None:  # e.g. the DRF serializer field that renders it
+            on_repeated_site(site, frame)
     if unit.on_site is not None:
         unit.on_site(unit, site)
 

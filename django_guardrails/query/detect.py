@@ -10,6 +10,8 @@ from django_guardrails.checks.messages import display_path
 from django_guardrails.conf import AllowRule, GuardrailsSettings
 from django_guardrails.query.callsite import Where
 from django_guardrails.query.capture import QuerySite, SiteKey, Unit
+from django_guardrails.query.serializers import callsite_of, rendering_of
+from django_guardrails.query.serializers import hint as rendering_hint
 from django_guardrails.query.types import (
     DUPLICATE,
     N_PLUS_ONE,
@@ -36,6 +38,9 @@ def is_n_plus_one(site: QuerySite, threshold: int) -> bool:
 def _n_plus_one_hint(site: QuerySite) -> str:
     relation = site.relation
     where = _where(site)
+    rendering = rendering_of(site)
+    if rendering is not None:
+        return rendering_hint(rendering, relation, site.sql, where)
     if relation is None:
         return (
             f"The same query ran {site.count} times from {where}, once per row: load the rows "
@@ -54,7 +59,7 @@ def _n_plus_one_hint(site: QuerySite) -> str:
 
 def _where(site: QuerySite) -> str:
     """The site's line; inside a signal receiver, also the receiver and what sent the signal."""
-    callsite = site.callsite
+    callsite = callsite_of(site)
     if callsite is None:
         where = "code outside the project"
     elif callsite.template:
@@ -67,7 +72,8 @@ def _where(site: QuerySite) -> str:
 
 
 def _finding(kind: str, site: QuerySite, count: int, hint: str) -> Finding:
-    callsite = site.callsite
+    callsite = callsite_of(site)
+    rendering = rendering_of(site)
     return Finding(
         kind=kind,
         count=count,
@@ -80,6 +86,7 @@ def _finding(kind: str, site: QuerySite, count: int, hint: str) -> Finding:
         hint=hint,
         alias=site.alias,
         receiver=site.receiver.receiver if site.receiver else None,
+        serializer=rendering.label if rendering is not None else None,
     )
 
 
@@ -126,8 +133,9 @@ def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
         site = unit.sites[key]
         hint = (
             f"The same query with the same parameters ran {count} times from "
-            f"{_where(site)}: reuse the first result (a variable, cached_property, "
-            "or the cache framework)."
+            f"{_where(site)}: reuse the first result: a variable, a @cached_property on "
+            "the object, or cache.get_or_set(versioned_key(obj, ...)) "
+            "(django_guardrails.cache) across requests."
         )
         findings.append(_finding(DUPLICATE, site, count, hint))
     return findings

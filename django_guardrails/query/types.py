@@ -11,6 +11,7 @@ DUPLICATE = "duplicate"
 UNUSED_EAGER_LOAD = "unused_eager_load"
 QUERY_BUDGET = "query_budget"
 SLOW = "slow"
+TASK_ARGUMENT = "task_argument"
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,8 @@ class Finding:
     hint: str
     alias: str = "default"
     receiver: str | None = None  # the signal receiver the queries ran in: "shop.signals.recount"
+    task: str | None = None  # the Celery task: the one that ran the queries, or was sent one
+    serializer: str | None = None  # the DRF serializer field that rendered them: "shop.X.author"
 
     @property
     def location(self) -> str:
@@ -48,6 +51,7 @@ class Finding:
             QUERY_BUDGET: f"Query budget exceeded: {self.count} queries",
             SLOW: f"Slow unit of work: {self.count} ms",
             UNUSED_EAGER_LOAD: "Unused eager load",
+            TASK_ARGUMENT: f"Model instance or queryset sent to task {self.task}",
         }
         where = f" at {self.location}" if self.kind not in (QUERY_BUDGET, SLOW) else ""
         return f"{titles.get(self.kind, self.kind)}{where}. {self.hint}"

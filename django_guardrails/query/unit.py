@@ -52,6 +52,7 @@ class QuerySite:
         "raised",
         "receiver",
         "relation",
+        "rendering",  # what a DRF serializer rendered: set only then (query.serializers)
         "sql",
         "where",
     )

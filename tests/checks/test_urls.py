@@ -38,7 +38,7 @@ def test_each_url_check_fires_on_the_broken_urls() -> None:
     assert found(ids.W302) == [
         (
             "urls.py",
-            13,
+            15,
             "include() at /legacy/ mounts broken.legacy_urls without a namespace.",
         )
     ]

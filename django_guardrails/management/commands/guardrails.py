@@ -1,4 +1,5 @@
-"""``manage.py guardrails``: ``check`` (text, JSON, SARIF), ``baseline`` and ``signals``."""
+"""``manage.py guardrails``: ``check`` (text, JSON, SARIF), ``baseline``, ``signals`` and
+``queues`` (Celery's queue lengths, read from the broker)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        subcommands = parser.add_subparsers(dest="subcommand", metavar="{check,baseline,signals}")
+        subcommands = parser.add_subparsers(
+            dest="subcommand", metavar="{check,baseline,signals,queues}"
+        )
         subcommands.required = True
 
         check = subcommands.add_parser("check", help="Report guardrails findings.")
@@ -54,7 +57,15 @@ class Command(BaseCommand):
             "signals", help="List every signal receiver: where defined and connected, sender."
         )
         signals.add_argument("--format", choices=("text", "json"), default="text")
-        for subparser in (check, record, signals):
+        queues = subcommands.add_parser(
+            "queues", help="The length of each Celery queue; exit non-zero when one is over --max."
+        )
+        queues.add_argument("--max", type=int, default=None, help="Fail over this many messages.")
+        queues.add_argument(
+            "--queue", action="append", default=[], help="Also this queue (repeatable)."
+        )
+        queues.add_argument("--format", choices=("text", "json"), default="text")
+        for subparser in (check, record, signals, queues):
             _accept_common_options(subparser)
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -62,6 +73,8 @@ class Command(BaseCommand):
             self._baseline(options["output"], options["verbosity"])
         elif options["subcommand"] == "signals":
             self._signals(options["format"])
+        elif options["subcommand"] == "queues":
+            self._queues(options["max"], options["queue"], options["format"])
         else:
             self._check(options)
 
@@ -78,6 +91,41 @@ class Command(BaseCommand):
             return
         self.stdout.write(report.as_text(receivers, findings))
         self.stdout.write(report.summary_line(receivers, findings))
+
+    def _queues(self, maximum: int | None, extra: list[str], output_format: str) -> None:
+        from django_guardrails.integrations import CELERY, installed
+
+        if not installed(CELERY):
+            raise CommandError("Celery is not installed: pip install django-guardrails[celery].")
+        from django_guardrails.integrations.celery_app import find_project_app
+        from django_guardrails.integrations.celery_queues import (
+            BrokerUnreachable,
+            queue_lengths,
+            queue_names,
+        )
+
+        project = find_project_app()
+        if project is None:
+            raise CommandError("No Celery app found: set CELERY_APP, as for celery -A.")
+        try:
+            lengths = queue_lengths(project.app, queue_names(project.app, extra))
+        except BrokerUnreachable as error:
+            raise CommandError(f"Cannot reach the Celery broker: {error}") from None
+        over = [q for q in lengths if maximum is not None and q.length > maximum]
+        if output_format == "json":
+            rows = [
+                {"queue": q.queue, "length": q.length, "exists": q.exists, "over": q in over}
+                for q in lengths
+            ]
+            self.stdout.write(json.dumps({"max": maximum, "queues": rows}, indent=2))
+        else:
+            width = max(len(q.queue) for q in lengths)
+            for q in lengths:
+                mark = f"  over {maximum}" if q in over else ""
+                self.stdout.write(f"{q.queue:<{width}}  {q.length}{mark}")
+        if over:
+            names = ", ".join(f"{q.queue} ({q.length})" for q in over)
+            raise CommandError(f"{len(over)} queue(s) over {maximum} messages: {names}.")
 
     def _app_configs(self, labels: list[str]) -> list[Any] | None:
         if not labels:

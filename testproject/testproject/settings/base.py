@@ -7,6 +7,7 @@ never here.
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 from .database import database_from_url
@@ -24,6 +25,9 @@ INSTALLED_APPS = [
     "broken",
     "clean",
 ]
+# Django REST framework is an optional extra of guardrails: the API is served when installed.
+if find_spec("rest_framework") is not None:
+    INSTALLED_APPS.append("rest_framework")
 
 MIDDLEWARE = [
     # First, so that it also counts the queries of the middleware below it.
@@ -89,3 +93,18 @@ STATIC_URL = "static/"
 
 # Every key and its default: docs/configuration.md.
 GUARDRAILS: dict[str, object] = {}
+
+# Celery, read by testproject/celery.py through the CELERY_ namespace, as guardrails' 7xx checks
+# want it: tasks acknowledged once done, redelivered when their worker dies, JSON only.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://localhost:6379/0")
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+
+# Django REST framework: signed-in users write, anyone reads (the catalogue is public).
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+}

@@ -1,0 +1,244 @@
+"""8xx: Django REST framework, the project's serializers and API views. Registered only when
+DRF is installed (``django-guardrails[drf]``); nothing here is imported otherwise."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Iterator
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.core.checks import CheckMessage
+from django.urls import URLPattern
+from rest_framework.generics import GenericAPIView
+from rest_framework.mixins import ListModelMixin
+from rest_framework.serializers import ALL_FIELDS, ModelSerializer
+
+from django_guardrails.checks import ids
+from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.integrations.drf_fields import Load, missing_loads, required_loads
+from django_guardrails.source.class_facts import class_facts
+from django_guardrails.source.index import SourceIndex
+from django_guardrails.source.settings_modules import setting_location
+from django_guardrails.source.urlconf import walk
+
+
+def _owner(cls: type, app_configs: list[AppConfig]) -> AppConfig | None:
+    if "<locals>" in cls.__qualname__:
+        return None  # made by a function at run time (DRF's own NestedSerializer is)
+    app_config = apps.get_containing_app_config(cls.__module__)
+    wanted = {a.name for a in app_configs}
+    return app_config if app_config is not None and app_config.name in wanted else None
+
+
+def _import_serializer_modules(app_configs: list[AppConfig]) -> None:
+    """Import each app's ``serializers`` module: a serializer that no URLconf imports yet is
+    still the project's."""
+    for app_config in app_configs:
+        name = f"{app_config.name}.serializers"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
+def _subclasses(cls: type) -> Iterator[type]:
+    seen: set[type] = set()
+    stack: list[type] = list(cls.__subclasses__())
+    while stack:
+        klass = stack.pop()
+        if klass not in seen:
+            seen.add(klass)
+            yield klass
+            stack.extend(klass.__subclasses__())
+
+
+def own_serializers(app_configs: list[AppConfig]) -> list[type[ModelSerializer[Any]]]:
+    _import_serializer_modules(app_configs)
+    found = [cls for cls in _subclasses(ModelSerializer) if _owner(cls, app_configs)]
+    return sorted(found, key=lambda cls: (cls.__module__, cls.__qualname__))
+
+
+def _meta_line(source: SourceIndex, cls: type, option: str) -> tuple[str | None, int | None]:
+    """(file, line) of ``option`` in the class's own ``Meta``, else of the class."""
+    file, facts = class_facts(source, cls)
+    if facts is None:
+        return file, None
+    meta = facts["meta"]
+    if meta is not None and option in meta["members"]:
+        return file, int(meta["members"][option])
+    return file, int(facts["line"])
+
+
+def _label(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _field_names(cls: type[ModelSerializer[Any]]) -> str | None:
+    """``"id", "number"``: the fields the serializer has today, to list them explicitly."""
+    try:
+        names = list(cls().fields)
+    except Exception:  # a serializer that needs arguments or a request to be built
+        return None
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def _finding(
+    check_id: ids.CheckId, scope: CheckScope, cls: type, option: str, msg: str, hint: str
+) -> CheckMessage:
+    file, line = _meta_line(scope.source, cls, option)
+    return check_id.message(
+        msg,
+        hint=hint,
+        obj=SourceLocation(file, line, _label(cls)) if file else _label(cls),
+        file=file,
+        line=line,
+    )
+
+
+def check_serializer_fields(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W801 ``fields = "__all__"``, W802 ``exclude``, W803 ``depth``, on own ModelSerializers."""
+    for cls in own_serializers(scope.app_configs):
+        meta = vars(cls).get("Meta")  # judged where it is written, not in every subclass
+        model = getattr(meta, "model", None)
+        if meta is None or model is None:
+            continue
+        label, model_label = _label(cls), model._meta.label
+        names = _field_names(cls)
+        listed = f"fields = [{names}]" if names else "fields = [...] with the fields to show"
+        if getattr(meta, "fields", None) == ALL_FIELDS:
+            yield _finding(
+                ids.W801,
+                scope,
+                cls,
+                "fields",
+                f'Serializer {label} has fields = "__all__": every column added to '
+                f"{model_label} is exposed, and writable.",
+                f"List the fields it shows: {listed}.",
+            )
+        if getattr(meta, "exclude", None):
+            yield _finding(
+                ids.W802,
+                scope,
+                cls,
+                "exclude",
+                f"Serializer {label} names the fields it hides (exclude): every column added to "
+                f"{model_label} is exposed.",
+                f"List the fields it shows instead: {listed}.",
+            )
+        depth = getattr(meta, "depth", 0)
+        if depth:
+            yield _finding(
+                ids.W803,
+                scope,
+                cls,
+                "depth",
+                f"Serializer {label} nests related rows with depth = {depth}: every field of "
+                "each related model is exposed.",
+                "Render relations as IDs (the default), or declare a nested serializer with "
+                "explicit fields for the one relation a client needs.",
+            )
+
+
+def _inherited_from_drf(cls: type, name: str) -> bool:
+    """Whether ``cls.name`` is DRF's own, not overridden by the project."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return klass.__module__.startswith("rest_framework.")
+    return True
+
+
+def _list_views(app_configs: list[AppConfig]) -> Iterator[type[GenericAPIView[Any]]]:
+    """Own generic views and viewsets that a URL lists rows with, each once."""
+    seen: set[type] = set()
+    for route in walk():
+        if not isinstance(route.entry, URLPattern):
+            continue
+        callback = route.entry.callback
+        cls = getattr(callback, "cls", None)
+        if not isinstance(cls, type) or cls in seen or not issubclass(cls, GenericAPIView):
+            continue
+        actions = getattr(callback, "actions", None)
+        lists = "list" in actions.values() if actions else issubclass(cls, ListModelMixin)
+        if lists and _owner(cls, app_configs):
+            seen.add(cls)
+            yield cls
+
+
+def _calls(loads: list[Load]) -> str:
+    by_method: dict[str, list[str]] = {}
+    for load in loads:
+        by_method.setdefault(load.method, []).append(f'"{load.path}"')
+    return "".join(f".{method}({', '.join(paths)})" for method, paths in sorted(by_method.items()))
+
+
+def check_list_view_loads(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W804: a list view whose ``queryset`` lacks the loads its serializer renders."""
+    for view in _list_views(scope.app_configs):
+        queryset = getattr(view, "queryset", None)
+        serializer_class = getattr(view, "serializer_class", None)
+        if (
+            queryset is None
+            or serializer_class is None
+            or not _inherited_from_drf(view, "get_queryset")  # left to the run-time guard
+            or not _inherited_from_drf(view, "get_serializer_class")
+        ):
+            continue
+        try:
+            serializer = serializer_class()
+            loads = required_loads(serializer)
+        except Exception:  # a serializer that cannot be built without a request
+            continue
+        missing = missing_loads(queryset, loads)
+        if not missing:
+            continue
+        file, facts = class_facts(scope.source, view)
+        line = None
+        if facts is not None:
+            line = int(facts["members"].get("queryset", facts["line"]))
+        model = queryset.model.__name__
+        fields = ", ".join(load.field.rpartition(".")[2] for load in missing)
+        yield ids.W804.message(
+            f"View {_label(view)} lists {model}s without loading what "
+            f"{type(serializer).__name__} renders ({fields}): one query per row.",
+            hint=f"Add {_calls(missing)} to {view.__name__}.queryset.",
+            obj=SourceLocation(file, line, _label(view)) if file else _label(view),
+            file=file,
+            line=line,
+        )
+
+
+def _uses_drf() -> bool:
+    """DRF is installed as an app, or the URLconf reaches one of its views."""
+    if apps.is_installed("rest_framework"):
+        return True
+    from rest_framework.views import APIView
+
+    for route in walk():
+        cls = getattr(getattr(route.entry, "callback", None), "cls", None)
+        if isinstance(cls, type) and issubclass(cls, APIView):
+            return True
+    return False
+
+
+def check_default_permission(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W808 (deploy): DRF's default permission lets anyone in."""
+    if not scope.whole_project or not _uses_drf():
+        return
+    from rest_framework.permissions import AllowAny
+    from rest_framework.settings import api_settings
+
+    classes = list(api_settings.DEFAULT_PERMISSION_CLASSES)
+    if classes and not all(isinstance(c, type) and issubclass(c, AllowAny) for c in classes):
+        return
+    file, line = setting_location("REST_FRAMEWORK", "INSTALLED_APPS")
+    shown = "AllowAny" if classes else "empty"
+    yield ids.W808.message(
+        f'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] is {shown}: every API view that sets no '
+        "permission_classes is open to anyone.",
+        hint='Set it to ["rest_framework.permissions.IsAuthenticated"] and open public views '
+        "one by one with permission_classes = [AllowAny].",
+        obj="settings.REST_FRAMEWORK",
+        file=file,
+        line=line,
+    )

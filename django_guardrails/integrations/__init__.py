@@ -1,0 +1,18 @@
+"""The optional integrations: Celery (``django-guardrails[celery]``) and Django REST framework
+(``[drf]``). Each is imported only where it is used, and only once ``installed()`` says so: a
+project without them imports none of this and pays nothing for it."""
+
+from __future__ import annotations
+
+import importlib.util
+
+CELERY = "celery"
+DRF = "rest_framework"
+
+
+def installed(name: str) -> bool:
+    """Whether the top-level package ``name`` can be imported, asked without importing it."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a finder that refuses it; a module without a spec
+        return False

@@ -1,0 +1,191 @@
+"""Django REST framework at run time: an N+1 that a serializer renders names the serializer,
+its field and the view whose queryset needs the eager load.
+
+Looked at once per query site, at its second query (``capture._look_closer``), never per query:
+the frames above the query are walked for DRF's ``Serializer.to_representation``, whose locals
+hold the serializer and the field it is rendering, and ``APIView.dispatch``, whose ``self`` is
+the view. Nested serializers (``many=True`` or not) give the relation path from the rows the
+view lists. ``install()`` imports DRF; nothing else in this module does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import CodeType, FrameType
+from typing import Any
+
+from django_guardrails.query.callsite import Callsite, is_project_code
+from django_guardrails.query.relations import Relation
+
+_codes: dict[str, CodeType] = {}  # "to_representation", "dispatch": filled by install()
+_MAX_FRAMES = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """What a query site was rendering: ``InvoiceSerializer.customer`` in ``InvoiceList``."""
+
+    serializer: type  # the class whose field ran the query: InvoiceSerializer
+    field: str  # "customer"
+    kind: str  # "a nested CustomerSerializer", "a SerializerMethodField", ...
+    method: str | None  # a SerializerMethodField's method: "get_line_count"
+    path: str  # the relations the outer serializers followed to get here: "line_items"
+    many: bool  # an outer field renders many rows per row
+    view: type | None  # the API view: InvoiceList
+    inside: bool  # the query's own line is in project code the field called (a method field)
+
+    @property
+    def label(self) -> str:
+        """``broken.serializers.InvoiceSerializer.customer``"""
+        return f"{self.serializer.__module__}.{self.serializer.__qualname__}.{self.field}"
+
+    @property
+    def name(self) -> str:
+        return f"{self.serializer.__name__}.{self.field}"
+
+    def target(self) -> str:
+        """Where the eager load goes: the view's ``get_queryset()`` (or its ``queryset``)."""
+        view = self.view
+        if view is None:
+            return f"the queryset given to {self.serializer.__name__}"
+        for klass in view.__mro__:
+            if "get_queryset" in vars(klass):
+                if klass.__module__.startswith("rest_framework."):
+                    break
+                return f"{view.__name__}.get_queryset()"
+        return f"{view.__name__}.queryset (or its get_queryset())"
+
+    def location(self) -> Callsite | None:
+        """The field's line in the serializer: its declaration, else ``Meta``'s, else the
+        class's; None without source."""
+        from django_guardrails.source.class_facts import class_facts
+        from django_guardrails.source.index import SOURCE
+
+        file, facts = class_facts(SOURCE, self.serializer)
+        if file is None or facts is None:
+            return None
+        members = facts["members"]
+        meta = facts["meta"]
+        name = self.method if self.method in members else self.field
+        if name in members:
+            line = members[name]
+        elif meta is not None:
+            line = next(
+                (meta["members"][o] for o in ("depth", "fields") if o in meta["members"]),
+                meta["line"],
+            )
+        else:
+            line = facts["line"]
+        return Callsite(file, int(line), self.serializer.__name__)
+
+
+def _kind(field: Any) -> tuple[str, str | None]:
+    from rest_framework.fields import SerializerMethodField
+    from rest_framework.relations import ManyRelatedField, RelatedField
+    from rest_framework.serializers import BaseSerializer, ListSerializer
+
+    if isinstance(field, SerializerMethodField):
+        return "a SerializerMethodField", str(field.method_name)
+    if isinstance(field, ListSerializer):
+        return f"a nested {type(field.child).__name__}(many=True)", None
+    if isinstance(field, BaseSerializer):
+        return f"a nested {type(field).__name__}", None
+    if isinstance(field, ManyRelatedField | RelatedField):
+        return f"a {type(field).__name__}", None
+    source = getattr(field, "source", "")
+    return f'a {type(field).__name__}(source="{source}")', None
+
+
+def _rendering(frames: list[tuple[Any, Any]], view: Any, inside: bool) -> Rendering | None:
+    """From the (serializer, field) pairs being rendered, innermost first."""
+    from rest_framework.serializers import ListSerializer
+
+    serializer, field = frames[0]
+    if serializer is None or field is None:
+        return None
+    steps: list[str] = []
+    many = False
+    for _, outer in reversed(frames[1:]):  # outermost first
+        steps.extend(getattr(outer, "source_attrs", []) or [])
+        many = many or isinstance(outer, ListSerializer)
+    kind, method = _kind(field)
+    return Rendering(
+        serializer=type(serializer),
+        field=str(field.field_name),
+        kind=kind,
+        method=method,
+        path="__".join(steps),
+        many=many,
+        view=type(view) if view is not None else None,
+        inside=inside,
+    )
+
+
+def note_rendering(site: Any, frame: FrameType | None) -> None:
+    """Remember on ``site`` what it renders, if a serializer's field ran its query."""
+    to_representation, dispatch = _codes["to_representation"], _codes["dispatch"]
+    frames: list[tuple[Any, Any]] = []
+    inside = False
+    view = None
+    for _ in range(_MAX_FRAMES):
+        if frame is None:
+            break
+        code = frame.f_code
+        if code is to_representation:
+            local = frame.f_locals
+            frames.append((local.get("self"), local.get("field")))
+        elif code is dispatch:
+            view = frame.f_locals.get("self")
+            break
+        elif not frames and is_project_code(code):
+            inside = True
+        frame = frame.f_back
+    if frames:
+        site.rendering = _rendering(frames, view, inside)
+
+
+def rendering_of(site: Any) -> Rendering | None:
+    return getattr(site, "rendering", None)
+
+
+def callsite_of(site: Any) -> Callsite | None:
+    """The line to report a site at: the field's line in the serializer when the query's own
+    line is not in code that the field called (DRF's code, or a view far above it)."""
+    rendering = rendering_of(site)
+    if rendering is not None and not rendering.inside:
+        return rendering.location() or site.callsite
+    return site.callsite  # type: ignore[no-any-return]
+
+
+def hint(rendering: Rendering, relation: Relation | None, sql: str, where: str) -> str:
+    """The N+1 hint of a site a serializer field rendered."""
+    target = rendering.target()
+    field = f"{rendering.name} ({rendering.kind})"
+    if relation is None:
+        return (
+            f"{field} runs this query once per row at {where}: load what it reads with the rows, "
+            f"in {target} (select_related, prefetch_related, or an annotation)."
+        )
+    path = "__".join(p for p in (rendering.path, relation.path or relation.accessor) if p)
+    loaded = f"{field} loads {relation.model}.{relation.accessor} once per row at {where}"
+    if sql.startswith("SELECT COUNT("):
+        reader = f" and read it in {rendering.method}()" if rendering.method else ""
+        return (
+            f'{loaded}: add .annotate({relation.accessor}_count=Count("{path}")) in {target}'
+            f"{reader}."
+        )
+    many = rendering.many or relation.eager == "prefetch_related"
+    method = "prefetch_related" if many else "select_related"
+    return f'{loaded}: add .{method}("{path}") in {target}.'
+
+
+def install() -> None:
+    """Look for serializers above repeated query sites; needs DRF. Idempotent."""
+    from rest_framework.serializers import Serializer
+    from rest_framework.views import APIView
+
+    from django_guardrails.query import capture
+
+    _codes["to_representation"] = Serializer.to_representation.__code__
+    _codes["dispatch"] = APIView.dispatch.__code__
+    capture.on_repeated_site = note_rendering

@@ -1,0 +1,273 @@
+"""Celery at run time: model instances sent to tasks, and each task run watched as a unit.
+
+Sending: ``Task.apply_async`` (which ``delay()`` and canvas signatures call, eager or not) and
+``Celery.send_task`` (tasks sent by name) look at the arguments before Celery serializes them,
+and at those of the signatures a send carries along (``link``, ``chain``, ``chord``). A model
+instance, queryset or manager among them is a ``task_argument`` finding, reported at once by
+``MODE`` at the project line that sent it: logged, warned, or raised as ``TaskArgumentError``
+before anything is sent. (Celery's ``before_task_publish`` signal would see them too, but it
+swallows what its receivers raise, and eager runs do not publish.)
+
+Running: ``task_prerun`` opens a ``Guard`` named ``task <name>`` and ``task_postrun`` closes it,
+so N+1s, duplicates and the query budget inside a task are reported like a request's, each
+finding with ``task`` set. ``install()`` imports Celery; nothing else in this module does.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.db.models.manager import BaseManager
+
+from django_guardrails.conf import GuardrailsSettings, get_config
+from django_guardrails.exceptions import NPlusOneError, TaskArgumentError
+from django_guardrails.query import state
+from django_guardrails.query.api import Guard, finish
+from django_guardrails.query.callsite import locate
+from django_guardrails.query.capture import internal_error
+from django_guardrails.query.detect import allowed
+from django_guardrails.query.report import GuardrailsWarning, raise_at_culprit, report
+from django_guardrails.query.types import TASK_ARGUMENT, Finding
+from django_guardrails.query.unit import QuerySite, Unit
+
+logger = logging.getLogger("django_guardrails")
+
+_MAX_DEPTH = 3  # containers inside containers inside the arguments
+_MAX_ITEMS = 100  # per container: a list of 10,000 IDs is looked at only in part
+_SIGNATURE_OPTIONS = ("link", "link_error", "chain", "chord")
+# The Guard of each task run, by task id: Celery's request context is not the same object at
+# task_prerun and task_postrun in a worker, so it cannot carry it.
+_running: dict[str, Guard] = {}
+
+# Set while a send is checked: the send_task() that apply_async() calls is not checked again.
+_checked: ContextVar[bool] = ContextVar("guardrails_task_send_checked", default=False)
+
+
+class TaskArgumentWarning(GuardrailsWarning):
+    """A model instance or queryset sent to a task (``MODE = "warn"``)."""
+
+
+def _found(value: Any, where: str, depth: int) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, Model | QuerySet | BaseManager):
+        yield where, value
+    elif depth < _MAX_DEPTH and isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(list(value)[:_MAX_ITEMS]):
+            yield from _found(item, f"{where}[{index}]", depth + 1)
+    elif depth < _MAX_DEPTH and isinstance(value, Mapping):
+        for key, item in list(value.items())[:_MAX_ITEMS]:
+            yield from _found(item, f"{where}[{key!r}]", depth + 1)
+
+
+@lru_cache(maxsize=1024)
+def _parameter_names(task: Any) -> tuple[str, ...]:
+    """The names of a task's positional parameters, to say ``invoice`` rather than ``args[0]``."""
+    from django_guardrails.integrations.celery_app import task_function
+
+    try:
+        names = list(inspect.signature(task_function(task)).parameters)
+    except (TypeError, ValueError):
+        return ()
+    if inspect.ismethod(getattr(task, "run", None)):
+        names = names[1:]  # bind=True, or a class-based task: the task itself
+    return tuple(names)
+
+
+def _arguments(task: Any, args: Any, kwargs: Any) -> Iterator[tuple[str, Any]]:
+    names = _parameter_names(task) if task is not None else ()
+    for index, value in enumerate(args or ()):
+        yield from _found(value, names[index] if index < len(names) else f"args[{index}]", 0)
+    for name, value in dict(kwargs or {}).items():
+        yield from _found(value, str(name), 0)
+
+
+def _what(value: Any) -> tuple[str, str]:
+    """(what it is, what to send instead)."""
+    if isinstance(value, Model):
+        return f"a {value._meta.label} instance", "its pk"
+    model = getattr(value, "model", None)
+    label = model._meta.label if isinstance(model, type) and issubclass(model, Model) else "rows"
+    return f"a {label} queryset", 'a list of pks (values_list("pk", flat=True))'
+
+
+def _finding(task_name: str, argument: str, value: Any, frame: Any) -> Finding:
+    what, instead = _what(value)
+    where = locate(frame)[0] if frame is not None else None
+    file, line, function, template = where if where is not None else (None, None, None, None)
+    hint = (
+        f"{task_name} gets {what} as {argument}: a copy of the row as it was when sent, stale "
+        f"by the time the worker runs, and JSON cannot send it. Pass {instead} and load the "
+        "rows in the task."
+    )
+    return Finding(TASK_ARGUMENT, 1, "", file, line, function, template, None, hint, task=task_name)
+
+
+def _signatures(options: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any, Any]]:
+    """(task name, args, kwargs, options) of each signature a send carries in its options."""
+    for key in _SIGNATURE_OPTIONS:
+        value = options.get(key)
+        for signature in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(signature, Mapping) and "task" in signature:
+                yield (
+                    str(signature["task"]),
+                    signature.get("args"),
+                    signature.get("kwargs"),
+                    signature.get("options") or {},
+                )
+
+
+def _send_findings(
+    name: str, task: Any, args: Any, kwargs: Any, options: Mapping[str, Any], depth: int = 0
+) -> Iterator[tuple[str, str, Any]]:
+    for argument, value in _arguments(task, args, kwargs):
+        yield name, argument, value
+    if depth < _MAX_DEPTH:
+        for inner_name, inner_args, inner_kwargs, inner_options in _signatures(options):
+            yield from _send_findings(
+                inner_name, None, inner_args, inner_kwargs, inner_options, depth + 1
+            )
+
+
+def _report(finding: Finding, config: GuardrailsSettings, mode: str) -> None:
+    active = state.current.get()
+    unit = state.units_of(active)[-1] if active is not None else None
+    if allowed(finding, config, unit.path if unit is not None else None):
+        return
+    text = f"{unit.name}: {finding.describe()}" if unit is not None else finding.describe()
+    if mode == "raise":
+        raise TaskArgumentError(text, [finding])
+    if mode == "warn":
+        warnings.warn_explicit(
+            text,
+            TaskArgumentWarning,
+            filename=finding.file or "<guardrails>",
+            lineno=finding.line or 0,
+        )
+    else:
+        logger.warning(text)
+
+
+def check_send(name: str, task: Any, args: Any, kwargs: Any, options: Mapping[str, Any]) -> None:
+    """Report each model instance or queryset among what a send passes to tasks."""
+    config = get_config()
+    mode = config.mode or config.effective_mode
+    if mode == "off":
+        return
+    try:
+        found = list(_send_findings(name, task, args, kwargs, options))
+        frame = sys._getframe(1)  # the walk goes on to the project line that sent it
+        findings = [_finding(task_name, arg, value, frame) for task_name, arg, value in found]
+    except Exception:
+        internal_error()
+        return
+    for finding in findings:
+        _report(finding, config, mode)
+
+
+def _once(send: Callable[..., Any], check: Callable[[], None]) -> Any:
+    """Run ``check``, then ``send`` with no further check inside it (apply_async() calls
+    send_task())."""
+    if _checked.get():
+        return send()
+    check()
+    token = _checked.set(True)
+    try:
+        return send()
+    finally:
+        _checked.reset(token)
+
+
+def _checking_apply_async(original: Callable[..., Any]) -> Callable[..., Any]:
+    def apply_async(
+        self: Any, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any
+    ) -> Any:
+        return _once(
+            lambda: original(self, args, kwargs, *rest, **options),
+            lambda: check_send(self.name, self, args, kwargs, options),
+        )
+
+    apply_async.__wrapped__ = original  # type: ignore[attr-defined]
+    return apply_async
+
+
+def _checking_send_task(original: Callable[..., Any]) -> Callable[..., Any]:
+    def send_task(
+        self: Any, name: Any, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any
+    ) -> Any:
+        return _once(
+            lambda: original(self, name, args, kwargs, *rest, **options),
+            lambda: check_send(str(name), None, args, kwargs, options),
+        )
+
+    send_task.__wrapped__ = original  # type: ignore[attr-defined]
+    return send_task
+
+
+def _raising(task_name: str, config: GuardrailsSettings) -> Callable[[Unit, QuerySite], None]:
+    check = raise_at_culprit(config)
+
+    def on_site(unit: Unit, site: QuerySite) -> None:
+        try:
+            check(unit, site)
+        except NPlusOneError as error:
+            error.findings = tuple(replace(f, task=task_name) for f in error.findings)
+            raise
+
+    return on_site
+
+
+def task_started(task: Any = None, task_id: str | None = None, **kwargs: Any) -> None:
+    """``task_prerun``: watch the task's queries as a unit of work."""
+    if task is None or task_id is None:
+        return
+    try:
+        config = get_config()
+        mode = config.mode or config.effective_mode
+        if mode == "off":
+            return
+        on_site = _raising(task.name, config) if mode == "raise" else None
+        unit = Guard(f"task {task.name}", None, config, mode, True, False, on_site)
+        unit.__enter__()
+        _running[task_id] = unit
+    except Exception:
+        internal_error()
+
+
+def task_finished(
+    task: Any = None, task_id: str | None = None, state: str | None = None, **kwargs: Any
+) -> None:
+    """``task_postrun``: report the unit's findings, each naming the task."""
+    unit = _running.pop(task_id, None) if task_id is not None else None
+    if unit is None:
+        return
+    try:
+        finish(unit, report_now=False)
+        unit.findings = tuple(replace(f, task=task.name) for f in unit.findings)
+        if unit.findings and state == "SUCCESS":  # a failed task keeps its own error
+            report(unit.findings, unit.mode, unit)
+    except Warning:
+        raise
+    except Exception:
+        internal_error()
+
+
+def install() -> None:
+    """Check task sends and watch task runs; needs Celery. Idempotent."""
+    from celery import signals
+    from celery.app.base import Celery
+    from celery.app.task import Task
+
+    if not hasattr(Task.apply_async, "__wrapped__"):
+        Task.apply_async = _checking_apply_async(Task.apply_async)  # type: ignore[method-assign]
+    if not hasattr(Celery.send_task, "__wrapped__"):
+        Celery.send_task = _checking_send_task(Celery.send_task)  # type: ignore[method-assign]
+    signals.task_prerun.connect(task_started, weak=False, dispatch_uid="guardrails.task_started")
+    signals.task_postrun.connect(task_finished, weak=False, dispatch_uid="guardrails.task_finished")
