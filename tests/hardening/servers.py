@@ -32,6 +32,7 @@ def running(kind: str, tmp_path: Path) -> Iterator[int]:
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "testproject")]),
         "GUARDRAILS_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
         "PYTHONUNBUFFERED": "1",
+        "GUARDRAILS_CONN_MAX_AGE": "600" if kind == "wsgi" else "0",
     }
     log = (tmp_path / f"{kind}-server.log").open("w")
     process = subprocess.Popen(

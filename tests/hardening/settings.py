@@ -6,6 +6,8 @@ findings, and the log goes nowhere (thousands of requests would flood the output
 
 from __future__ import annotations
 
+import os
+
 from testproject.settings.test import *  # noqa: F403
 
 DEBUG = True
@@ -21,4 +23,14 @@ LOGGING = {
         "django.request": {"handlers": ["null"], "propagate": False},
         "django.server": {"handlers": ["null"], "propagate": False},
     },
+}
+# Persistent connections where a WSGI process serves many requests (the memory probe, the
+# threaded server), as production servers keep them: a new connection per request would make
+# 100,000 requests on PostgreSQL measure connection set-up, not guardrails. Not under ASGI,
+# where Django's documentation says to keep them off.
+DATABASES = {
+    "default": {
+        **DATABASES["default"],  # noqa: F405
+        "CONN_MAX_AGE": int(os.environ.get("GUARDRAILS_CONN_MAX_AGE", "0")),
+    }
 }

@@ -21,6 +21,7 @@ def probe(kind: str, count: int, tmp_path: Path) -> dict[str, int]:
         "DJANGO_SETTINGS_MODULE": "tests.hardening.settings",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "testproject")]),
         "GUARDRAILS_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+        "GUARDRAILS_CONN_MAX_AGE": "600",
     }
     output = subprocess.run(
         [sys.executable, "-m", "tests.hardening.memory_probe", kind, str(count)],
