@@ -20,6 +20,11 @@ order: the first check to read a file pays for parsing it. Usage:
 
     .venv/bin/python benchmarks/large_project.py --repeat 7
     .venv/bin/python benchmarks/large_project.py --repeat 7 --profile   # + cProfile of check
+    .venv/bin/python benchmarks/large_project.py --repeat 7 --cold      # every run a first run
+
+Guardrails keeps per-file facts and the migration findings between runs (beside the bytecode);
+the runs after the warm-up find them, as a developer's every ``check`` after the first does.
+``--cold`` removes them before each guardrails run.
 """
 
 from __future__ import annotations
@@ -756,14 +761,26 @@ def run_command(root: Path, arguments: list[str], with_guardrails: bool) -> Run:
         return Run(seconds, cpu, usage.ru_maxrss, process.returncode, out.read(), err.read())
 
 
-def measure(root: Path, arguments: list[str], repeat: int) -> dict[bool, list[Run]]:
-    """Both configurations, interleaved and alternating which goes first, after a warm-up."""
+def forget_kept(root: Path) -> None:
+    """Remove what guardrails keeps between runs (per-file facts, migration findings)."""
+    for path in root.rglob("__pycache__/guardrails-*.json"):
+        path.unlink()
+
+
+def measure(
+    root: Path, arguments: list[str], repeat: int, cold: bool = False
+) -> dict[bool, list[Run]]:
+    """Both configurations, interleaved and alternating which goes first, after a warm-up.
+    ``cold``: every guardrails run starts with nothing kept, as the first after a change of
+    guardrails or a fresh clone."""
     runs: dict[bool, list[Run]] = {False: [], True: []}
     for with_guardrails in (False, True):  # warm-up: .pyc files, the OS file cache
         run_command(root, arguments, with_guardrails)
     for number in range(repeat):
         order = (False, True) if number % 2 == 0 else (True, False)
         for with_guardrails in order:
+            if cold and with_guardrails:
+                forget_kept(root)
             runs[with_guardrails].append(run_command(root, arguments, with_guardrails))
     return runs
 
@@ -911,6 +928,9 @@ def main() -> None:
     parser.add_argument("--no-deploy", action="store_true", help="skip check --deploy")
     parser.add_argument("--profile", action="store_true", help="cProfile one guarded check")
     parser.add_argument("--keep", type=Path, help="generate here (kept) instead of a temp dir")
+    parser.add_argument(
+        "--cold", action="store_true", help="nothing kept between runs: every run is a first run"
+    )
     args = parser.parse_args()
     import django
 
@@ -935,10 +955,10 @@ def main() -> None:
         if dry.returncode or plan.returncode:
             print(dry.stderr[-3000:], plan.stderr[-3000:])
 
-        results = {"check": measure(root, ["manage.py", "check"], args.repeat)}
+        results = {"check": measure(root, ["manage.py", "check"], args.repeat, args.cold)}
         if not args.no_deploy:
             results["check --deploy"] = measure(
-                root, ["manage.py", "check", "--deploy"], args.repeat
+                root, ["manage.py", "check", "--deploy"], args.repeat, args.cold
             )
         added = {}
         for label, runs in results.items():
@@ -978,7 +998,12 @@ def main() -> None:
             "load average at the end (1, 5, 15 min): "
             + ", ".join(f"{load:.2f}" for load in os.getloadavg())
         )
-        print(f"reproduce: .venv/bin/python benchmarks/large_project.py --repeat {args.repeat}")
+        flags = "".join(
+            flag for flag, on in ((" --no-deploy", args.no_deploy), (" --cold", args.cold)) if on
+        )
+        print(
+            f"reproduce: .venv/bin/python benchmarks/large_project.py --repeat {args.repeat}{flags}"
+        )
         if args.profile:
             profile(root, 25)
 

@@ -78,27 +78,36 @@ class GuardrailsConfig(AppConfig):
         receivers.watch_receivers()
 
     def _register_integrations(self) -> None:
-        """Celery's and DRF's checks and run-time hooks, when each is installed: otherwise
-        nothing of them is imported."""
+        """Celery's and DRF's checks, when each is installed, and their run-time hooks once the
+        project imports it: a package merely installed is never imported (see
+        ``checks.optional``)."""
+        from django_guardrails.checks import optional
         from django_guardrails.checks.engine import register
         from django_guardrails.integrations import CELERY, DRF, installed
+        from django_guardrails.integrations.imports import when_imported
 
         if installed(CELERY):
-            from django_guardrails.checks import celery
-            from django_guardrails.query import tasks
-
-            register(celery.check_acks_late, Tags.compatibility)
-            register(celery.check_reject_on_worker_lost, Tags.compatibility)
-            register(celery.check_task_signatures, Tags.compatibility)
-            register(celery.check_pickle, Tags.security)
-            register(celery.check_sends_in_atomic, Tags.compatibility)
-            register(celery.check_always_eager, Tags.compatibility, deploy=True)
-            tasks.install()
+            register(optional.celery_acks_late, Tags.compatibility)
+            register(optional.celery_reject_on_worker_lost, Tags.compatibility)
+            register(optional.celery_task_signatures, Tags.compatibility)
+            register(optional.celery_pickle, Tags.security)
+            register(optional.celery_sends_in_atomic, Tags.compatibility)
+            register(optional.celery_always_eager, Tags.compatibility, deploy=True)
+            when_imported(CELERY, _watch_tasks)
         if installed(DRF):
-            from django_guardrails.checks import drf
-            from django_guardrails.query import serializers
+            register(optional.drf_serializer_fields, Tags.security)
+            register(optional.drf_list_view_loads, Tags.urls)
+            register(optional.drf_default_permission, Tags.security, deploy=True)
+            when_imported(DRF, _watch_serializers)
 
-            register(drf.check_serializer_fields, Tags.security)
-            register(drf.check_list_view_loads, Tags.urls)
-            register(drf.check_default_permission, Tags.security, deploy=True)
-            serializers.install()
+
+def _watch_tasks() -> None:
+    from django_guardrails.query import tasks
+
+    tasks.install()
+
+
+def _watch_serializers() -> None:
+    from django_guardrails.query import serializers
+
+    serializers.install()

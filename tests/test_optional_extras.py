@@ -8,6 +8,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 EXTRAS = ("celery", "kombu", "rest_framework")
 
 _BLOCKER = """
@@ -49,6 +51,8 @@ messages = run_checks(include_deployment_checks=True)
 with capture() as report:
     list(User.objects.all())
 import json
+
+import pytest
 print(json.dumps({{
     "ids": sorted({{str(m.id) for m in messages}}),
     "imported": sorted({{n.partition(".")[0] for n in sys.modules}} & {extras!r}),
@@ -88,3 +92,52 @@ def test_without_the_extras_checks_and_the_guard_run_and_import_none_of_them() -
     assert isinstance(ids, list)
     assert not [i for i in ids if i.startswith(("guardrails.W7", "guardrails.W8", "guardrails.E"))]
     assert found["queries"] == 1
+
+
+_UNUSED = """
+import django
+from django.conf import settings
+
+settings.configure(
+    SECRET_KEY="x" * 50,
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django_guardrails"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    ROOT_URLCONF=__name__,
+)
+urlpatterns = []
+django.setup()
+
+import json
+
+import pytest
+import sys
+from django.core.checks import run_checks
+
+messages = run_checks(include_deployment_checks=True)
+imported = sorted({n.partition(".")[0] for n in sys.modules} & {"celery", "rest_framework"})
+
+# Imported later, by a view or a worker: the run-time hooks follow the import.
+import rest_framework
+import celery
+from celery.app.task import Task
+from django_guardrails.query import capture
+
+print(json.dumps({
+    "ids": sorted({str(m.id) for m in messages}),
+    "imported": imported,
+    "drf_hooked": capture.on_repeated_site is not None,
+    "celery_hooked": hasattr(Task.apply_async, "__wrapped__"),
+}))
+"""
+
+
+def test_installed_but_unused_extras_are_not_imported_until_the_project_imports_them() -> None:
+    pytest.importorskip("rest_framework")
+    pytest.importorskip("celery")
+    found = _run(_UNUSED)
+    assert found["imported"] == []
+    ids = found["ids"]
+    assert isinstance(ids, list)
+    assert not [i for i in ids if i.startswith(("guardrails.W7", "guardrails.W8", "guardrails.E"))]
+    assert found["drf_hooked"] is True
+    assert found["celery_hooked"] is True

@@ -22,6 +22,7 @@ from django_guardrails.integrations.celery_app import (
     setting_name,
 )
 from django_guardrails.source.files import python_files
+from django_guardrails.source.module import may_mention
 from django_guardrails.source.task_sends import SENDS, SENDS_IN_ATOMIC
 
 _PICKLE = frozenset({"pickle", "application/x-python-serialize"})
@@ -198,7 +199,7 @@ def check_sends_in_atomic(scope: CheckScope) -> Iterator[CheckMessage]:
     """W705: ``.delay()``/``.apply_async()`` inside ``transaction.atomic()``."""
     for path in python_files(scope.app_configs):
         text = scope.source.text(path)
-        if text is None or "atomic" not in text or not any(name in text for name in SENDS):
+        if text is None or not may_mention(text, ["atomic"]) or not may_mention(text, SENDS):
             continue
         for line, function, callee in scope.source.facts(path, SENDS_IN_ATOMIC) or []:
             task = callee.rpartition(".")[0]

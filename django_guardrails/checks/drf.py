@@ -3,8 +3,6 @@ DRF is installed (``django-guardrails[drf]``); nothing here is imported otherwis
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +16,7 @@ from rest_framework.serializers import ALL_FIELDS, ModelSerializer
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.optional import import_serializer_modules
 from django_guardrails.integrations.drf_fields import Load, missing_loads, required_loads
 from django_guardrails.source.class_facts import class_facts
 from django_guardrails.source.index import SourceIndex
@@ -33,15 +32,6 @@ def _owner(cls: type, app_configs: list[AppConfig]) -> AppConfig | None:
     return app_config if app_config is not None and app_config.name in wanted else None
 
 
-def _import_serializer_modules(app_configs: list[AppConfig]) -> None:
-    """Import each app's ``serializers`` module: a serializer that no URLconf imports yet is
-    still the project's."""
-    for app_config in app_configs:
-        name = f"{app_config.name}.serializers"
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
-
-
 def _subclasses(cls: type) -> Iterator[type]:
     seen: set[type] = set()
     stack: list[type] = list(cls.__subclasses__())
@@ -54,7 +44,7 @@ def _subclasses(cls: type) -> Iterator[type]:
 
 
 def own_serializers(app_configs: list[AppConfig]) -> list[type[ModelSerializer[Any]]]:
-    _import_serializer_modules(app_configs)
+    import_serializer_modules(app_configs)
     found = [cls for cls in _subclasses(ModelSerializer) if _owner(cls, app_configs)]
     return sorted(found, key=lambda cls: (cls.__module__, cls.__qualname__))
 

@@ -13,6 +13,7 @@ import importlib
 import re
 import sys
 from collections.abc import Iterator
+from contextvars import ContextVar
 from importlib.util import resolve_name
 from types import ModuleType
 from typing import Any
@@ -20,6 +21,9 @@ from typing import Any
 from django.db import models
 
 from django_guardrails.source.index import ModuleSource
+
+# While set, the names of the modules looked into: kept findings depend on them (migration_store).
+consulted: ContextVar[set[str] | None] = ContextVar("guardrails_consulted_modules", default=None)
 
 # ``from django.db import migrations, models`` and the like, as ``makemigrations`` writes them:
 # django.db and django.conf hold no model class, so these lines cannot import one. (Not
@@ -113,6 +117,9 @@ def _module(name: str, importing: str | None = None) -> ModuleType | None:
     that the migration runs only when it is applied.
     """
     importing = importing or name
+    looked_up = consulted.get()
+    if looked_up is not None:
+        looked_up.update((name, importing))
     if importing not in sys.modules:
         if importing.rsplit(".", 1)[-1] != "models":
             return None

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ast
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -17,12 +18,13 @@ from django.core.checks import CheckMessage
 from django.db import migrations
 from django.db.migrations.operations.models import ModelOperation
 
-from django_guardrails.checks import ids
+from django_guardrails.checks import ids, migration_imports
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.checks.migration_history import History, Node, read_history
 from django_guardrails.checks.migration_imports import may_import_a_model, model_class_uses
 from django_guardrails.checks.migration_safety import breaking_change, locking_index_change
+from django_guardrails.checks.migration_store import Judgement, MigrationStore, dependencies
 from django_guardrails.conf import SETTING_NAME
 from django_guardrails.source.facts import Extractor
 from django_guardrails.source.index import ModuleSource, SourceIndex
@@ -89,30 +91,89 @@ def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
     """W501 mixed data and schema, W502 zero-downtime breakers, W503 irreversible data steps,
     W504 model classes imported by a data migration, I506 index changes that lock writes."""
     labels = [app_config.label for app_config in scope.app_configs]
-    history = read_history(labels, scope.config.migrations_since)
-    yield from _unknown_since(history, scope)
+    since = scope.config.migrations_since
     postgresql = _uses_postgresql()
-    for node, migration in history.selected:
-        module = sys.modules.get(type(migration).__module__)
-        path = getattr(module, "__file__", None)
-        at = _Located(node, path, scope.source)
-        operations = list(migration.operations)
-        yield from _data_operations(at, operations, module)
-        yield from _schema_operations(at, node, operations, history, postgresql)
+    store = MigrationStore(labels, since, postgresql) if scope.source.persistent else None
+    judgement = store.load() if store is not None else None
+    if judgement is None:
+        judgement, history = _judge(labels, since, postgresql, scope.source)
+        if store is not None:
+            store.save(judgement, _dependencies(store, history))
+    yield from _unknown_since(judgement.unknown_since)
+    yield from judgement.messages()
 
 
-def _unknown_since(history: History, scope: CheckScope) -> Iterator[CheckMessage]:
-    for label, name in scope.config.migrations_since.items():
-        if (label, name) not in history.loader.graph.nodes:
-            file, line = setting_location(SETTING_NAME)
-            yield ids.E001.message(
-                f'{SETTING_NAME}["MIGRATIONS_SINCE"]["{label}"] names {name!r}, which is not '
-                f"a migration of {label!r}; every migration of it is checked.",
-                hint='Use a migration name as `manage.py showmigrations` lists it, e.g. "0042_x".',
-                obj=SETTING_NAME,
-                file=file,
-                line=line,
-            )
+def _judge(
+    labels: list[str], since: Mapping[str, str], postgresql: bool, source: SourceIndex
+) -> tuple[Judgement, _JudgedHistory]:
+    imported_before = set(sys.modules)
+    consulted: set[str] = set()
+    token = migration_imports.consulted.set(consulted)
+    try:
+        history = read_history(labels, since)
+        nodes = history.loader.graph.nodes
+        judgement = Judgement(
+            by_app={label: [] for label in labels},
+            unknown_since=[
+                (label, name) for label, name in since.items() if (label, name) not in nodes
+            ],
+        )
+        for node, migration in history.selected:
+            module = sys.modules.get(type(migration).__module__)
+            path = getattr(module, "__file__", None)
+            at = _Located(node, path, source)
+            operations = list(migration.operations)
+            found = judgement.by_app.setdefault(node[0], [])
+            found.extend(_data_operations(at, operations, module))
+            found.extend(_schema_operations(at, node, operations, history, postgresql))
+    finally:
+        migration_imports.consulted.reset(token)
+    modules = (set(sys.modules) - imported_before) | consulted
+    return judgement, _JudgedHistory(history, modules)
+
+
+@dataclass(frozen=True)
+class _JudgedHistory:
+    history: History
+    modules: set[str]  # imported by reading the migrations, or looked into by W504
+
+
+def _dependencies(store: MigrationStore, judged: _JudgedHistory) -> dict[str, str]:
+    classes: set[type] = set()
+    for migration in judged.history.loader.graph.nodes.values():
+        for operation in migration.operations:
+            _add_classes(operation, classes)
+    return dependencies(judged.modules, classes, store.key)
+
+
+def _add_classes(operation: Any, classes: set[type]) -> None:
+    """The classes a judgement reads off ``operation``: its own, its fields', indexes' and
+    constraints' (``CreateModel`` options included), its model bases', nested operations'."""
+    classes.add(type(operation))
+    held = [getattr(operation, name, None) for name in ("field", "index", "constraint")]
+    held.extend(field for _, field in getattr(operation, "fields", None) or ())
+    options = getattr(operation, "options", None)
+    if isinstance(options, dict):
+        for option in ("indexes", "constraints"):
+            held.extend(options.get(option) or ())
+    classes.update(type(v) for v in held if v is not None and not isinstance(v, str))
+    classes.update(b for b in getattr(operation, "bases", None) or () if isinstance(b, type))
+    for nested in ("database_operations", "state_operations"):
+        for inner in getattr(operation, nested, None) or ():
+            _add_classes(inner, classes)
+
+
+def _unknown_since(nodes: list[tuple[str, str]]) -> Iterator[CheckMessage]:
+    for label, name in nodes:
+        file, line = setting_location(SETTING_NAME)
+        yield ids.E001.message(
+            f'{SETTING_NAME}["MIGRATIONS_SINCE"]["{label}"] names {name!r}, which is not '
+            f"a migration of {label!r}; every migration of it is checked.",
+            hint='Use a migration name as `manage.py showmigrations` lists it, e.g. "0042_x".',
+            obj=SETTING_NAME,
+            file=file,
+            line=line,
+        )
 
 
 def _uses_postgresql() -> bool:

@@ -45,7 +45,13 @@ def is_own_app(app_config: AppConfig) -> bool:
     path = getattr(app_config, "path", None)
     if not path:
         return False
-    return not is_under(path, library_roots())
+    return not _in_a_library(path, library_roots())
+
+
+@lru_cache(maxsize=1024)
+def _in_a_library(path: str, roots: tuple[str, ...]) -> bool:
+    # Asked for every app by every check: one realpath per app and process, not thirty.
+    return is_under(path, roots)
 
 
 def _configured(selection: Sequence[str]) -> list[AppConfig]:

@@ -331,7 +331,7 @@ def _signal_messages(scope: CheckScope) -> Iterator[CheckMessage]:
     found += _twice(receivers)
     found = _one_per_line(found)
     files = list(python_files(scope.app_configs))
-    found += _dead({os.path.realpath(path) for path in files})
+    found += _dead(set(files))  # python_files() gives real paths already
     seen = {
         (os.path.realpath(message.file), message.line)
         for message in found

@@ -72,11 +72,11 @@ def code_key() -> str:
     return digest.hexdigest()
 
 
-def store_path(directory: str) -> str | None:
-    """Where the facts of the files in ``directory`` are kept; None where Python keeps no
-    bytecode either."""
+def store_path(directory: str, name: str = _STORE_NAME) -> str | None:
+    """Where the store ``name`` of the files in ``directory`` is kept, beside their bytecode;
+    None where Python keeps no bytecode either."""
     try:
-        bytecode = cache_from_source(os.path.join(directory, _STORE_NAME + ".py"))
+        bytecode = cache_from_source(os.path.join(directory, name + ".py"))
     except (NotImplementedError, ValueError):
         return None
     return os.path.splitext(bytecode)[0] + ".json"
@@ -141,15 +141,21 @@ class FactStore:
             # module or app selection may ask about them.
             if name in self._touched or os.path.exists(os.path.join(self.directory, name))
         }
-        folder = os.path.dirname(self.path)
-        temporary = None
-        try:
-            os.makedirs(folder, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=_STORE_NAME, suffix=".tmp")
-            with open(descriptor, "w", encoding="utf-8") as handle:
-                json.dump({"key": code_key(), "files": files}, handle, separators=(",", ":"))
-            os.replace(temporary, self.path)
-        except (OSError, TypeError, ValueError):
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+        write_json_atomically(self.path, {"key": code_key(), "files": files}, _STORE_NAME)
+
+
+def write_json_atomically(path: str, data: Any, prefix: str) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename, creating the folder;
+    a failure (read-only directory, full disk) leaves the old file, or none."""
+    folder = os.path.dirname(path)
+    temporary = None
+    try:
+        os.makedirs(folder, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
+        with open(descriptor, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, separators=(",", ":"))
+        os.replace(temporary, path)
+    except (OSError, TypeError, ValueError):
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)

@@ -50,7 +50,7 @@ def _walk(directory: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
 
 
 def python_files(app_configs: Iterable[AppConfig]) -> Iterator[str]:
-    """Every ``.py`` file under the given apps, each once, in a stable order."""
+    """Every ``.py`` file under the given apps, each once, by its real path, in a stable order."""
     seen: set[str] = set()
     for app_config in app_configs:
         root = getattr(app_config, "path", None)

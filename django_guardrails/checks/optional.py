@@ -1,0 +1,102 @@
+"""The Celery (7xx) and DRF (8xx) checks, registered when the package is installed and run only
+when the project uses it.
+
+A package installed in the environment is not yet one the project uses (a shared virtualenv, a
+dependency of a dependency), and importing it costs: DRF about 0.5 s, Celery about 0.3 s. So
+these checks are registered without importing either, and each first asks whether the project
+has imported the package itself, by the time the checks run: its settings package (where
+Celery's Django layout creates the app), its URLconf and views, its serializers modules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage
+from django.urls import get_resolver
+
+from django_guardrails.checks.engine import CheckScope, GuardrailCheck
+from django_guardrails.integrations import CELERY, DRF
+
+UsePredicate = Callable[[CheckScope], bool]
+
+
+def _spec_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _top_packages() -> list[str]:
+    modules = (getattr(settings, "SETTINGS_MODULE", None), getattr(settings, "ROOT_URLCONF", None))
+    return [name.partition(".")[0] for name in modules if isinstance(name, str) and name]
+
+
+def celery_in_use(scope: CheckScope) -> bool:
+    """The project imported Celery, names its app (``CELERY_APP``), or has the documented
+    ``proj/celery.py`` beside its settings or URLconf."""
+    if CELERY in sys.modules or os.environ.get("CELERY_APP"):
+        return True
+    return any(_spec_exists(f"{top}.celery") for top in dict.fromkeys(_top_packages()))
+
+
+def import_serializer_modules(app_configs: Iterable[AppConfig]) -> None:
+    """Import each app's ``serializers`` module: a serializer that no URLconf imports yet is
+    still the project's."""
+    for app_config in app_configs:
+        name = f"{app_config.name}.serializers"
+        if _spec_exists(name):
+            importlib.import_module(name)
+
+
+def _load_urlconf() -> None:
+    try:
+        get_resolver().url_patterns  # noqa: B018 - imports the URLconf and the views
+    except Exception:  # a broken URLconf is reported by Django's own URL checks
+        return
+
+
+def drf_in_use(scope: CheckScope) -> bool:
+    """The project lists DRF as an app, configures it, or imports it from its serializers
+    modules, URLconf or views."""
+    if DRF in sys.modules or hasattr(settings, "REST_FRAMEWORK"):
+        return True
+    import_serializer_modules(scope.app_configs)
+    if DRF not in sys.modules:
+        _load_urlconf()
+    return DRF in sys.modules
+
+
+def _when_used(module: str, name: str, in_use: UsePredicate) -> GuardrailCheck:
+    def check(scope: CheckScope) -> Iterable[CheckMessage]:
+        if not in_use(scope):
+            return ()
+        found: Any = getattr(importlib.import_module(module), name)
+        return found(scope)  # type: ignore[no-any-return]
+
+    # Named as the check it runs: in crash messages, timings and the docs.
+    check.__module__, check.__name__, check.__qualname__ = module, name, name
+    check.__doc__ = None
+    return check
+
+
+_CELERY = "django_guardrails.checks.celery"
+_DRF = "django_guardrails.checks.drf"
+
+celery_acks_late = _when_used(_CELERY, "check_acks_late", celery_in_use)
+celery_reject_on_worker_lost = _when_used(_CELERY, "check_reject_on_worker_lost", celery_in_use)
+celery_task_signatures = _when_used(_CELERY, "check_task_signatures", celery_in_use)
+celery_pickle = _when_used(_CELERY, "check_pickle", celery_in_use)
+celery_sends_in_atomic = _when_used(_CELERY, "check_sends_in_atomic", celery_in_use)
+celery_always_eager = _when_used(_CELERY, "check_always_eager", celery_in_use)
+drf_serializer_fields = _when_used(_DRF, "check_serializer_fields", drf_in_use)
+drf_list_view_loads = _when_used(_DRF, "check_list_view_loads", drf_in_use)
+drf_default_permission = _when_used(_DRF, "check_default_permission", drf_in_use)
