@@ -4,6 +4,7 @@ from django.apps import AppConfig
 from django.core.checks import Tags
 
 from django_guardrails.audit.connections import watch_connections
+from django_guardrails.integrations import imports  # noqa: F401 - notes imports from now on
 
 # From now until the first request, every Signal.connect() is noted with where it was made:
 # the receivers of the apps loaded after this one, and of every app's ready().
@@ -81,33 +82,26 @@ class GuardrailsConfig(AppConfig):
         """Celery's and DRF's checks, when each is installed, and their run-time hooks once the
         project imports it: a package merely installed is never imported (see
         ``checks.optional``)."""
-        from django_guardrails.checks import optional
+        from django_guardrails.checks import celery_sends, optional
         from django_guardrails.checks.engine import register
         from django_guardrails.integrations import CELERY, DRF, installed
         from django_guardrails.integrations.imports import when_imported
+        from django_guardrails.query import serializers, tasks
 
         if installed(CELERY):
             register(optional.celery_acks_late, Tags.compatibility)
             register(optional.celery_reject_on_worker_lost, Tags.compatibility)
             register(optional.celery_task_signatures, Tags.compatibility)
             register(optional.celery_pickle, Tags.security)
-            register(optional.celery_sends_in_atomic, Tags.compatibility)
             register(optional.celery_always_eager, Tags.compatibility, deploy=True)
-            when_imported(CELERY, _watch_tasks)
+            # A scan of the project's source: it needs no Celery app, only Celery installed.
+            register(celery_sends.check_sends_in_atomic, Tags.compatibility)
+            when_imported("celery.app.task", tasks.watch_sends)
+            when_imported("celery.app.base", tasks.watch_send_task)
+            when_imported("celery.signals", tasks.watch_runs)
         if installed(DRF):
             register(optional.drf_serializer_fields, Tags.security)
             register(optional.drf_list_view_loads, Tags.urls)
             register(optional.drf_default_permission, Tags.security, deploy=True)
-            when_imported(DRF, _watch_serializers)
-
-
-def _watch_tasks() -> None:
-    from django_guardrails.query import tasks
-
-    tasks.install()
-
-
-def _watch_serializers() -> None:
-    from django_guardrails.query import serializers
-
-    serializers.install()
+            when_imported("rest_framework.serializers", serializers.watch_serializers)
+            when_imported("rest_framework.views", serializers.watch_views)

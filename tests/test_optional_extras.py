@@ -4,9 +4,11 @@ project without them runs every check and the query guard with nothing of them i
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -117,7 +119,7 @@ messages = run_checks(include_deployment_checks=True)
 imported = sorted({n.partition(".")[0] for n in sys.modules} & {"celery", "rest_framework"})
 
 # Imported later, by a view or a worker: the run-time hooks follow the import.
-import rest_framework
+from rest_framework import generics
 import celery
 from celery.app.task import Task
 from django_guardrails.query import capture
@@ -141,3 +143,131 @@ def test_installed_but_unused_extras_are_not_imported_until_the_project_imports_
     assert not [i for i in ids if i.startswith(("guardrails.W7", "guardrails.W8", "guardrails.E"))]
     assert found["drf_hooked"] is True
     assert found["celery_hooked"] is True
+
+
+def _project(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+_SETTINGS = """
+SECRET_KEY = "x" * 50
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django_guardrails", "shop"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+ROOT_URLCONF = "proj.urls"
+"""
+
+
+def _run_in(root: Path, code: str) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "proj.settings"},
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_drf_s_first_importer_named_in_its_settings_still_gets_the_run_time_hook(
+    tmp_path: Path,
+) -> None:
+    """DRF's APIView reads REST_FRAMEWORK's classes when its module runs: a hook that imported
+    DRF modules itself would run into the project's half-imported module."""
+    pytest.importorskip("rest_framework")
+    _project(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/settings.py": _SETTINGS
+            + 'REST_FRAMEWORK = {"DEFAULT_PERMISSION_CLASSES": ["shop.permissions.Open"]}\n',
+            "proj/urls.py": """
+                from django.urls import path
+                from shop import views
+                urlpatterns = [path("items/", views.ItemList.as_view(), name="items")]
+            """,
+            "shop/__init__.py": "",
+            "shop/models.py": """
+                from django.db import models
+                class Item(models.Model):
+                    name = models.CharField(max_length=10)
+                    def __str__(self):
+                        return self.name
+            """,
+            "shop/permissions.py": """
+                from rest_framework.permissions import BasePermission
+                class Open(BasePermission):
+                    pass
+            """,
+            "shop/views.py": """
+                from shop.permissions import Open  # the project's first import of DRF
+                from rest_framework import generics, serializers
+                from shop.models import Item
+                class ItemSerializer(serializers.ModelSerializer):
+                    class Meta:
+                        model = Item
+                        fields = ["name"]
+                class ItemList(generics.ListAPIView):
+                    queryset = Item.objects.all()
+                    serializer_class = ItemSerializer
+            """,
+        },
+    )
+    found = _run_in(
+        tmp_path,
+        """
+        import json, logging, sys
+        import django
+        django.setup()
+        from django.urls import resolve
+        resolve("/items/")  # a first request, no system checks: the URLconf imports DRF
+        from django_guardrails.query import capture, serializers
+        print(json.dumps({"hooked": capture.on_repeated_site is not None,
+                          "codes": sorted(serializers._codes)}))
+        """,
+    )
+    assert found == {"hooked": True, "codes": ["dispatch", "to_representation"]}
+
+
+def test_w705_runs_without_a_celery_app_found(tmp_path: Path) -> None:
+    """A project whose app lives outside the settings package (``celery -A worker``) still has
+    its sends inside transactions reported: W705 reads only the source."""
+    pytest.importorskip("celery")
+    _project(
+        tmp_path,
+        {
+            "proj/__init__.py": "",
+            "proj/settings.py": _SETTINGS,
+            "proj/urls.py": "urlpatterns = []\n",
+            "worker.py": "from celery import Celery\napp = Celery('worker')\n",
+            "shop/__init__.py": "",
+            "shop/tasks.py": """
+                from celery import shared_task
+                @shared_task
+                def notify(order_id):
+                    return order_id
+            """,
+            "shop/orders.py": """
+                from django.db import transaction
+                from shop.tasks import notify
+                def place(order_id):
+                    with transaction.atomic():
+                        notify.delay(order_id)
+            """,
+        },
+    )
+    found = _run_in(
+        tmp_path,
+        """
+        import json, sys
+        import django
+        django.setup()
+        from django.core.checks import run_checks
+        print(json.dumps(sorted({str(m.id) for m in run_checks() if "W7" in str(m.id)})))
+        """,
+    )
+    assert found == ["guardrails.W705"]

@@ -72,6 +72,7 @@ def _from_import(
         if _is_model_class(value):
             yield node.lineno, f"{base_name}.{alias.name}"
         elif isinstance(value, ModuleType):
+            _note(value.__name__)
             modules[alias.asname or alias.name] = value
 
 
@@ -100,6 +101,7 @@ def _model_reached(node: ast.Attribute, modules: dict[str, ModuleType]) -> str |
         return None
     owner = modules[value.id]
     for attribute in reversed(chain):
+        _note(owner.__name__)
         found = getattr(owner, attribute, None)
         if _is_model_class(found):
             return f"{owner.__name__}.{attribute}"
@@ -117,9 +119,7 @@ def _module(name: str, importing: str | None = None) -> ModuleType | None:
     that the migration runs only when it is applied.
     """
     importing = importing or name
-    looked_up = consulted.get()
-    if looked_up is not None:
-        looked_up.update((name, importing))
+    _note(name, importing)
     if importing not in sys.modules:
         if importing.rsplit(".", 1)[-1] != "models":
             return None
@@ -128,6 +128,12 @@ def _module(name: str, importing: str | None = None) -> ModuleType | None:
         except Exception:  # a module that no longer imports: nothing to judge
             return None
     return sys.modules.get(name)
+
+
+def _note(*names: str) -> None:
+    looked_up = consulted.get()
+    if looked_up is not None:
+        looked_up.update(names)
 
 
 def _is_model_class(value: Any) -> bool:

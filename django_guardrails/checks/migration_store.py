@@ -29,7 +29,6 @@ import importlib.util
 import json
 import os
 import sys
-import sysconfig
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +39,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.messages import GuardrailsMessage, SourceLocation
+from django_guardrails.checks.migration_reads import content_digest, unchanged
 from django_guardrails.source.facts import code_key, store_path, write_json_atomically
 
 _STORE_NAME = "guardrails-migrations"
@@ -56,18 +56,6 @@ class Judgement:
     def messages(self) -> Iterator[GuardrailsMessage]:
         for label in sorted(self.by_app):
             yield from self.by_app[label]
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def _file_digest(path: str) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            return _digest(handle.read())
-    except OSError:
-        return None
 
 
 def _migrations_package(label: str) -> tuple[str | None, list[str] | None]:
@@ -126,43 +114,7 @@ def _add_module_files(digest: Any, directory: str) -> None:
                     content = handle.read()
             except OSError:
                 content = b"unreadable"
-            digest.update(entry.name.encode() + b"\0" + _digest(content).encode())
-
-
-def _covered_by_versions() -> tuple[str, ...]:
-    """Directories whose modules the key covers by version: Django's and the standard library."""
-    roots = {os.path.dirname(os.path.realpath(django.__file__))}
-    for name in ("stdlib", "platstdlib"):
-        path = sysconfig.get_paths().get(name)
-        if path:
-            roots.add(os.path.realpath(path))
-    return tuple(sorted(roots))
-
-
-def dependencies(
-    modules: Iterable[str], classes: Iterable[type], key: _ProjectKey
-) -> dict[str, str]:
-    """{file: digest} of the named modules and of the modules defining ``classes`` and their
-    bases, except migration files and Django's and the standard library's own."""
-    names = set(modules)
-    for cls in classes:
-        names.update(klass.__module__ for klass in cls.__mro__)
-    covered = _covered_by_versions()
-    migration_directories = key.migration_directories()
-    found: dict[str, str] = {}
-    for name in names:
-        if name.rpartition(".")[0] in key.packages:
-            continue  # a migration: in the key already
-        path = getattr(sys.modules.get(name), "__file__", None)
-        if not isinstance(path, str) or not path.endswith(_MODULE_SUFFIXES):
-            continue
-        real = os.path.realpath(path)
-        if os.path.dirname(real) in migration_directories or real.startswith(covered):
-            continue
-        digest = _file_digest(path)
-        if digest is not None:
-            found[path] = digest
-    return found
+            digest.update(entry.name.encode() + b"\0" + content_digest(content).encode())
 
 
 def _encode(message: GuardrailsMessage) -> dict[str, Any]:
@@ -210,9 +162,15 @@ class MigrationStore:
         return paths
 
     def load(self) -> Judgement | None:
-        """The kept judgement, or None when any app's is missing or out of date."""
+        """The kept judgement, or None when any app's is missing, out of date or unreadable."""
+        try:
+            return self._load()
+        except Exception:  # a store of the right key with a wrong shape: judge again
+            return None
+
+    def _load(self) -> Judgement | None:
         judgement = Judgement()
-        checked: set[str] = set()
+        checked: dict[str, bool] = {}
         for label, path in self._paths().items():
             if path is None:
                 if label in self.key.directories:
@@ -221,8 +179,8 @@ class MigrationStore:
             entry = _read(path)
             if entry is None or entry.get("key") != self.key.value:
                 return None
-            deps = entry.get("dependencies")
-            if not isinstance(deps, dict) or not _unchanged(deps, checked):
+            reads = entry.get("reads")
+            if not isinstance(reads, dict) or not unchanged(reads, checked):
                 return None
             messages = [_decode(record) for record in entry.get("findings") or ()]
             since = _nodes(entry.get("unknown_since"))
@@ -234,7 +192,7 @@ class MigrationStore:
             return None  # nothing kept at all: judge, which is cheap without migrations
         return judgement
 
-    def save(self, judgement: Judgement, deps: Mapping[str, str]) -> None:
+    def save(self, judgement: Judgement, reads: Mapping[str, str]) -> None:
         if sys.dont_write_bytecode:
             return
         for label, path in self._paths().items():
@@ -244,7 +202,7 @@ class MigrationStore:
                 path,
                 {
                     "key": self.key.value,
-                    "dependencies": dict(deps),
+                    "reads": dict(reads),
                     "unknown_since": [list(node) for node in judgement.unknown_since],
                     "findings": [_encode(m) for m in judgement.by_app.get(label, [])],
                 },
@@ -263,16 +221,6 @@ def _nodes(value: Any) -> list[tuple[str, str]] | None:
             return None
         nodes.append((node[0], node[1]))
     return nodes
-
-
-def _unchanged(deps: Mapping[str, Any], checked: set[str]) -> bool:
-    for path, digest in deps.items():
-        if path in checked:
-            continue
-        if _file_digest(path) != digest:
-            return False
-        checked.add(path)
-    return True
 
 
 def _read(path: str) -> dict[str, Any] | None:

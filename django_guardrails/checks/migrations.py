@@ -23,8 +23,9 @@ from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.checks.migration_history import History, Node, read_history
 from django_guardrails.checks.migration_imports import may_import_a_model, model_class_uses
+from django_guardrails.checks.migration_reads import Reads, read_by
 from django_guardrails.checks.migration_safety import breaking_change, locking_index_change
-from django_guardrails.checks.migration_store import Judgement, MigrationStore, dependencies
+from django_guardrails.checks.migration_store import Judgement, MigrationStore
 from django_guardrails.conf import SETTING_NAME
 from django_guardrails.source.facts import Extractor
 from django_guardrails.source.index import ModuleSource, SourceIndex
@@ -96,9 +97,11 @@ def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
     store = MigrationStore(labels, since, postgresql) if scope.source.persistent else None
     judgement = store.load() if store is not None else None
     if judgement is None:
-        judgement, history = _judge(labels, since, postgresql, scope.source)
+        judgement, judged = _judge(labels, since, postgresql, scope.source)
         if store is not None:
-            store.save(judgement, _dependencies(store, history))
+            reads = _reads(store, judged, scope.source)
+            if not reads.stale():  # a file changed under this run: keep nothing
+                store.save(judgement, reads.entries)
     yield from _unknown_since(judgement.unknown_since)
     yield from judgement.messages()
 
@@ -106,7 +109,6 @@ def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
 def _judge(
     labels: list[str], since: Mapping[str, str], postgresql: bool, source: SourceIndex
 ) -> tuple[Judgement, _JudgedHistory]:
-    imported_before = set(sys.modules)
     consulted: set[str] = set()
     token = migration_imports.consulted.set(consulted)
     try:
@@ -128,22 +130,26 @@ def _judge(
             found.extend(_schema_operations(at, node, operations, history, postgresql))
     finally:
         migration_imports.consulted.reset(token)
-    modules = (set(sys.modules) - imported_before) | consulted
-    return judgement, _JudgedHistory(history, modules)
+    return judgement, _JudgedHistory(history, consulted)
 
 
 @dataclass(frozen=True)
 class _JudgedHistory:
     history: History
-    modules: set[str]  # imported by reading the migrations, or looked into by W504
+    consulted: set[str]  # the modules W504 looked into
 
 
-def _dependencies(store: MigrationStore, judged: _JudgedHistory) -> dict[str, str]:
+def _reads(store: MigrationStore, judged: _JudgedHistory, source: SourceIndex) -> Reads:
     classes: set[type] = set()
+    modules = []
     for migration in judged.history.loader.graph.nodes.values():
+        module = sys.modules.get(type(migration).__module__)
+        if module is not None:
+            modules.append(module)
         for operation in migration.operations:
             _add_classes(operation, classes)
-    return dependencies(judged.modules, classes, store.key)
+    skip = store.key.migration_directories()
+    return read_by(modules, judged.consulted, classes, source.text, skip)
 
 
 def _add_classes(operation: Any, classes: set[type]) -> None:

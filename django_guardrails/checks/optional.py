@@ -6,6 +6,7 @@ dependency of a dependency), and importing it costs: DRF about 0.5 s, Celery abo
 these checks are registered without importing either, and each first asks whether the project
 has imported the package itself, by the time the checks run: its settings package (where
 Celery's Django layout creates the app), its URLconf and views, its serializers modules.
+W705, which reads only the source, is registered on its own (``checks.celery_sends``).
 """
 
 from __future__ import annotations
@@ -40,12 +41,22 @@ def _top_packages() -> list[str]:
     return [name.partition(".")[0] for name in modules if isinstance(name, str) and name]
 
 
+def _load_urlconf() -> None:
+    try:
+        get_resolver().url_patterns  # noqa: B018 - imports the URLconf and the views
+    except Exception:  # a broken URLconf is reported by Django's own URL checks
+        return
+
+
 def celery_in_use(scope: CheckScope) -> bool:
-    """The project imported Celery, names its app (``CELERY_APP``), or has the documented
-    ``proj/celery.py`` beside its settings or URLconf."""
+    """The project names its app (``CELERY_APP``), has the documented ``proj/celery.py`` beside
+    its settings or URLconf, or imports Celery, from there or from its URLconf and views."""
     if CELERY in sys.modules or os.environ.get("CELERY_APP"):
         return True
-    return any(_spec_exists(f"{top}.celery") for top in dict.fromkeys(_top_packages()))
+    if any(_spec_exists(f"{top}.celery") for top in dict.fromkeys(_top_packages())):
+        return True
+    _load_urlconf()
+    return CELERY in sys.modules
 
 
 def import_serializer_modules(app_configs: Iterable[AppConfig]) -> None:
@@ -55,13 +66,6 @@ def import_serializer_modules(app_configs: Iterable[AppConfig]) -> None:
         name = f"{app_config.name}.serializers"
         if _spec_exists(name):
             importlib.import_module(name)
-
-
-def _load_urlconf() -> None:
-    try:
-        get_resolver().url_patterns  # noqa: B018 - imports the URLconf and the views
-    except Exception:  # a broken URLconf is reported by Django's own URL checks
-        return
 
 
 def drf_in_use(scope: CheckScope) -> bool:
@@ -95,7 +99,6 @@ celery_acks_late = _when_used(_CELERY, "check_acks_late", celery_in_use)
 celery_reject_on_worker_lost = _when_used(_CELERY, "check_reject_on_worker_lost", celery_in_use)
 celery_task_signatures = _when_used(_CELERY, "check_task_signatures", celery_in_use)
 celery_pickle = _when_used(_CELERY, "check_pickle", celery_in_use)
-celery_sends_in_atomic = _when_used(_CELERY, "check_sends_in_atomic", celery_in_use)
 celery_always_eager = _when_used(_CELERY, "check_always_eager", celery_in_use)
 drf_serializer_fields = _when_used(_DRF, "check_serializer_fields", drf_in_use)
 drf_list_view_loads = _when_used(_DRF, "check_list_view_loads", drf_in_use)

@@ -1,4 +1,5 @@
-"""Run a function once a package is imported: now if it already is, else right after its import.
+"""Run a function once a package is imported: now if it already is, else right after its import;
+and note when each module was imported.
 
 The run-time hooks of an optional integration (Celery, DRF) need the package imported, and a
 package that is merely installed in the environment must cost a project nothing: importing DRF
@@ -9,7 +10,8 @@ finders for its spec as the import system would, and wraps the ``exec_module`` o
 loader for this one module, so that the callbacks run once the package's ``__init__`` has run.
 (wrapt's post-import hooks work the same way; a dependency for forty lines was not worth it.)
 The built-in and frozen importers, classes rather than instances, are left alone: they load the
-standard library, not an integration.
+standard library, not an integration. A namespace package has no loader to follow: its
+callbacks never run (Celery and DRF are regular packages).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import importlib.abc
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
@@ -30,6 +33,16 @@ Callback = Callable[[], None]
 
 _lock = threading.RLock()
 _waiting: dict[str, list[Callback]] = {}
+# When each module was found for import, from the moment this module was: a file written after
+# its module was imported is not what the process runs (``checks.migration_reads``).
+_found_at: dict[str, int] = {}
+WATCH_STARTED_NS = time.time_ns()
+
+
+def imported_by(name: str) -> int:
+    """A time (ns) by which module ``name`` was imported: when it was found, else when the watch
+    began (it was imported before)."""
+    return _found_at.get(name, WATCH_STARTED_NS)
 
 
 def when_imported(name: str, callback: Callback) -> None:
@@ -53,8 +66,6 @@ def _call(name: str, callback: Callback) -> None:
 def _fire(name: str) -> None:
     with _lock:
         callbacks = _waiting.pop(name, [])
-        if not _waiting:
-            _remove_finder()
     for callback in callbacks:
         _call(name, callback)
 
@@ -69,9 +80,9 @@ class _ImportWatcher(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
-        with _lock:
-            watched = fullname in _waiting
-        if not watched or getattr(self._finding, "name", None) == fullname:
+        # Every import of the process passes here: a clock read and a dict lookup, no lock.
+        _found_at[fullname] = time.time_ns()
+        if fullname not in _waiting or getattr(self._finding, "name", None) == fullname:
             return None
         self._finding.name = fullname
         try:
@@ -118,10 +129,10 @@ _watcher = _ImportWatcher()
 
 
 def _install_finder() -> None:
+    # Never removed once there, idle when nothing waits: removing a finder from the list that
+    # another thread's import is walking would make that import skip the next finder.
     if _watcher not in sys.meta_path:
         sys.meta_path.insert(0, _watcher)
 
 
-def _remove_finder() -> None:
-    if _watcher in sys.meta_path:
-        sys.meta_path.remove(_watcher)
+_install_finder()

@@ -5,7 +5,8 @@ Looked at once per query site, at its second query (``capture._look_closer``), n
 the frames above the query are walked for DRF's ``Serializer.to_representation``, whose locals
 hold the serializer and the field it is rendering, and ``APIView.dispatch``, whose ``self`` is
 the view. Nested serializers (``many=True`` or not) give the relation path from the rows the
-view lists. ``install()`` imports DRF; nothing else in this module does.
+view lists. Nothing here imports DRF: ``watch_serializers()`` and ``watch_views()`` run once the
+project has imported DRF's modules (``integrations.imports``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from django_guardrails.query.callsite import Callsite, is_project_code
 from django_guardrails.query.relations import Relation
 
-_codes: dict[str, CodeType] = {}  # "to_representation", "dispatch": filled by install()
+_codes: dict[str, CodeType] = {}  # "to_representation", "dispatch": filled by watch_*()
 _MAX_FRAMES = 300
 
 
@@ -123,7 +124,7 @@ def _rendering(frames: list[tuple[Any, Any]], view: Any, inside: bool) -> Render
 
 def note_rendering(site: Any, frame: FrameType | None) -> None:
     """Remember on ``site`` what it renders, if a serializer's field ran its query."""
-    to_representation, dispatch = _codes["to_representation"], _codes["dispatch"]
+    to_representation, dispatch = _codes.get("to_representation"), _codes.get("dispatch")
     frames: list[tuple[Any, Any]] = []
     inside = False
     view = None
@@ -179,13 +180,19 @@ def hint(rendering: Rendering, relation: Relation | None, sql: str, where: str) 
     return f'{loaded}: add .{method}("{path}") in {target}.'
 
 
-def install() -> None:
-    """Look for serializers above repeated query sites; needs DRF. Idempotent."""
+def watch_serializers() -> None:
+    """Once ``rest_framework.serializers`` is imported: look for serializers above repeated
+    query sites. Idempotent; imports nothing of DRF that is not imported already."""
     from rest_framework.serializers import Serializer
-    from rest_framework.views import APIView
 
     from django_guardrails.query import capture
 
     _codes["to_representation"] = Serializer.to_representation.__code__
-    _codes["dispatch"] = APIView.dispatch.__code__
     capture.on_repeated_site = note_rendering
+
+
+def watch_views() -> None:
+    """Once ``rest_framework.views`` is imported: name the view above a serializer."""
+    from rest_framework.views import APIView
+
+    _codes["dispatch"] = APIView.dispatch.__code__

@@ -10,7 +10,8 @@ swallows what its receivers raise, and eager runs do not publish.)
 
 Running: ``task_prerun`` opens a ``Guard`` named ``task <name>`` and ``task_postrun`` closes it,
 so N+1s, duplicates and the query budget inside a task are reported like a request's, each
-finding with ``task`` set. ``install()`` imports Celery; nothing else in this module does.
+finding with ``task`` set. Nothing here imports Celery: the ``watch_*()`` functions run once
+the project has imported the Celery module each patches (``integrations.imports``).
 """
 
 from __future__ import annotations
@@ -259,15 +260,26 @@ def task_finished(
         internal_error()
 
 
-def install() -> None:
-    """Check task sends and watch task runs; needs Celery. Idempotent."""
-    from celery import signals
-    from celery.app.base import Celery
+def watch_sends() -> None:
+    """Once ``celery.app.task`` is imported: check what ``apply_async()`` (and ``delay()``)
+    send. Idempotent, as are the two below; each uses only its own, imported module."""
     from celery.app.task import Task
 
     if not hasattr(Task.apply_async, "__wrapped__"):
         Task.apply_async = _checking_apply_async(Task.apply_async)  # type: ignore[method-assign]
+
+
+def watch_send_task() -> None:
+    """Once ``celery.app.base`` is imported: check what ``app.send_task()`` sends."""
+    from celery.app.base import Celery
+
     if not hasattr(Celery.send_task, "__wrapped__"):
         Celery.send_task = _checking_send_task(Celery.send_task)  # type: ignore[method-assign]
+
+
+def watch_runs() -> None:
+    """Once ``celery.signals`` is imported: each task run is a unit of work."""
+    from celery import signals
+
     signals.task_prerun.connect(task_started, weak=False, dispatch_uid="guardrails.task_started")
     signals.task_postrun.connect(task_finished, weak=False, dispatch_uid="guardrails.task_finished")

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.core.checks import CheckMessage
 
 from django_guardrails.checks import celery as celery_checks
-from django_guardrails.checks import ids
+from django_guardrails.checks import celery_sends, ids
 from django_guardrails.checks.engine import CheckScope, run_guardrail_checks
 from django_guardrails.conf import get_config
 from django_guardrails.integrations.celery_app import (
@@ -279,7 +279,7 @@ def test_w705_fires_inside_atomic_and_not_after_commit(make_app: MakeApp) -> Non
     )
     path = models_py.parent / "publishing.py"
     path.write_text(code)
-    messages = list(celery_checks.check_sends_in_atomic(scope(models_py.parent.name)))
+    messages = list(celery_sends.check_sends_in_atomic(scope(models_py.parent.name)))
     assert [(getattr(m, "line", None), m.msg) for m in messages] == [
         (
             line_of(path, "describe_book.apply_async((pk,))"),
@@ -299,7 +299,7 @@ def test_w705_fires_inside_atomic_and_not_after_commit(make_app: MakeApp) -> Non
 
 
 def test_w705_is_silent_on_the_clean_app() -> None:
-    assert list(celery_checks.check_sends_in_atomic(scope("clean"))) == []
+    assert list(celery_sends.check_sends_in_atomic(scope("clean"))) == []
 
 
 def test_w706_fires_when_tasks_run_eagerly_and_only_under_deploy(make_celery: MakeCelery) -> None:

@@ -23,7 +23,6 @@ def packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     for name in set(sys.modules) - before:
         del sys.modules[name]
     imports._waiting.clear()
-    imports._remove_finder()
 
 
 def _package(root: Path, name: str, body: str = "") -> None:
@@ -36,7 +35,7 @@ def test_runs_now_when_the_package_is_already_imported(packages: Path) -> None:
     calls: list[str] = []
     imports.when_imported("json", lambda: calls.append("json"))
     assert calls == ["json"]
-    assert imports._watcher not in sys.meta_path
+    assert "json" not in imports._waiting
 
 
 def test_runs_after_the_package_has_run_and_only_then(packages: Path) -> None:
@@ -48,7 +47,10 @@ def test_runs_after_the_package_has_run_and_only_then(packages: Path) -> None:
     import hookedpkg.part  # type: ignore[import-not-found]  # noqa: F401
 
     assert seen == [True]  # the package's __init__ had run to its end
-    assert imports._watcher not in sys.meta_path  # nothing left waiting: the finder is gone
+    assert "hookedpkg" not in imports._waiting
+    # Left in place, idle: removing it could make another thread's import skip a finder.
+    assert imports._watcher in sys.meta_path
+    assert imports._watcher.find_spec("hookedpkg", None) is None
     importlib.reload(sys.modules["hookedpkg"])
     assert seen == [True]  # once
 
@@ -112,3 +114,13 @@ def test_a_package_in_a_zip_archive(packages: Path) -> None:
         assert seen == [True]
     finally:
         sys.path.remove(str(archive))
+
+
+def test_a_submodule_is_watched_on_its_own(packages: Path) -> None:
+    _package(packages, "subpkg")
+    seen: list[int] = []
+    imports.when_imported("subpkg.part", lambda: seen.append(sys.modules["subpkg.part"].VALUE))
+    importlib.import_module("subpkg")
+    assert seen == []
+    importlib.import_module("subpkg.part")
+    assert seen == [1]
