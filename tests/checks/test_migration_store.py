@@ -143,6 +143,7 @@ def test_another_setting_or_database_is_judged_again(
         'operations = [migrations.AddIndex(model_name="order", '
         'index=models.Index(fields=["code"], name="order_code_idx"))]\n',
     )
+    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: False)
     assert of(label) == []
     monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
     assert [str(m.id) for m in of(label)] == [ids.I506.id]
@@ -208,7 +209,7 @@ def test_a_custom_field_s_module_and_its_bases_are_read(
     reads = kept_reads()
     assert {str(package / "fields.py"), str(package / "basefields.py")} <= set(reads)
     assert not [path for path in reads if f"{os.sep}django{os.sep}" in path]
-    store = migration_store.MigrationStore([label], {}, False)
+    store = migration_store.MigrationStore([label], {}, migrations._uses_postgresql())
     assert store.load() is not None
     (package / "basefields.py").write_text(
         "from django.db import models\n\n\nclass Base(models.TextField):\n    pass\n"
@@ -265,7 +266,7 @@ def test_settings_a_migration_names_are_read_and_secrets_only_never(
     )
     with override_settings(GUARDRAILS_TEST_CODE_LENGTH=40):
         of(label)
-        store = migration_store.MigrationStore([label], {}, False)
+        store = migration_store.MigrationStore([label], {}, migrations._uses_postgresql())
         assert store.load() is not None
     reads = kept_reads()
     assert "setting:GUARDRAILS_TEST_CODE_LENGTH" in reads
@@ -484,7 +485,7 @@ def test_a_library_counts_by_its_distribution_and_a_setting_read_by_getattr(
     reads = kept_reads()
     assert "distribution:sqlparse" in reads
     assert "setting:GUARDRAILS_TEST_CODE_NULL" in reads
-    store = migration_store.MigrationStore([label], {}, False)
+    store = migration_store.MigrationStore([label], {}, migrations._uses_postgresql())
     assert store.load() is not None
     with override_settings(GUARDRAILS_TEST_CODE_NULL=False):
         assert store.load() is None
