@@ -163,7 +163,7 @@ def test_another_guardrails_or_django_is_judged_again(
     of(label)
     monkeypatch.setattr(migration_store, "code_key", lambda: "another guardrails")
     of(label)
-    monkeypatch.setattr(migration_store.django, "__version__", "9.9")
+    monkeypatch.setattr(django, "__version__", "9.9")
     of(label)
     assert judged.reads == 3
 
