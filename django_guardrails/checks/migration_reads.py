@@ -170,6 +170,19 @@ def _distributions_by_package() -> Mapping[str, list[str]]:
         return {}
 
 
+def _distributions_of(package: str) -> list[str]:
+    found = _distributions_by_package().get(package)
+    if found:
+        return list(found)
+    # Python 3.10 maps packages through top_level.txt only, which many builds omit: the
+    # distribution is then most often named as its package.
+    try:
+        importlib.metadata.distribution(package)
+    except Exception:
+        return []
+    return [package]
+
+
 def distribution_digest(name: str) -> str:
     try:
         version = importlib.metadata.version(name)
@@ -245,7 +258,7 @@ def read_by(
         # A library is not followed: its distribution's version stands for the rest of it (and
         # its package's __init__, for a library installed from a directory without metadata).
         top = name.partition(".")[0]
-        for distribution in _distributions_by_package().get(top, ()):
+        for distribution in _distributions_of(top):
             reads.entries[DISTRIBUTION + distribution] = distribution_digest(distribution)
         source = text(path)
         if source is not None:
