@@ -18,9 +18,7 @@ import hashlib
 import importlib.metadata
 import os
 import re
-import site
 import sys
-import sysconfig
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,7 +29,7 @@ from typing import Any
 import django
 from django.conf import settings
 
-from django_guardrails.checks.scope import is_under
+from django_guardrails.checks.scope import installed_library_roots, is_under, stdlib_roots
 from django_guardrails.integrations.imports import imported_by
 from django_guardrails.source.secrets import secret_name
 
@@ -48,25 +46,6 @@ _SETTING_USE = re.compile(
 ReadText = Callable[[str], "str | None"]
 
 
-@lru_cache(maxsize=1)
-def _roots() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """(Django's directory, the standard library's, the installed libraries')."""
-    django_root = (os.path.dirname(os.path.realpath(django.__file__)),)
-    paths = sysconfig.get_paths()
-    stdlib = {paths[name] for name in ("stdlib", "platstdlib") if paths.get(name)}
-    libraries = {paths[name] for name in ("purelib", "platlib") if paths.get(name)}
-    if hasattr(site, "getsitepackages"):
-        libraries.update(site.getsitepackages())
-    if hasattr(site, "getusersitepackages"):
-        libraries.add(site.getusersitepackages())
-    libraries.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
-
-    def real(found: set[str]) -> tuple[str, ...]:
-        return tuple(sorted({os.path.realpath(path) for path in found if path}))
-
-    return django_root, real(stdlib), real(libraries)
-
-
 def _kind(path: str) -> str:
     """Whether the file is Django's or the standard library's ("versioned"), an installed
     library's or the project's: decided by its directory, resolved once."""
@@ -76,13 +55,17 @@ def _kind(path: str) -> str:
 @lru_cache(maxsize=4096)
 def _directory_kind(directory: str) -> str:
     path = _resolved(directory)
-    django_root, stdlib, libraries = _roots()
-    if is_under(path, django_root):
+    if is_under(path, (_django_root(),)):
         return "versioned"
     # Installed libraries first: a virtualenv's site-packages lies inside its "platstdlib".
-    if is_under(path, libraries):
+    if is_under(path, installed_library_roots()):
         return "library"
-    return "versioned" if is_under(path, stdlib) else "project"
+    return "versioned" if is_under(path, stdlib_roots()) else "project"
+
+
+@lru_cache(maxsize=1)
+def _django_root() -> str:
+    return os.path.dirname(os.path.realpath(django.__file__))
 
 
 def _real_directory(path: str) -> str:

@@ -81,14 +81,13 @@ class _ProjectKey:
         for part in (code_key(), django.__version__, repr(postgresql), repr(sorted(since.items()))):
             digest.update(part.encode() + b"\0")
         self.directories: dict[str, list[str]] = {}
-        self.packages: set[str] = set()  # module names of the migrations packages
         for app_config in apps.get_app_configs():
             package, directories = _migrations_package(app_config.label)
-            digest.update(f"{app_config.label}\0{app_config.name}\0{directories}\0".encode())
+            where = f"{app_config.label}\0{app_config.name}\0{package}\0{directories}\0"
+            digest.update(where.encode())
             if directories is None:
                 continue
             self.directories[app_config.label] = directories
-            self.packages.add(str(package))
             for directory in directories:
                 _add_module_files(digest, directory)
         self.value = digest.hexdigest()

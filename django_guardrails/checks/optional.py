@@ -12,7 +12,6 @@ W705, which reads only the source, is registered on its own (``checks.celery_sen
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -24,21 +23,17 @@ from django.core.checks import CheckMessage
 from django.urls import get_resolver
 
 from django_guardrails.checks.engine import CheckScope, GuardrailCheck
-from django_guardrails.integrations import CELERY, DRF
+from django_guardrails.integrations import CELERY, DRF, installed
 
 UsePredicate = Callable[[CheckScope], bool]
 
 
-def _spec_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def _top_packages() -> list[str]:
+def settings_packages() -> list[str]:
+    """The top-level packages of the settings module and the root URLconf, each once: where
+    Celery's ``find_app()`` looks for the project's app."""
     modules = (getattr(settings, "SETTINGS_MODULE", None), getattr(settings, "ROOT_URLCONF", None))
-    return [name.partition(".")[0] for name in modules if isinstance(name, str) and name]
+    tops = [name.partition(".")[0] for name in modules if isinstance(name, str) and name]
+    return list(dict.fromkeys(tops))
 
 
 def _load_urlconf() -> None:
@@ -53,7 +48,7 @@ def celery_in_use(scope: CheckScope) -> bool:
     its settings or URLconf, or imports Celery, from there or from its URLconf and views."""
     if CELERY in sys.modules or os.environ.get("CELERY_APP"):
         return True
-    if any(_spec_exists(f"{top}.celery") for top in dict.fromkeys(_top_packages())):
+    if any(installed(f"{top}.celery") for top in settings_packages()):
         return True
     _load_urlconf()
     return CELERY in sys.modules
@@ -64,7 +59,7 @@ def import_serializer_modules(app_configs: Iterable[AppConfig]) -> None:
     still the project's."""
     for app_config in app_configs:
         name = f"{app_config.name}.serializers"
-        if _spec_exists(name):
+        if installed(name):
             importlib.import_module(name)
 
 

@@ -16,21 +16,34 @@ from django_guardrails.conf import get_config
 _OUR_APP = "django_guardrails"
 
 
+def _real(paths: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted({os.path.realpath(path) for path in paths if path}))
+
+
 @lru_cache(maxsize=1)
-def library_roots() -> tuple[str, ...]:
-    """Directories that hold installed packages and the standard library."""
-    roots: set[str] = set()
-    for name in ("stdlib", "platstdlib", "purelib", "platlib"):
-        path = sysconfig.get_paths().get(name)
-        if path:
-            roots.add(path)
+def stdlib_roots() -> tuple[str, ...]:
+    """The standard library's directories (in a virtualenv, site-packages lies inside them)."""
+    paths = sysconfig.get_paths()
+    return _real(paths.get(name, "") for name in ("stdlib", "platstdlib"))
+
+
+@lru_cache(maxsize=1)
+def installed_library_roots() -> tuple[str, ...]:
+    """The directories installed packages live in: site-packages and the like."""
+    roots = {sysconfig.get_paths().get(name, "") for name in ("purelib", "platlib")}
     # site's functions are missing in some old virtualenv layouts.
     if hasattr(site, "getsitepackages"):
         roots.update(site.getsitepackages())
     if hasattr(site, "getusersitepackages"):
         roots.add(site.getusersitepackages())
     roots.update(p for p in sys.path if p.endswith(("site-packages", "dist-packages")))
-    return tuple(sorted({os.path.realpath(root) for root in roots if root}))
+    return _real(roots)
+
+
+@lru_cache(maxsize=1)
+def library_roots() -> tuple[str, ...]:
+    """Directories that hold installed packages and the standard library."""
+    return tuple(sorted({*stdlib_roots(), *installed_library_roots()}))
 
 
 def is_under(path: str, roots: Iterable[str]) -> bool:

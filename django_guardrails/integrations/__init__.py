@@ -11,7 +11,8 @@ DRF = "rest_framework"
 
 
 def installed(name: str) -> bool:
-    """Whether the top-level package ``name`` can be imported, asked without importing it."""
+    """Whether module ``name`` can be imported, asked without importing it (for ``a.b``, only
+    its package ``a`` is imported)."""
     try:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):  # a finder that refuses it; a module without a spec

@@ -27,6 +27,7 @@ from celery.app.utils import find_app
 from django.apps import AppConfig, apps
 from django.conf import settings
 
+from django_guardrails.checks.optional import settings_packages
 from django_guardrails.checks.scope import is_under, library_roots
 from django_guardrails.source.index import SOURCE
 from django_guardrails.source.settings_modules import find_setting
@@ -64,9 +65,7 @@ def _candidates() -> list[str]:
     named = os.environ.get("CELERY_APP")
     if named:
         return [named]
-    modules = (getattr(settings, "SETTINGS_MODULE", None), getattr(settings, "ROOT_URLCONF", None))
-    tops = [name.partition(".")[0] for name in modules if isinstance(name, str) and name]
-    return list(dict.fromkeys(tops))
+    return settings_packages()
 
 
 def find_project_app() -> ProjectApp | None:

@@ -178,6 +178,22 @@ def _migration(label: str, tmp_path: Path, name: str, imports: str, operations: 
     settle(tmp_path)
 
 
+def _code_field_migration(label: str, tmp_path: Path, options: str, imports: str = "") -> None:
+    """0002_code: an AlterField to the app's own ``fields.CodeField(<options>)``."""
+    _migration(
+        label,
+        tmp_path,
+        "0002_code",
+        f"{imports}\nimport {label}.fields".lstrip(),
+        f'[migrations.AlterField(model_name="order", name="code", '
+        f"field={label}.fields.CodeField({options}))]",
+    )
+
+
+def store_of(label: str) -> migration_store.MigrationStore:
+    return migration_store.MigrationStore([label], {}, migrations._uses_postgresql())
+
+
 def kept_reads() -> dict[str, str]:
     [stored] = [
         json.loads(path.read_text())
@@ -197,19 +213,12 @@ def test_a_custom_field_s_module_and_its_bases_are_read(
     (package / "fields.py").write_text(
         f"from {label}.basefields import Base\n\n\nclass CodeField(Base):\n    pass\n"
     )
-    _migration(
-        label,
-        tmp_path,
-        "0002_code",
-        f"import {label}.fields",
-        f'[migrations.AlterField(model_name="order", name="code", '
-        f"field={label}.fields.CodeField(max_length=40, null=True))]",
-    )
+    _code_field_migration(label, tmp_path, "max_length=40, null=True")
     of(label)
     reads = kept_reads()
     assert {str(package / "fields.py"), str(package / "basefields.py")} <= set(reads)
     assert not [path for path in reads if f"{os.sep}django{os.sep}" in path]
-    store = migration_store.MigrationStore([label], {}, migrations._uses_postgresql())
+    store = store_of(label)
     assert store.load() is not None
     (package / "basefields.py").write_text(
         "from django.db import models\n\n\nclass Base(models.TextField):\n    pass\n"
@@ -266,7 +275,7 @@ def test_settings_a_migration_names_are_read_and_secrets_only_never(
     )
     with override_settings(GUARDRAILS_TEST_CODE_LENGTH=40):
         of(label)
-        store = migration_store.MigrationStore([label], {}, migrations._uses_postgresql())
+        store = store_of(label)
         assert store.load() is not None
     reads = kept_reads()
     assert "setting:GUARDRAILS_TEST_CODE_LENGTH" in reads
@@ -303,14 +312,7 @@ def test_nothing_is_kept_when_a_file_changed_after_its_module_was_imported(
     (package / "fields.py").write_text(
         "from django.db import models\n\n\nclass CodeField(models.CharField):\n    pass\n"
     )
-    _migration(
-        label,
-        tmp_path,
-        "0002_code",
-        f"import {label}.fields",
-        f'[migrations.AlterField(model_name="order", name="code", '
-        f"field={label}.fields.CodeField(max_length=40, null=True))]",
-    )
+    _code_field_migration(label, tmp_path, "max_length=40, null=True")
     importlib.import_module(f"{label}.fields")
     (package / "fields.py").write_text(
         "from django.db import models\n\n\nclass CodeField(models.TextField):\n    pass\n"
@@ -473,19 +475,12 @@ def test_a_library_counts_by_its_distribution_and_a_setting_read_by_getattr(
         '        kwargs.setdefault("null", getattr(settings, "GUARDRAILS_TEST_CODE_NULL", True))\n'
         "        super().__init__(*args, **kwargs)\n"
     )
-    _migration(
-        label,
-        tmp_path,
-        "0002_code",
-        f"import sqlparse  # an installed library\nimport {label}.fields",
-        f'[migrations.AlterField(model_name="order", name="code", '
-        f"field={label}.fields.CodeField(max_length=40))]",
-    )
+    _code_field_migration(label, tmp_path, "max_length=40", "import sqlparse  # a library")
     of(label)
     reads = kept_reads()
     assert "distribution:sqlparse" in reads
     assert "setting:GUARDRAILS_TEST_CODE_NULL" in reads
-    store = migration_store.MigrationStore([label], {}, migrations._uses_postgresql())
+    store = store_of(label)
     assert store.load() is not None
     with override_settings(GUARDRAILS_TEST_CODE_NULL=False):
         assert store.load() is None
