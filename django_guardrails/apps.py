@@ -1,14 +1,20 @@
 from __future__ import annotations
 
+import django
 from django.apps import AppConfig
 from django.core.checks import Tags
 
-from django_guardrails.audit.connections import watch_connections
-from django_guardrails.integrations import imports  # noqa: F401 - notes imports from now on
+# On a Django guardrails does not support, nothing of it is set up: one check error says so
+# (guardrails.E006), and requests go through untouched.
+SUPPORTED = django.VERSION[:2] >= (5, 2)
 
-# From now until the first request, every Signal.connect() is noted with where it was made:
-# the receivers of the apps loaded after this one, and of every app's ready().
-watch_connections()
+if SUPPORTED:
+    from django_guardrails.audit.connections import watch_connections
+    from django_guardrails.integrations import imports  # noqa: F401 - notes imports from now on
+
+    # From now until the first request, every Signal.connect() is noted with where it was
+    # made: the receivers of the apps loaded after this one, and of every app's ready().
+    watch_connections()
 
 
 class GuardrailsConfig(AppConfig):
@@ -16,6 +22,13 @@ class GuardrailsConfig(AppConfig):
     verbose_name = "Django Guardrails"
 
     def ready(self) -> None:
+        from django_guardrails.checks.engine import register
+
+        if not SUPPORTED:
+            from django_guardrails.checks.app import check_django_version
+
+            register(check_django_version, Tags.compatibility)
+            return
         # conf connects its setting_changed receiver when imported, capture its
         # connection_created one.
         from django_guardrails import conf  # noqa: F401
@@ -36,12 +49,12 @@ class GuardrailsConfig(AppConfig):
             templates,
             urls,
         )
-        from django_guardrails.checks.engine import register
         from django_guardrails.query import capture, eager, receivers
 
         register(app.check_setting, Tags.compatibility)
         register(app.check_baseline_file, Tags.compatibility)
         register(app.check_ignore_comments, Tags.compatibility)
+        register(app.check_production_mode, Tags.compatibility, deploy=True)
         register(settings.check_debug_is_bool, Tags.security)
         register(settings.check_debug_exposed, Tags.security)
         register(settings.check_custom_user_model, Tags.security)

@@ -73,6 +73,22 @@ def debug() -> bool:
     return bool(wrapped.DEBUG) if wrapped is not empty else bool(settings.DEBUG)
 
 
+def in_test_run() -> bool:
+    """Inside a test run: Django's test runner or pytest-django set up the test environment
+    (and turned ``DEBUG`` off), and tear it down at the end."""
+    from django.test.utils import _TestState
+
+    return hasattr(_TestState, "saved_data")
+
+
+def safe_mode(mode: str) -> str:
+    """``mode``, but ``"raise"`` only where an exception cannot reach a user: under ``DEBUG``
+    or in a test run. Elsewhere (production) it logs: an N+1 is never a 500 error."""
+    if mode == "raise" and not debug() and not in_test_run():
+        return "log"
+    return mode
+
+
 # Refreshing a cache when a setting changes is one of the accepted uses of a signal: Django
 # sends setting_changed from override_settings, so tests that change GUARDRAILS see it at once.
 @receiver(setting_changed)

@@ -6,8 +6,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponseBase
 
+from django_guardrails.apps import SUPPORTED
 from django_guardrails.conf import debug, get_config
 from django_guardrails.query.api import Guard, finish
 from django_guardrails.query.capture import enter, internal_error
@@ -28,6 +30,8 @@ class QueryGuardMiddleware:
     async_capable = True
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        if not SUPPORTED:  # guardrails.E006 says why; the requests go through untouched
+            raise MiddlewareNotUsed("django-guardrails does not support this Django version.")
         self.get_response = get_response
         self.is_async = iscoroutinefunction(get_response)
         if self.is_async:
@@ -61,7 +65,7 @@ class QueryGuardMiddleware:
     def _open(self, request: HttpRequest) -> Guard | None:
         try:
             config = get_config()
-            mode = config.mode or config.effective_mode
+            mode = config.effective_mode
             if mode == "off":
                 return None
             # On runserver the console line reports log-mode findings, once each.

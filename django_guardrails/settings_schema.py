@@ -43,12 +43,16 @@ class GuardrailsSettings:
 
     @property
     def effective_mode(self) -> str:
-        """``MODE`` with its default applied: log while ``DEBUG``, off otherwise."""
-        if self.mode is not None:
-            return self.mode
-        from django_guardrails.conf import debug  # conf imports this module
+        """``MODE`` as it applies now: by default log while ``DEBUG`` and off otherwise;
+        ``"raise"`` only under ``DEBUG`` or in a test run (else it logs)."""
+        mode = self.mode
+        if mode is not None and mode != "raise":
+            return mode
+        from django_guardrails.conf import debug, safe_mode  # conf imports this module
 
-        return "log" if debug() else "off"
+        if mode is None:
+            return "log" if debug() else "off"
+        return safe_mode(mode)
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,39 @@ def describe(value: object) -> str:
         return repr(value)
     article = "an" if type(value).__name__[0] in "aeiou" else "a"
     return f"{article} {type(value).__name__}"
+
+
+_MAX_SHOWN = 60
+
+
+def _strings_in(value: object, depth: int = 0) -> list[str] | None:
+    """Every string inside a plain value, or None when it holds anything else."""
+    if isinstance(value, str):
+        return [value]
+    if value is None or isinstance(value, bool | int | float | Path):
+        return [str(value)]
+    if depth < 3 and isinstance(value, list | tuple | dict):
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else list(value)
+        found: list[str] = []
+        for item in items:
+            inner = _strings_in(item, depth + 1)
+            if inner is None:
+                return None
+            found += inner
+        return found
+    return None
+
+
+def shown(value: object) -> str:
+    """The value of a known key as written (``"strict"``, ``[1, 2]``) when it is short and
+    nothing in it looks like a credential; else only its type, as ``describe()``."""
+    from django_guardrails.source.secrets import credential_shape
+
+    strings = _strings_in(value)
+    text = repr(value)
+    if strings is None or len(text) > _MAX_SHOWN or any(map(credential_shape, strings)):
+        return describe(value)
+    return text
 
 
 def _suggest(word: str, choices: tuple[str, ...]) -> str | None:
@@ -110,10 +147,13 @@ def _parse_baseline(value: object) -> Path | None:
 def _parse_mode(value: object) -> str | None:
     if value is None or (isinstance(value, str) and value in MODES):
         return value
-    expected = "one of " + ", ".join(f'"{mode}"' for mode in MODES) + " or None"
-    hint = ""
+    choices = ", ".join(f'"{mode}"' for mode in MODES)
+    expected = f"one of {choices} or None"
+    hint = f"Use one of {choices}, or None for log under DEBUG and off otherwise."
     if isinstance(value, str) and value.strip().lower() in MODES:
         hint = f'Write it in lower case: "{value.strip().lower()}".'
+    elif isinstance(value, str) and (close := _suggest(value.strip(), MODES)):
+        hint = f'Did you mean "{close}"? {hint}'
     raise _Invalid(expected, hint)
 
 
@@ -233,7 +273,7 @@ def _problem(path: tuple[str | int, ...], invalid: _Invalid, value: object) -> C
     hint = invalid.hint or f"Fix {_display(path)} or remove it to use the default."
     return ConfigProblem(
         key=_key(path),
-        message=f"{_display(path)} must be {invalid.expected}; found {describe(value)}.",
+        message=f"{_display(path)} must be {invalid.expected}; found {shown(value)}.",
         hint=hint,
     )
 

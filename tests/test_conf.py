@@ -7,6 +7,7 @@ from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from django_guardrails import settings_schema as schema
 from django_guardrails.conf import (
     KEYS,
     AllowRule,
@@ -73,8 +74,26 @@ def test_invalid_mode_lists_the_valid_modes() -> None:
     assert config.mode is None
     assert problem.key == "MODE"
     assert problem.message == (
-        'GUARDRAILS["MODE"] must be one of "off", "log", "warn", "raise" or None; found a str.'
+        'GUARDRAILS["MODE"] must be one of "off", "log", "warn", "raise" or None; found \'loud\'.'
     )
+    assert problem.hint.endswith(
+        'Use one of "off", "log", "warn", "raise", or None for log under DEBUG and off otherwise.'
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("strict", "'strict'"),
+        (["shop", 3], "['shop', 3]"),
+        ("x" * 80, "a str"),  # too long to be worth printing
+        ("sk_live_51HxLrPq2eZvKYlo2C0123456789abcd", "a str"),  # a credential's shape
+        (["postgres://u:hunter2-pw@db/x"], "a list"),
+        (object(), "an object"),
+    ],
+)
+def test_a_value_is_shown_unless_it_could_be_a_secret(value: object, shown: str) -> None:
+    assert schema.shown(value) == shown
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,17 @@
-"""0xx: the app itself - its setting, its baseline file and its inline ignore comments."""
+"""0xx: the app itself - its setting, its baseline file, its inline ignore comments, the
+Django version, and its own mode in production.
+
+None of them is an error: guardrails' own configuration never stops ``runserver`` or
+``migrate``. A bad value falls back to its default and is reported as a warning.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import django
 from django.apps import apps
+from django.conf import settings
 from django.core.checks import CheckMessage
 
 from django_guardrails.checks import baseline, ids
@@ -16,15 +23,15 @@ from django_guardrails.source.settings_modules import setting_location, settings
 
 
 def check_setting(scope: CheckScope) -> Iterator[CheckMessage]:
-    """E001: every invalid part of ``GUARDRAILS``, named by key."""
+    """W001: every invalid part of ``GUARDRAILS``, named by key."""
     file, line = setting_location(SETTING_NAME)
     for problem in config_problems():
-        yield ids.E001.message(
+        yield ids.W001.message(
             problem.message, hint=problem.hint, obj=SETTING_NAME, file=file, line=line
         )
     for name in scope.config.apps or ():
         if not any(name in (a.label, a.name) for a in apps.get_app_configs()):
-            yield ids.E001.message(
+            yield ids.W001.message(
                 f"{SETTING_NAME}[\"APPS\"] names '{name}', which is not an installed app.",
                 hint="Use an app label or dotted name from INSTALLED_APPS, or remove it.",
                 obj=SETTING_NAME,
@@ -34,22 +41,74 @@ def check_setting(scope: CheckScope) -> Iterator[CheckMessage]:
 
 
 def check_baseline_file(scope: CheckScope) -> Iterator[CheckMessage]:
-    """E004: a configured baseline file that exists but cannot be used."""
+    """W004: the configured baseline file is missing, cannot be used, or holds source text."""
     path = baseline.configured_path()
     if path is None:
         return
+    shown = display_path(str(path))
+    problem = hint = None
     try:
-        baseline.load(path)
+        accepted = baseline.load(path)
     except baseline.BaselineError as error:
+        problem = f"The baseline file {shown} cannot be used, so it hides nothing: {error}."
+        hint = "Regenerate it with `manage.py guardrails baseline`, "
+    else:
+        if accepted is None:
+            problem = f"The baseline file {shown} does not exist, so it hides nothing."
+            hint = "Write it with `manage.py guardrails baseline` and commit it, "
+        elif accepted.holds_source_text:
+            problem = (
+                f"The baseline file {shown} is in the old format, which copies source lines "
+                "into it, secrets among them."
+            )
+            hint = "Rewrite it with `manage.py guardrails baseline`, then commit it, "
+    if problem is not None and hint is not None:
         file, line = setting_location(SETTING_NAME)
-        yield ids.E004.message(
-            f"The baseline file {display_path(str(path))} cannot be used: {error}.",
-            hint="Regenerate it with `manage.py guardrails baseline`, "
-            f'or fix {SETTING_NAME}["BASELINE"].',
+        yield ids.W004.message(
+            problem,
+            hint=f'{hint}or fix {SETTING_NAME}["BASELINE"].',
             obj=SETTING_NAME,
             file=file,
             line=line,
         )
+
+
+SUPPORTED_DJANGO = (5, 2)
+
+
+def check_django_version(scope: CheckScope) -> Iterator[CheckMessage]:
+    """E006: guardrails runs on a Django it does not support (an install that forced it)."""
+    if django.VERSION[:2] >= SUPPORTED_DJANGO:
+        return
+    found = ".".join(str(part) for part in django.VERSION[:3])
+    yield ids.E006.message(
+        f"django-guardrails needs Django 5.2 or newer and found {found}; its query guard is "
+        "off in this process and its checks do not run.",
+        hint="Upgrade Django to 5.2 LTS or newer, or pin django-guardrails to a release that "
+        "supports this Django, or remove django_guardrails from INSTALLED_APPS.",
+        obj="django",
+    )
+
+
+def check_production_mode(scope: CheckScope) -> Iterator[CheckMessage]:
+    """W007 (deploy): ``MODE`` asks the query guard to raise or warn where ``DEBUG`` is off."""
+    mode = scope.config.mode
+    if mode not in ("raise", "warn") or settings.DEBUG:
+        return
+    file, line = setting_location(SETTING_NAME)
+    effect = (
+        "acts as log here (a raise would turn every page with an N+1 into a 500)"
+        if mode == "raise"
+        else "issues Python warnings, which a warnings filter can turn into errors"
+    )
+    yield ids.W007.message(
+        f'{SETTING_NAME}["MODE"] is "{mode}" in deploy settings: with DEBUG off it {effect}.',
+        hint=f'Set "MODE": "{mode}" in the development or test settings only, and "log" (or '
+        "leave it unset) in production.",
+        obj=SETTING_NAME,
+        file=file,
+        line=line,
+    )
 
 
 def check_ignore_comments(scope: CheckScope) -> Iterator[CheckMessage]:
@@ -62,7 +121,12 @@ def check_ignore_comments(scope: CheckScope) -> Iterator[CheckMessage]:
         paths += [s.path for _, s in settings_sources() if s.path not in paths]
     for path in paths:
         for line, directive in sorted(scope.source.ignores(path).items()):
-            if directive.is_blanket:
+            if directive.near_miss:
+                msg = (
+                    "This comment looks meant to silence guardrails, but guardrails reads only "
+                    "`# guardrails: ignore[...]`, so it ignores nothing."
+                )
+            elif directive.is_blanket:
                 msg = "This guardrails ignore comment names no check ID, so it ignores nothing."
             elif directive.unknown:
                 unknown = ", ".join(directive.unknown)

@@ -1,19 +1,24 @@
 """The baseline: findings accepted today, so that later runs report only new ones.
 
-A finding is keyed by check ID, file (relative to the baseline file), object and the text of the
-offending line: not by line number, so inserting lines above a finding does not bring it back.
-Each key carries a count, so a second identical finding is new.
+A finding is keyed by check ID, file (relative to the baseline file), object and a digest of
+the offending line: not by line number, so inserting lines above a finding does not bring it
+back. The digest is taken over the line's text with every string and number literal blanked
+out, so the file holds no source text and nothing a secret could be recovered from (a weak
+password hashed on its own is guessed in seconds; a blanked one was never hashed). Each key
+carries a count, so a second identical finding is new.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -25,7 +30,10 @@ from django_guardrails.checks.messages import GuardrailsMessage, SourceLocation
 from django_guardrails.conf import get_config
 from django_guardrails.source.index import SOURCE
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Version 1 kept the offending line's text: still read, so adopting 2 brings nothing back,
+# and rewritten by the next `guardrails baseline`.
+_READABLE_VERSIONS = (1, 2)
 
 _disabled: ContextVar[bool] = ContextVar("guardrails_baseline_disabled", default=False)
 
@@ -39,7 +47,45 @@ class FindingKey:
     id: str
     file: str
     obj: str
-    context: str
+    digest: str  # of the offending line, literals blanked: see line_digest()
+
+
+@dataclass
+class Accepted:
+    """What a baseline file holds: the accepted findings, and whether it keeps source text."""
+
+    counts: Counter[FindingKey]
+    holds_source_text: bool = False
+
+
+@dataclass
+class Tally:
+    """What the baseline did in one run of the checks."""
+
+    hidden: int = 0
+    matched: Counter[FindingKey] = field(default_factory=Counter)
+
+
+_tally: ContextVar[Tally | None] = ContextVar("guardrails_baseline_tally", default=None)
+
+# A string literal with an optional prefix (f, r, b, u in any mix), its quotes and escapes;
+# then numbers. Only the key is made from this: no check reads source through it.
+_STRING = re.compile(
+    r"""(?i:[rbuf]{0,2})("{3}|'{3}|"|')(?:\\.|(?!\1).)*(?:\1|$)""",
+    re.DOTALL,
+)
+_NUMBER = re.compile(r"(?<![\w.])\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?[jJ]?")
+
+
+def blank_literals(text: str) -> str:
+    """``KEY = "sk_live_x"  # 42`` -> ``KEY = "" # 0``: the line's shape, whitespace folded."""
+    shape = _STRING.sub('""', text)
+    shape = _NUMBER.sub("0", shape)
+    return " ".join(shape.split())
+
+
+def line_digest(text: str) -> str:
+    return hashlib.sha256(blank_literals(text).encode("utf-8")).hexdigest()[:20]
 
 
 def resolve(path: Path) -> Path:
@@ -64,37 +110,51 @@ def _obj_key(obj: object) -> str:
 
 
 def finding_key(message: CheckMessage, root: Path) -> FindingKey:
-    file = context = ""
+    file = text = ""
     if isinstance(message, GuardrailsMessage) and message.file:
         try:
             file = Path(os.path.relpath(message.file, root)).as_posix()
         except ValueError:
             file = Path(message.file).as_posix()
-        context = " ".join(SOURCE.line_text(message.file, message.line).split())
-    return FindingKey(str(message.id), file, _obj_key(message.obj), context)
+        text = SOURCE.line_text(message.file, message.line)
+    return FindingKey(str(message.id), file, _obj_key(message.obj), line_digest(text))
 
 
-def _parse(data: object) -> Counter[FindingKey]:
-    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+def _entry_key(entry: object, version: int) -> FindingKey:
+    if not isinstance(entry, dict):
+        raise TypeError(entry)
+    ident, file, obj = (str(entry[name]) for name in ("id", "file", "obj"))
+    if version == 1:
+        return FindingKey(ident, file, obj, line_digest(str(entry["context"])))
+    digest = entry["line"]
+    if not isinstance(digest, str):
+        raise TypeError(digest)
+    return FindingKey(ident, file, obj, digest)
+
+
+def _parse(data: object) -> Accepted:
+    if not isinstance(data, dict) or data.get("version") not in _READABLE_VERSIONS:
         raise BaselineError(f"it is not a version {FORMAT_VERSION} guardrails baseline")
+    version = int(data["version"])
     entries = data.get("findings")
     if not isinstance(entries, list):
         raise BaselineError('it has no "findings" list')
     counts: Counter[FindingKey] = Counter()
     for number, entry in enumerate(entries):
         try:
-            key = FindingKey(*(str(entry[name]) for name in ("id", "file", "obj", "context")))
+            key = _entry_key(entry, version)
             count = int(entry.get("count", 1))
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
-            raise BaselineError(f"finding {number} lacks id, file, obj or context") from None
+            fields = "id, file, obj or line" if version > 1 else "id, file, obj or context"
+            raise BaselineError(f"finding {number} lacks {fields}") from None
         counts[key] += max(count, 1)
-    return counts
+    return Accepted(counts, holds_source_text=version == 1 and bool(entries))
 
 
-_cache: dict[Path, tuple[tuple[int, int], Counter[FindingKey]]] = {}
+_cache: dict[Path, tuple[tuple[int, int], Accepted]] = {}
 
 
-def load(path: Path) -> Counter[FindingKey] | None:
+def load(path: Path) -> Accepted | None:
     """The accepted findings in ``path``; None when there is no file there."""
     try:
         stat = path.stat()
@@ -108,17 +168,17 @@ def load(path: Path) -> Counter[FindingKey] | None:
         return cached[1]
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        counts = _parse(data)
+        accepted = _parse(data)
     except BaselineError:
         raise
-    except Exception as error:  # any content at all must end as E004, never as a crash
+    except Exception as error:  # any content at all must end as W004, never as a crash
         raise BaselineError(f"it cannot be read as JSON ({type(error).__name__})") from None
-    _cache[path] = (stamp, counts)
-    return counts
+    _cache[path] = (stamp, accepted)
+    return accepted
 
 
 def accepts(message: CheckMessage) -> bool:
-    """Whether a message may be baselined: never the app's own 0xx errors (a typo in
+    """Whether a message may be baselined: never the app's own 0xx findings (a typo in
     ``GUARDRAILS``, a crashed check, a broken baseline) - those must always be seen."""
     code = str(message.id).removeprefix("guardrails.")
     return not code[1:].startswith("0")
@@ -132,15 +192,21 @@ def without_baselined(messages: list[CheckMessage]) -> list[CheckMessage]:
     try:
         accepted = load(path)
     except Exception:
-        return messages  # guardrails.E004 reports the broken file
-    if not accepted:
+        return messages  # guardrails.W004 reports the broken file
+    if accepted is None or not accepted.counts:
         return messages
-    remaining = Counter(accepted)
+    tally = _tally.get()
+    remaining = Counter(accepted.counts)
+    if tally is not None:
+        remaining.subtract(tally.matched)  # what earlier checks of this run matched
     new: list[CheckMessage] = []
     for message in messages:
         key = finding_key(message, path.parent)
         if remaining[key] > 0 and accepts(message):
             remaining[key] -= 1
+            if tally is not None:
+                tally.hidden += 1
+                tally.matched[key] += 1
         else:
             new.append(message)
     return new
@@ -156,11 +222,33 @@ def disabled() -> Iterator[None]:
         _disabled.reset(token)
 
 
-def write(path: Path, messages: Iterable[CheckMessage]) -> int:
-    """Write the baseline for ``messages``; returns how many findings it records."""
+@contextmanager
+def counting() -> Iterator[Tally]:
+    """Count what the baseline hides in the checks run inside the block."""
+    tally = Tally()
+    token = _tally.set(tally)
+    try:
+        yield tally
+    finally:
+        _tally.reset(token)
+
+
+@dataclass(frozen=True)
+class Written:
+    recorded: int  # findings in the new file
+    dropped: int  # accepted findings of the old file that no longer occur (fixed)
+    rewritten: bool  # the old file kept source text, which is now gone
+
+
+def write(path: Path, messages: Iterable[CheckMessage]) -> Written:
+    """Write the baseline for ``messages``, replacing the file at ``path``."""
     counts = Counter(finding_key(m, path.parent) for m in messages if accepts(m))
+    try:
+        before = load(path)
+    except BaselineError:
+        before = None
     findings = [
-        {"id": k.id, "file": k.file, "obj": k.obj, "context": k.context, "count": counts[k]}
+        {"id": k.id, "file": k.file, "obj": k.obj, "line": k.digest, "count": counts[k]}
         for k in sorted(counts)
     ]
     document = {
@@ -169,6 +257,13 @@ def write(path: Path, messages: Iterable[CheckMessage]) -> int:
         "findings": findings,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
     _cache.pop(path, None)
-    return sum(counts.values())
+    dropped = sum((before.counts - counts).values()) if before is not None else 0
+    return Written(
+        recorded=sum(counts.values()),
+        dropped=dropped,
+        rewritten=before is not None and before.holds_source_text,
+    )

@@ -25,7 +25,7 @@ def check_shared_default_cache(scope: CheckScope) -> Iterator[CheckMessage]:
     name = _PER_PROCESS.get(backend)
     if name is None:
         return
-    file, line = setting_location("CACHES", "INSTALLED_APPS")
+    file, line = setting_location("CACHES")
     yield ids.W901.message(
         f"The default cache is {name}: each worker process keeps its own, so invalidating a "
         "key in one leaves stale copies in the others.",

@@ -221,7 +221,7 @@ def check_default_permission(scope: CheckScope) -> Iterator[CheckMessage]:
     classes = list(api_settings.DEFAULT_PERMISSION_CLASSES)
     if classes and not all(isinstance(c, type) and issubclass(c, AllowAny) for c in classes):
         return
-    file, line = setting_location("REST_FRAMEWORK", "INSTALLED_APPS")
+    file, line = setting_location("REST_FRAMEWORK")
     shown = "AllowAny" if classes else "empty"
     yield ids.W808.message(
         f'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] is {shown}: every API view that sets no '

@@ -14,10 +14,11 @@ from django.apps import AppConfig
 from django.core import checks
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import baseline, ids
+from django_guardrails.checks import baseline, ids, reloads
 from django_guardrails.checks.messages import GuardrailsMessage, display_path
 from django_guardrails.checks.scope import own_app_configs
 from django_guardrails.conf import GuardrailsSettings, get_config
+from django_guardrails.source.ignores import noqa_codes
 from django_guardrails.source.index import SOURCE, SourceIndex
 
 TAG = "guardrails"
@@ -34,6 +35,9 @@ class CheckScope:
     # The aliases a check may query (``check --database``): set only for checks registered
     # with Django's "database" tag, which do not run at all without one.
     databases: tuple[str, ...] = ()
+    # ``guardrails check --all``: what is summarised otherwise (findings on migrations already
+    # applied) is shown in full.
+    show_all: bool = False
 
 
 GuardrailCheck = Callable[[CheckScope], Iterable[CheckMessage]]
@@ -60,9 +64,24 @@ def _not_ignored_inline(messages: list[CheckMessage]) -> list[CheckMessage]:
             # W003 reports an ignore comment; no ignore comment may hide it.
             if code != ids.W003.code and code in SOURCE.ignored_codes(message.file, message.line):
                 continue
+            _point_out_noqa(message, code, message.file, message.line)
         kept.append(message)
     return kept
 
+
+def _point_out_noqa(message: GuardrailsMessage, code: str, file: str, at: int) -> None:
+    """A ``# noqa: W201`` meant for this finding: say which comment guardrails reads."""
+    for line in (at, at - 1):
+        if code in noqa_codes(SOURCE.line_text(file, line)):
+            message.hint = (
+                f"{message.hint or ''} (`# noqa` does not silence guardrails: write "
+                f"`# guardrails: ignore[{code}] -- reason`.)"
+            ).strip()
+            return
+
+
+# Set by ``manage.py guardrails check --all``: nothing summarised, nothing left to the baseline.
+showing_all: ContextVar[bool] = ContextVar("guardrails_showing_all", default=False)
 
 # Set by ``manage.py guardrails check``: the aliases its --database options named. Django 6.1
 # hands every alias to every check run with tags, so the option cannot be read off ``databases``.
@@ -112,10 +131,13 @@ def guarded(
                 config=get_config(),
                 source=SOURCE,
                 databases=databases,
+                show_all=showing_all.get(),
             )
             with _collector_paused():
-                messages = list(check(scope))
-                return baseline.without_baselined(_not_ignored_inline(messages))
+                messages = _not_ignored_inline(list(check(scope)))
+                if not scope.show_all:
+                    messages = baseline.without_baselined(messages)
+                return reloads.not_repeated(name, messages)
         except Exception as error:
             return [_crash_message(name, error)]
 

@@ -24,6 +24,8 @@ class CheckId:
     code: str
     title: str
     retired: bool = False
+    # A retired ID whose check lives on at another level keeps its number in the new ID.
+    replaced_by: str | None = None
 
     @property
     def id(self) -> str:
@@ -51,10 +53,17 @@ class CheckId:
         )
 
 
-E001 = CheckId("E001", "The GUARDRAILS setting has an invalid key or value")
+# E001 and E004 stopped start-up (runserver, migrate) over guardrails' own configuration; they
+# live on as W001 and W004.
+E001 = CheckId("E001", "The GUARDRAILS setting has an invalid key or value", True, "W001")
+W001 = CheckId("W001", "The GUARDRAILS setting has an invalid key or value")
 E002 = CheckId("E002", "A guardrails check crashed; the other checks still ran")
 W003 = CheckId("W003", "An inline guardrails ignore comment names no valid check ID")
-E004 = CheckId("E004", "The baseline file cannot be used")
+E004 = CheckId("E004", "The baseline file cannot be used", True, "W004")
+W004 = CheckId("W004", "The baseline file is missing, cannot be used, or holds source text")
+I005 = CheckId("I005", "Findings on migrations already applied or before MIGRATIONS_SINCE")
+E006 = CheckId("E006", "This Django version is not supported by django-guardrails")
+W007 = CheckId("W007", 'Deploy: GUARDRAILS["MODE"] asks to raise or warn in production')
 E101 = CheckId("E101", "DEBUG is not a bool (an environment string read as is)")
 W102 = CheckId("W102", "DEBUG is on while ALLOWED_HOSTS names a host that is not local")
 W110 = CheckId("W110", "A secret is written as a literal in a settings module")
@@ -105,9 +114,14 @@ W901 = CheckId("W901", "The default cache is per process (LocMemCache or DummyCa
 
 ALL: tuple[CheckId, ...] = (
     E001,
+    W001,
     E002,
     W003,
     E004,
+    W004,
+    I005,
+    E006,
+    W007,
     E101,
     W102,
     W110,
@@ -157,6 +171,7 @@ ALL: tuple[CheckId, ...] = (
     W901,
 )
 BY_CODE: dict[str, CheckId] = {check_id.code: check_id for check_id in ALL}
+LIVE: tuple[CheckId, ...] = tuple(check_id for check_id in ALL if not check_id.retired)
 
 
 def lookup(code: str) -> CheckId | None:
@@ -164,4 +179,5 @@ def lookup(code: str) -> CheckId | None:
     code = code.strip()
     if code.lower().startswith(PREFIX):
         code = code[len(PREFIX) :]
-    return BY_CODE.get(code.upper())
+    found = BY_CODE.get(code.upper())
+    return found if found is not None and not found.retired else None

@@ -37,6 +37,9 @@ class History:
     selected: list[tuple[Node, migrations.Migration]]
     # (migration, operation index) -> what the operation replaces or removes in the state before
     replaced: dict[tuple[Node, int], Any] = field(default_factory=dict)
+    # Selected migrations at or before their app's MIGRATIONS_SINCE: judged, their findings
+    # summarised rather than shown.
+    earlier: set[Node] = field(default_factory=set)
 
 
 def _later_than(loader: MigrationLoader, since: Mapping[str, str]) -> dict[str, set[Node]]:
@@ -55,11 +58,14 @@ def read_history(labels: Iterable[str], since: Mapping[str, str]) -> History:
     wanted = set(labels)
     later = _later_than(loader, since)
     selected = []
+    earlier = set()
     for node in sorted(loader.graph.nodes):
         label = node[0]
-        if label in wanted and (label not in later or node in later[label]):
+        if label in wanted:
             selected.append((node, loader.graph.nodes[node]))
-    history = History(loader, selected)
+            if label in later and node not in later[label]:
+                earlier.add(node)
+    history = History(loader, selected, earlier=earlier)
     if any(_needs_state(migration) for _, migration in selected):
         _replay(history, {node for node, _ in selected})
     return history

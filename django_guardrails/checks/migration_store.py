@@ -52,6 +52,7 @@ class Judgement:
 
     by_app: dict[str, list[GuardrailsMessage]] = field(default_factory=dict)
     unknown_since: list[tuple[str, str]] = field(default_factory=list)  # (label, name)
+    earlier: set[tuple[str, str]] = field(default_factory=set)  # at or before MIGRATIONS_SINCE
 
     def messages(self) -> Iterator[GuardrailsMessage]:
         for label in sorted(self.by_app):
@@ -183,10 +184,12 @@ class MigrationStore:
                 return None
             messages = [_decode(record) for record in entry.get("findings") or ()]
             since = _nodes(entry.get("unknown_since"))
-            if since is None or any(message is None for message in messages):
+            earlier = _nodes(entry.get("earlier"))
+            if since is None or earlier is None or any(message is None for message in messages):
                 return None
             judgement.by_app[label] = [m for m in messages if m is not None]
             judgement.unknown_since = since
+            judgement.earlier.update(earlier)
         if not judgement.by_app and self.labels:
             return None  # nothing kept at all: judge, which is cheap without migrations
         return judgement
@@ -203,6 +206,7 @@ class MigrationStore:
                     "key": self.key.value,
                     "reads": dict(reads),
                     "unknown_since": [list(node) for node in judgement.unknown_since],
+                    "earlier": [list(n) for n in sorted(judgement.earlier) if n[0] == label],
                     "findings": [_encode(m) for m in judgement.by_app.get(label, [])],
                 },
                 _STORE_NAME,

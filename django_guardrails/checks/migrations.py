@@ -21,6 +21,7 @@ from django.db.migrations.operations.models import ModelOperation
 from django_guardrails.checks import ids, migration_imports
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.migration_applied import applied_migrations
 from django_guardrails.checks.migration_history import History, Node, read_history
 from django_guardrails.checks.migration_imports import may_import_a_model, model_class_uses
 from django_guardrails.checks.migration_reads import Reads, read_by
@@ -103,7 +104,48 @@ def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
             if not reads.stale():  # a file changed under this run: keep nothing
                 store.save(judgement, reads.entries)
     yield from _unknown_since(judgement.unknown_since)
-    yield from judgement.messages()
+    if scope.show_all:
+        yield from judgement.messages()
+        return
+    applied = applied_migrations() if any(judgement.by_app.values()) else None
+    hidden = 0
+    history: dict[str, set[Node]] = {"applied": set(), "since": set()}
+    for message in judgement.messages():
+        node = _node_of(message)
+        if node is not None and applied is not None and node in applied:
+            history["applied"].add(node)
+        elif node is not None and node in judgement.earlier:
+            history["since"].add(node)
+        else:
+            yield message
+            continue
+        hidden += 1
+    if hidden:
+        yield _summary(hidden, history)
+
+
+def _node_of(message: CheckMessage) -> Node | None:
+    obj = getattr(message, "obj", None)
+    name = obj.name if isinstance(obj, SourceLocation) else str(obj)
+    label, _, migration = name.partition(".")
+    return (label, migration) if migration else None
+
+
+def _summary(count: int, history: dict[str, set[Node]]) -> CheckMessage:
+    reasons = []
+    if history["applied"]:
+        reasons.append(f"{len(history['applied'])} already applied to the database")
+    if history["since"]:
+        reasons.append(f"{len(history['since'])} at or before MIGRATIONS_SINCE")
+    migrations_count = len(history["applied"]) + len(history["since"])
+    return ids.I005.message(
+        f"{count} migration finding(s) on {migrations_count} migration(s) not shown: "
+        f"{' and '.join(reasons)}. Migrations not yet applied are judged in full.",
+        hint="See them with `manage.py guardrails check --all`; accept them for good with "
+        f'`manage.py guardrails baseline`, or set {SETTING_NAME}["MIGRATIONS_SINCE"] to '
+        "judge only newer migrations wherever no database is reachable (CI).",
+        obj="migrations",
+    )
 
 
 def _judge(
@@ -119,6 +161,7 @@ def _judge(
             unknown_since=[
                 (label, name) for label, name in since.items() if (label, name) not in nodes
             ],
+            earlier=history.earlier,
         )
         for node, migration in history.selected:
             module = sys.modules.get(type(migration).__module__)
@@ -172,7 +215,7 @@ def _add_classes(operation: Any, classes: set[type]) -> None:
 def _unknown_since(nodes: list[tuple[str, str]]) -> Iterator[CheckMessage]:
     for label, name in nodes:
         file, line = setting_location(SETTING_NAME)
-        yield ids.E001.message(
+        yield ids.W001.message(
             f'{SETTING_NAME}["MIGRATIONS_SINCE"]["{label}"] names {name!r}, which is not '
             f"a migration of {label!r}; every migration of it is checked.",
             hint='Use a migration name as `manage.py showmigrations` lists it, e.g. "0042_x".',

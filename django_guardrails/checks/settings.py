@@ -16,9 +16,8 @@ def check_custom_user_model(scope: CheckScope) -> Iterator[CheckMessage]:
     """W120: ``AUTH_USER_MODEL`` is still Django's ``auth.User``."""
     if not scope.whole_project or settings.AUTH_USER_MODEL.lower() != "auth.user":
         return
-    # Left at its default, the setting has no line: point at the INSTALLED_APPS that installs
-    # django.contrib.auth, next to which AUTH_USER_MODEL belongs.
-    file, line = setting_location("AUTH_USER_MODEL", "INSTALLED_APPS")
+    # Left at its default, the setting has no line: the finding names the settings module.
+    file, line = setting_location("AUTH_USER_MODEL")
     yield ids.W120.message(
         "AUTH_USER_MODEL is Django's auth.User; a custom user model must be set from the start.",
         hint="Add class User(AbstractUser) to an accounts app and set AUTH_USER_MODEL = "

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
-from django_guardrails.conf import get_config
+from django_guardrails.conf import get_config, safe_mode
 from django_guardrails.query.capture import Unit, allowing_n_plus_one, enter, internal_error, leave
 from django_guardrails.query.detect import detect
 from django_guardrails.query.report import raise_at_culprit, report
@@ -71,8 +71,7 @@ def guard(
 ) -> Guard:
     """A ``Guard`` for a unit of work named ``name``, reported by ``mode`` (default: MODE)."""
     config = get_config()
-    if mode is None:
-        mode = config.mode or config.effective_mode
+    mode = config.effective_mode if mode is None else safe_mode(mode)
     on_site = raise_at_culprit(config) if mode == "raise" else None
     return Guard(name, path, config, mode, report_findings, keep_queries, on_site)
 

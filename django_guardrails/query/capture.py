@@ -106,6 +106,8 @@ def _execute(
         allowed = active.allowed
         units = active.units if isinstance(active, State) else (active,)
         for unit in units:
+            if unit.halted:
+                continue
             lock = unit.lock
             if lock is None:
                 site = unit.record(shape, exact, alias, duration, where, allowed)

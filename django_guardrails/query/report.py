@@ -62,10 +62,12 @@ def raise_at_culprit(config: GuardrailsSettings) -> Callable[[Unit, QuerySite], 
         site.raised = True
         finding = n_plus_one_finding(site)
         if not allowed(finding, config, unit.path):
+            unit.halted = True
+            unit.findings = (finding,)
+            function = f" (in {finding.function})" if finding.function else ""
             raise NPlusOneError(
-                f"{unit.name}: N+1 query at {finding.location}"
-                f" (in {finding.function}): {site.count} queries of the shape\n"
-                f"    {site.sql}\n{finding.hint}",
+                f"{unit.name}: N+1 query at {finding.location}{function}: "
+                f"{site.count} queries of the shape\n    {site.sql}\n{finding.hint}",
                 [finding],
             )
 

@@ -159,7 +159,7 @@ def _report(finding: Finding, config: GuardrailsSettings, mode: str) -> None:
 def check_send(name: str, task: Any, args: Any, kwargs: Any, options: Mapping[str, Any]) -> None:
     """Report each model instance or queryset among what a send passes to tasks."""
     config = get_config()
-    mode = config.mode or config.effective_mode
+    mode = config.effective_mode
     if mode == "off":
         return
     try:
@@ -231,7 +231,7 @@ def task_started(task: Any = None, task_id: str | None = None, **kwargs: Any) ->
         return
     try:
         config = get_config()
-        mode = config.mode or config.effective_mode
+        mode = config.effective_mode
         if mode == "off":
             return
         on_site = _raising(task.name, config) if mode == "raise" else None

@@ -119,6 +119,7 @@ class Unit:
         "ended",
         "exact_count",
         "findings",
+        "halted",
         "lock",
         "mode",
         "name",
@@ -172,6 +173,9 @@ class Unit:
         self.running_receivers: list[Running] | None = None  # made by the first receiver
         self.receiver_runs: dict[tuple[str, str], ReceiverRun] | None = None
         self.ended: float | None = None
+        # Set when raise mode raised: what runs after (the debug page rendering the frames'
+        # locals, error handlers) is not the view's and is not counted.
+        self.halted = False
         self.started = _perf_counter()
 
     @property

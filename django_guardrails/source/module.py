@@ -146,7 +146,7 @@ def _index_assignments(tree: ast.Module) -> dict[str, int]:
 
 def read_comments(text: str) -> dict[int, IgnoreDirective]:
     ignores: dict[int, IgnoreDirective] = {}
-    if "guardrails" not in text.lower():
+    if "guardrail" not in text.lower():
         return ignores  # tokenizing costs as much as parsing; most files have no directive
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):

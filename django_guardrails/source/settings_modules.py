@@ -107,8 +107,24 @@ def is_production_module(name: str) -> bool:
     return bool(_PRODUCTION.search(name.rpartition(".")[2]))
 
 
+# Modules that sit beside settings.py in a project package and are never settings.
+_PROJECT_FILES = frozenset(
+    {"urls", "wsgi", "asgi", "celery", "routing", "manage", "views", "models", "admin", "apps"}
+)
+
+
+def _is_settings_module(name: str, source: ModuleSource) -> bool:
+    """A module of the settings' package that sets settings: some upper-case name at module
+    level (``DEBUG``, ``DATABASES``), and not one of the project files Django creates beside
+    ``settings.py`` (``urls.py``, ``wsgi.py``, ``asgi.py``)."""
+    if name in _PROJECT_FILES or name.startswith("test_"):
+        return False
+    return any(key.isupper() for key in source.assignments)
+
+
 def settings_package_sources() -> list[tuple[str, ModuleSource]]:
-    """The settings modules in play, then the other modules of their package (split settings)."""
+    """The settings modules in play, then the other settings modules of their package (split
+    settings)."""
     modules = settings_sources()
     if not modules:
         return []
@@ -121,7 +137,7 @@ def settings_package_sources() -> list[tuple[str, ModuleSource]]:
             path = os.path.join(directory, entry)
             if entry.endswith(".py") and entry != "__init__.py" and path not in seen:
                 source = SOURCE.module(path)
-                if source is not None:
+                if source is not None and _is_settings_module(entry[:-3], source):
                     modules.append((f"{package}.{entry[:-3]}", source))
     return modules
 

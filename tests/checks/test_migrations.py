@@ -274,12 +274,17 @@ def test_migrations_since_limits_the_checks(make_app: MakeApp) -> None:
     with override_settings(GUARDRAILS={"MIGRATIONS_SINCE": {label: "0002_step"}}):
         [only] = of(label)
         assert migration(only) == f"{label}.0003_step"
+        # The one before is judged and summarised, never silently dropped.
+        [summary] = of(label, ids.I005)
+        assert summary.msg.startswith("1 migration finding(s) on 1 migration(s) not shown: 1 at ")
+        assert "MIGRATIONS_SINCE" in summary.msg
+        assert "guardrails check --all" in str(summary.hint)
 
 
 def test_an_unknown_migrations_since_name_is_a_setting_error(make_app: MakeApp) -> None:
     label = migrated_app(make_app, 'operations = [migrations.RemoveField("order", "code")]\n')
     with override_settings(GUARDRAILS={"MIGRATIONS_SINCE": {label: "0099_nope"}}):
-        [e001] = of(label, ids.E001)
+        [e001] = of(label, ids.W001)
         assert "0099_nope" in e001.msg
         assert len(of(label)) == 1  # nothing is skipped
 

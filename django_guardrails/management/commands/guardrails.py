@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import json
 from argparse import SUPPRESS, ArgumentParser
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 from django.apps import apps
 from django.core import checks
-from django.core.management.base import BaseCommand, CommandError, SystemCheckError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper, SystemCheckError
+from django.core.management.color import no_style
 
 from django_guardrails.audit import report
 from django_guardrails.audit.receivers import inventory
 from django_guardrails.audit.report import findings_by_receiver
 from django_guardrails.checks import baseline, formats, ids
-from django_guardrails.checks.engine import TAG, requested_databases, run_guardrail_checks
+from django_guardrails.checks.engine import (
+    TAG,
+    requested_databases,
+    run_guardrail_checks,
+    showing_all,
+)
 
 _FAIL_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -41,7 +48,14 @@ class Command(BaseCommand):
             default="ERROR",
             help="Exit non-zero on a finding at this level or above (default ERROR).",
         )
-        check.add_argument("--output", help="Write JSON or SARIF to this file, not stdout.")
+        check.add_argument("--output", help="Write the report to this file, not stdout.")
+        check.add_argument(
+            "--all",
+            action="store_true",
+            dest="show_all",
+            help="Show every finding: those the baseline accepts and those on migrations "
+            "already applied too.",
+        )
         check.add_argument(
             "--database",
             action="append",
@@ -138,20 +152,52 @@ class Command(BaseCommand):
     def _check(self, options: dict[str, Any]) -> None:
         app_configs = self._app_configs(options["app_labels"])
         fail_level = getattr(checks, options["fail_level"])
-        if options["format"] == "text":
-            token = requested_databases.set(tuple(options["databases"] or ()))
-            try:
-                self.check(
-                    app_configs=app_configs,
-                    tags=[TAG],
-                    display_num_errors=True,
-                    include_deployment_checks=options["deploy"],
-                    fail_level=fail_level,
-                    databases=options["databases"],
-                )
-            finally:
-                requested_databases.reset(token)
-            return
+        databases = tuple(options["databases"] or ())
+        tokens = (requested_databases.set(databases), showing_all.set(options["show_all"]))
+        try:
+            with baseline.counting() as tally:
+                if options["format"] == "text":
+                    self._check_as_text(app_configs, options, fail_level)
+                else:
+                    self._check_as_document(app_configs, options, fail_level)
+        finally:
+            requested_databases.reset(tokens[0])
+            showing_all.reset(tokens[1])
+        self._say_what_the_baseline_hid(tally.hidden)
+
+    def _check_as_text(
+        self, app_configs: list[Any] | None, options: dict[str, Any], fail_level: int
+    ) -> None:
+        stdout, stderr = self.stdout, self.stderr
+        captured = StringIO()
+        if options["output"]:  # Django's own report, written to the file rather than stdout
+            self.stdout = self.stderr = OutputWrapper(captured)
+            self.style = no_style()
+        try:
+            self.check(
+                app_configs=app_configs,
+                tags=[TAG],
+                display_num_errors=True,
+                include_deployment_checks=options["deploy"],
+                fail_level=fail_level,
+                databases=options["databases"],
+            )
+        except SystemCheckError as error:
+            if not options["output"]:
+                raise
+            _write(Path(options["output"]), f"{captured.getvalue()}{error}\n")
+            raise SystemCheckError(
+                f"guardrails findings at {options['fail_level']} or above; "
+                f"the report is in {options['output']}."
+            ) from None
+        finally:
+            self.stdout, self.stderr = stdout, stderr
+        if options["output"]:
+            _write(Path(options["output"]), captured.getvalue())
+
+    def _check_as_document(
+        self, app_configs: list[Any] | None, options: dict[str, Any], fail_level: int
+    ) -> None:
         messages = run_guardrail_checks(
             app_configs, deploy=options["deploy"], databases=options["databases"]
         )
@@ -171,6 +217,18 @@ class Command(BaseCommand):
                 f"{len(failing)} guardrails finding(s) at {options['fail_level']} or above."
             )
 
+    def _say_what_the_baseline_hid(self, hidden: int) -> None:
+        if not hidden:
+            return
+        path = baseline.configured_path()
+        where = f" ({path.name})" if path is not None else ""
+        line = (
+            f"The baseline{where} accepts {hidden} more finding(s), not shown: "
+            "`manage.py guardrails check --all` shows them."
+        )
+        # Where Django's check writes its issues; beside a JSON or SARIF document on stdout.
+        self.stderr.write(line)
+
     def _baseline(self, output: str | None, verbosity: int) -> None:
         path = baseline.resolve(Path(output)) if output else baseline.configured_path()
         if path is None:
@@ -186,11 +244,22 @@ class Command(BaseCommand):
                 f"are unknown. {crashed[0].msg}"
             )
         try:
-            count = baseline.write(path, messages)
+            written = baseline.write(path, messages)
         except OSError as error:
             raise CommandError(f"Cannot write the baseline to {path}: {error.strerror}.") from None
         if verbosity:
-            self.stdout.write(f"Wrote {count} finding(s) to {path}.")
+            self.stdout.write(f"Wrote {written.recorded} finding(s) to {path}.")
+            if written.dropped:
+                self.stdout.write(
+                    f"Dropped {written.dropped} finding(s) of the previous baseline that no "
+                    "longer occur (fixed)."
+                )
+            if written.rewritten:
+                self.stdout.write(
+                    "The previous baseline copied source lines (secrets among them); this one "
+                    "keeps only digests. Commit it, and remove the old file from your history "
+                    "if it held a secret."
+                )
         if output and baseline.configured_path() != path:
             self.stderr.write(
                 f'Set GUARDRAILS["BASELINE"] = "{output}" so that checks read this file.'
