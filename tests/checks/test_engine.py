@@ -87,6 +87,71 @@ def test_inline_ignore_on_the_line_and_above_and_unknown_ids(make_app: MakeApp) 
     assert "names no check ID" in w003[1].msg
 
 
+def test_near_miss_ignore_comments_are_w003_and_silence_nothing(make_app: MakeApp) -> None:
+    models_py = make_app(
+        """\
+        from django.db import models
+
+
+        class Singular(models.Model):  # guardrail: ignore[W201] -- singular
+            pass
+
+
+        class NoColon(models.Model):  # guardrails ignore[W201]
+            pass
+
+
+        # guardrails-ignore: W201
+        class Dashed(models.Model):
+            pass
+
+
+        class Noqa(models.Model):  # noqa: guardrails.W201
+            pass
+
+
+        class Prose(models.Model):  # the guardrails skip nothing here; neither do we
+            pass
+        """
+    )
+    messages = run_guardrail_checks()
+    flagged = {m.obj.__name__ for m in messages if m.id == ids.W201.id and m.file == str(models_py)}
+    assert flagged == {"Singular", "NoColon", "Dashed", "Noqa", "Prose"}
+    w003 = [m for m in messages if m.id == ids.W003.id and m.file == str(models_py)]
+    assert [m.line for m in w003] == [4, 8, 12, 17]
+    assert all("ignores nothing" in m.msg for m in w003)
+    assert all("`# guardrails: ignore[W201] -- reason`" in str(m.hint) for m in w003)
+
+
+def test_a_noqa_naming_a_finding_says_how_to_silence_it(make_app: MakeApp) -> None:
+    models_py = make_app(
+        """\
+        from django.db import models
+
+
+        class Ledger(models.Model):  # noqa: W201
+            pass
+
+
+        class Entry(models.Model):  # noqa: E501
+            pass
+        """
+    )
+    found = {
+        m.obj.__name__: str(m.hint)
+        for m in run_guardrail_checks()
+        if m.id == ids.W201.id and m.file == str(models_py)
+    }
+    assert found["Ledger"].endswith(
+        "(`# noqa` does not silence guardrails: write `# guardrails: ignore[W201] -- reason`.)"
+    )
+    assert "noqa" not in found["Entry"]
+    # A noqa is flake8's: it is never a W003, since W503 or E101 may be pycodestyle's own.
+    assert not [
+        m for m in run_guardrail_checks() if m.id == ids.W003.id and m.file == str(models_py)
+    ]
+
+
 def test_silenced_system_checks(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("check")
     assert "guardrails.W201" in capsys.readouterr().err

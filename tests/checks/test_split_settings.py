@@ -44,6 +44,23 @@ def test_i122_fires_on_one_module_for_every_environment(tmp_path: Path) -> None:
     assert "guardrails.I122" in check(tmp_path, "shop.settings")
 
 
+def test_i122_fires_on_the_layout_startproject_creates(tmp_path: Path) -> None:
+    """``django-admin startproject``: settings.py beside urls.py, wsgi.py and asgi.py, which
+    are not settings modules."""
+    subprocess.run(
+        [sys.executable, "-m", "django", "startproject", "mysite", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    settings_py = tmp_path / "mysite" / "settings.py"
+    assert {p.name for p in settings_py.parent.iterdir()} >= {"urls.py", "wsgi.py", "asgi.py"}
+    settings_py.write_text(settings_py.read_text() + '\nINSTALLED_APPS += ["django_guardrails"]\n')
+    found = check(tmp_path, "mysite.settings")
+    assert "guardrails.I122" in found
+    assert "The settings are one module, mysite.settings, for every environment." in found
+
+
 def test_i122_silent_on_split_settings(tmp_path: Path) -> None:
     write(
         tmp_path,

@@ -140,3 +140,19 @@ def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
         call_command("guardrails", "check", "--format", "json", "--output", str(tmp_path / "no/x"))
     with pytest.raises(CommandError, match="Cannot write the baseline"):
         call_command("guardrails", "baseline", "--output", str(tmp_path))
+
+
+def test_output_with_text_writes_the_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "guardrails.txt"
+    call_command("guardrails", "check", "--output", str(report))
+    text = report.read_text()
+    assert text.startswith("System check identified some issues:")
+    assert "(guardrails.W201)" in text and "System check identified" in text.splitlines()[-1]
+    assert "\x1b[" not in text  # no terminal colours in a file
+    assert "guardrails.W201" not in capsys.readouterr().err  # written there, not printed
+
+    with pytest.raises(SystemCheckError, match="the report is in"):
+        call_command("guardrails", "check", "--fail-level", "WARNING", "--output", str(report))
+    assert "(guardrails.W201)" in report.read_text()
