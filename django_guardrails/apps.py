@@ -29,8 +29,7 @@ class GuardrailsConfig(AppConfig):
 
             register(check_django_version, Tags.compatibility)
             return
-        # conf connects its setting_changed receiver when imported, capture its
-        # connection_created one.
+        # conf connects its setting_changed receiver when imported.
         from django_guardrails import conf  # noqa: F401
         from django_guardrails.checks import (
             app,
@@ -85,6 +84,7 @@ class GuardrailsConfig(AppConfig):
 
         # The first request ends the connection watch: serving pays nothing for it.
         request_started.connect(connections.stop_watching, dispatch_uid=connections.STOP_UID)
+        capture.instrument_new_connections()
         capture.install_on_this_thread()
         capture.follow_thread_pools()
         eager.track_relation_reads()

@@ -36,6 +36,7 @@ print(json.dumps({
     "status": response.status_code,
     "guard_headers": [h for h in response.headers if h.startswith("X-Guardrails")],
     "signal_patched": Signal.connect.__module__ != "django.dispatch.dispatcher",
+    "execute_wrappers": len(connection.execute_wrappers),
 }))
 """
 
@@ -58,3 +59,4 @@ def test_an_unsupported_django_gets_one_error_and_untouched_requests() -> None:
     assert found["status"] == 200
     assert found["guard_headers"] == []  # the middleware took itself out
     assert found["signal_patched"] is False
+    assert found["execute_wrappers"] == 0

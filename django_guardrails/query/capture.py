@@ -25,7 +25,6 @@ from typing import Any
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
-from django.dispatch import receiver
 
 from django_guardrails.exceptions import GuardrailsError
 from django_guardrails.query import state
@@ -178,13 +177,21 @@ def install_on_this_thread() -> None:
         install(connections[alias])
 
 
-# Connections are per thread; instrumenting each new one as it opens is one of the accepted
-# uses of a signal: it reaches threads (sync_to_async, thread pools) no middleware runs in, and
-# every connection of every thread opens after the app registry is ready, but for the ones
-# install_on_this_thread() covers.
-@receiver(connection_created)
 def _instrument_new_connection(*, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
     install(connection)
+
+
+def instrument_new_connections() -> None:
+    """Instrument every connection as it opens, in every thread; idempotent.
+
+    Connections are per thread; instrumenting each new one as it opens is one of the accepted
+    uses of a signal: it reaches threads (sync_to_async, thread pools) no middleware runs in,
+    and every connection of every thread opens after the app registry is ready, but for the
+    ones ``install_on_this_thread()`` covers.
+    """
+    connection_created.connect(
+        _instrument_new_connection, dispatch_uid="django_guardrails.instrument_new_connection"
+    )
 
 
 _submit = ThreadPoolExecutor.submit
