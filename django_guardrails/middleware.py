@@ -11,9 +11,10 @@ from django.http import HttpRequest, HttpResponseBase
 
 from django_guardrails.apps import SUPPORTED
 from django_guardrails.conf import debug, get_config
+from django_guardrails.project import is_dev_server
 from django_guardrails.query.api import Guard, finish
 from django_guardrails.query.capture import enter, internal_error
-from django_guardrails.query.devserver import is_dev_server, print_request
+from django_guardrails.query.devserver import print_request
 from django_guardrails.query.report import raise_at_culprit
 from django_guardrails.query.types import N_PLUS_ONE
 from django_guardrails.query.unit import Unit

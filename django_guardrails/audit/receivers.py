@@ -30,7 +30,7 @@ from django_guardrails.audit.connections import (
     kind_of,
     sender_name,
 )
-from django_guardrails.checks.scope import is_under, library_roots, own_app_configs
+from django_guardrails.project import is_under, library_roots, own_app_configs
 
 
 @dataclass(frozen=True)

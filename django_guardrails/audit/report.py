@@ -10,7 +10,7 @@ from typing import Any
 from django.core.checks import CheckMessage
 
 from django_guardrails.audit.receivers import Receiver, inventory
-from django_guardrails.checks.messages import display_path
+from django_guardrails.project import display_path
 
 
 def findings_by_receiver(messages: Iterable[CheckMessage]) -> dict[str, list[str]]:

@@ -16,8 +16,8 @@ from django.core.checks import CheckMessage
 
 from django_guardrails.checks import baseline, ids, reloads
 from django_guardrails.checks.messages import GuardrailsMessage, display_path
-from django_guardrails.checks.scope import own_app_configs
 from django_guardrails.conf import GuardrailsSettings, get_config
+from django_guardrails.project import own_app_configs
 from django_guardrails.source.ignores import noqa_codes
 from django_guardrails.source.index import SOURCE, SourceIndex
 

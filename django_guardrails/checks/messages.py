@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from django.core.checks import CheckMessage
 from django.db import models
 
+from django_guardrails.project import display_path
 
-def display_path(path: str) -> str:
-    """A path relative to the working directory when it lies under it, else absolute."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return path
-    return path if relative.startswith(os.pardir) else relative
+__all__ = ["GuardrailsMessage", "SourceLocation", "display_path"]
 
 
 class GuardrailsMessage(CheckMessage):

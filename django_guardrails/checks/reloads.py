@@ -18,13 +18,13 @@ from collections.abc import Sequence
 from django.core.checks import CheckMessage
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 
+from django_guardrails.project import is_dev_server
+
 _said = False
 
 
 def _state_path() -> str | None:
-    if os.environ.get(DJANGO_AUTORELOAD_ENV) != "true":
-        return None
-    if len(sys.argv) < 2 or sys.argv[1] != "runserver":
+    if os.environ.get(DJANGO_AUTORELOAD_ENV) != "true" or not is_dev_server():
         return None
     user = os.getuid() if hasattr(os, "getuid") else 0
     name = f"guardrails-runserver-{user}-{os.getppid()}.json"

@@ -23,7 +23,7 @@ from django_guardrails.audit.report import print_startup_line
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import GuardrailsMessage, display_path
-from django_guardrails.query.devserver import is_dev_server
+from django_guardrails.project import is_dev_server
 from django_guardrails.source.connect_calls import connect_calls
 from django_guardrails.source.files import python_files
 from django_guardrails.source.index import ModuleSource, SourceIndex

@@ -28,7 +28,7 @@ from django.apps import AppConfig, apps
 from django.conf import settings
 
 from django_guardrails.checks.optional import settings_packages
-from django_guardrails.checks.scope import is_under, library_roots
+from django_guardrails.project import is_under, library_roots
 from django_guardrails.source.index import SOURCE
 from django_guardrails.source.settings_modules import find_setting
 

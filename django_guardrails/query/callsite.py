@@ -17,7 +17,7 @@ from asgiref.sync import SyncToAsync
 from django.db.models import QuerySet
 from django.template.base import Node
 
-from django_guardrails.checks.scope import is_under, library_roots
+from django_guardrails.project import is_under, library_roots
 
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _DJANGO_DIR = os.path.dirname(os.path.abspath(sys.modules["django"].__file__ or ""))

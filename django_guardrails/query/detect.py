@@ -6,8 +6,8 @@ import fnmatch
 from collections import Counter
 from dataclasses import replace
 
-from django_guardrails.checks.messages import display_path
 from django_guardrails.conf import AllowRule, GuardrailsSettings
+from django_guardrails.project import display_path
 from django_guardrails.query.callsite import Where
 from django_guardrails.query.capture import QuerySite, SiteKey, Unit
 from django_guardrails.query.serializers import callsite_of, rendering_of

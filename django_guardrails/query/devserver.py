@@ -10,7 +10,6 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import TextIO
 
 from django.core.management.color import color_style
@@ -20,12 +19,6 @@ from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, Finding
 
 _seen: Counter[tuple[str, str]] = Counter()
 _lock = threading.Lock()
-
-
-@lru_cache(maxsize=1)
-def is_dev_server() -> bool:
-    """True in ``manage.py runserver`` (and its autoreloaded child)."""
-    return len(sys.argv) > 1 and sys.argv[1] == "runserver"
 
 
 def _kind_counts(findings: Sequence[Finding]) -> str:

@@ -56,7 +56,7 @@ class Running:
 
 
 def _short_path(path: str) -> str:
-    from django_guardrails.checks.messages import display_path
+    from django_guardrails.project import display_path
 
     return display_path(path)
 

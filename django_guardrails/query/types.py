@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django_guardrails.checks.messages import display_path
+from django_guardrails.project import display_path
 
 N_PLUS_ONE = "n_plus_one"
 DUPLICATE = "duplicate"

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from django_guardrails.checks.scope import is_under, library_roots
+from django_guardrails.project import is_under, library_roots
 from django_guardrails.source.facts import Extractor
 from django_guardrails.source.index import SOURCE, ModuleSource
 

@@ -83,7 +83,7 @@ def test_a_changed_finding_is_reported_again(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("RUN_MAIN", "true")
-    monkeypatch.setattr(sys, "argv", ["manage.py", "runserver"])
+    monkeypatch.setattr("django_guardrails.checks.reloads.is_dev_server", lambda: True)
     monkeypatch.setattr(
         "django_guardrails.checks.reloads.tempfile.gettempdir", lambda: str(tmp_path)
     )

@@ -1,4 +1,9 @@
-"""Which apps are the project's own: checks judge those and never Django or third-party code."""
+"""What is the project's own code: its apps, its files and how to show their paths.
+
+The foundation the checks (which judge the own apps only), the query guard (which names the
+project line or template behind a query) and the signal auditor share: none of them decides
+this for itself, and this module imports none of them.
+"""
 
 from __future__ import annotations
 
@@ -87,3 +92,18 @@ def own_app_configs(app_configs: Sequence[AppConfig] | None = None) -> list[AppC
         asked = {app_config.label for app_config in app_configs}
         candidates = [a for a in candidates if a.label in asked]
     return candidates
+
+
+def display_path(path: str) -> str:
+    """A path relative to the working directory when it lies under it, else absolute."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if relative.startswith(os.pardir) else relative
+
+
+@lru_cache(maxsize=1)
+def is_dev_server() -> bool:
+    """True in ``manage.py runserver`` (and its autoreloaded child)."""
+    return len(sys.argv) > 1 and sys.argv[1] == "runserver"

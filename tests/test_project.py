@@ -8,7 +8,7 @@ import pytest
 from django.apps import AppConfig, apps
 from django.test import override_settings
 
-from django_guardrails.checks.scope import is_own_app, is_under, library_roots, own_app_configs
+from django_guardrails.project import is_own_app, is_under, library_roots, own_app_configs
 
 
 def labels(app_configs: list[AppConfig]) -> list[str]:
@@ -44,7 +44,7 @@ def test_app_configs_argument_narrows_the_scope() -> None:
 def test_an_app_installed_among_libraries_is_never_judged(
     make_app: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django_guardrails.checks import scope
+    from django_guardrails import project as scope
     from django_guardrails.checks.engine import run_guardrail_checks
 
     models_py = make_app("from django.db import models\n\nclass Bare(models.Model):\n    pass\n")
