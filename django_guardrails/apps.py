@@ -48,7 +48,7 @@ class GuardrailsConfig(AppConfig):
             templates,
             urls,
         )
-        from django_guardrails.query import capture, eager, receivers
+        from django_guardrails.query import capture, eager, origins, receivers
 
         register(app.check_setting, Tags.compatibility)
         register(app.check_baseline_file, Tags.compatibility)
@@ -87,7 +87,9 @@ class GuardrailsConfig(AppConfig):
         capture.instrument_new_connections()
         capture.install_on_this_thread()
         capture.follow_thread_pools()
+        capture.count_transactions()
         eager.track_relation_reads()
+        origins.note_origins()
         eager.track_prefetches(capture.note_prefetch)
         receivers.watch_receivers()
 

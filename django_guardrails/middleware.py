@@ -75,6 +75,7 @@ class QueryGuardMiddleware:
             path = request.path
             name = f"{request.method} {path}"
             session = Guard(name, path, config, mode, not to_console, False, on_site)
+            session.query = request.META.get("QUERY_STRING", "") if to_console else ""
             session.token = enter(session)
             return session  # the request's unit of work
         except Exception:
@@ -100,7 +101,9 @@ class QueryGuardMiddleware:
             if debug():
                 _add_headers(response, session)
             if not session.report_findings:
-                print_request(session, response.status_code, session.findings)
+                print_request(
+                    session, response.status_code, session.findings, query_string=session.query
+                )
         except Exception:
             internal_error()
         return response

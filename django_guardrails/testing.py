@@ -41,7 +41,8 @@ class QueryReport:
     @property
     def receivers(self) -> list[ReceiverRun]:
         """The signal receivers that ran in the block: calls and queries of each."""
-        return list((self._unit.receiver_runs or {}).values())
+        runs = (self._unit.receiver_runs or {}).values()
+        return [run for run in runs if not run.receiver.startswith("django_guardrails.")]
 
     @property
     def n_plus_ones(self) -> list[Finding]:

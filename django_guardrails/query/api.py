@@ -20,7 +20,8 @@ class Guard(Unit):
     the reporting to the caller (the dev-server console).
     """
 
-    __slots__ = ()
+    __slots__ = ("query",)
+    query: str  # the request's query string, shown on the dev-server console
 
     def __enter__(self) -> Guard:
         self.token = enter(self)

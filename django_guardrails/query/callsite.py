@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 
 from asgiref.sync import SyncToAsync
 from django.db.models import QuerySet
-from django.template.base import Node
+from django.template.base import UNKNOWN_SOURCE, Node
 
-from django_guardrails.project import is_under, library_roots
+from django_guardrails.project import display_path, is_under, library_roots
 
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _DJANGO_DIR = os.path.dirname(os.path.abspath(sys.modules["django"].__file__ or ""))
@@ -44,7 +44,7 @@ class Callsite(NamedTuple):
     file: str
     line: int
     function: str
-    template: str | None = None  # "app/page.html:12" when the query ran in a template
+    template: str | None = None  # "shop/templates/shop/page.html:12": a project template
 
 
 def _classify(filename: str) -> int:
@@ -69,14 +69,43 @@ def is_project_code(code: CodeType) -> bool:
     return (_classify(code.co_filename) if kind is None else kind) == PROJECT
 
 
+# origin.name (a template file's path) -> its display path, None for a library's template
+_template_paths: dict[str, str | None] = {}
+
+
+def _project_template(origin_path: str) -> str | None:
+    """How a project template is shown (a path the user can open, as in the checks); None for
+    a template of Django or a third-party app."""
+    try:
+        return _template_paths[origin_path]
+    except KeyError:
+        pass
+    shown = None
+    if origin_path == UNKNOWN_SOURCE:  # Template("...") in the code that renders it
+        shown = origin_path
+    elif (
+        os.path.isabs(origin_path)
+        and not is_under(origin_path, (_OWN_DIR, _DJANGO_DIR))
+        and not is_under(origin_path, library_roots())
+    ):
+        shown = display_path(origin_path)
+    if len(_template_paths) < 10_000:
+        _template_paths[origin_path] = shown
+    return shown
+
+
 def _template_position(frame: FrameType) -> tuple[str, str, int] | None:
+    """(shown path, file, line) of the project template node rendering in ``frame``."""
     node = frame.f_locals.get("self")
     origin = getattr(node, "origin", None)
     token = getattr(node, "token", None)
     if origin is None or token is None:
         return None
-    name = getattr(origin, "template_name", None) or origin.name
-    return str(name), str(origin.name), int(token.lineno)
+    path = str(origin.name)
+    shown = _project_template(path)
+    if shown is None:
+        return None
+    return shown, path, int(token.lineno)
 
 
 def _awaiting(task: asyncio.Task[Any]) -> Callsite | None:
@@ -123,18 +152,28 @@ def locate(frame: FrameType, task: asyncio.Task[Any] | None = None) -> Located:
                 continue
             if kind == PROJECT:
                 if template is not None:
-                    name, path, line = template
-                    return (path, line, code.co_name, f"{name}:{line}"), depth, None
+                    return _in_template(template, code.co_name), depth, None
                 return (code.co_filename, frame.f_lineno, code.co_name, None), depth, frame
             if kind == TEMPLATE_FILE:
                 if code is RENDER_ANNOTATED and template is None:
                     template = _template_position(frame)
             elif code is _THREAD_HANDOVER:
+                if template is not None:  # a template rendered in a sync_to_async thread
+                    return _in_template(template, ""), depth, None
                 return (_awaiting(task) if task is not None else None), depth, None
             frame = frame.f_back  # type: ignore[assignment]
     except AttributeError:  # frame is None: the bottom of the stack
         pass
+    # No project Python below the template: a generic view's TemplateResponse, an inclusion
+    # tag of a library, a thread of a threaded server. The template line is the place.
+    if template is not None:
+        return _in_template(template, ""), depth, None
     return None, depth, None
+
+
+def _in_template(template: tuple[str, str, int], function: str) -> Where:
+    shown, path, line = template
+    return (path, line, function, f"{shown}:{line}")
 
 
 # Where the walk last found the project's frame, per query shape, for the whole process:
@@ -193,3 +232,65 @@ def find_callsite(
     """The callsite of a query whose innermost frame is ``frame``; None outside project code."""
     where = locate(frame, task)[0] if frame is not None else None
     return None if where is None else Callsite(*where)
+
+
+# Modules that run every query and every template, whatever looped: the package that looped is
+# the first one outside them.
+_PLUMBING = (
+    "django.db.",
+    "django.template.",
+    "django.utils.",
+    "django.core.",
+    "django.dispatch.",
+    "django.test.",
+    "django.views.",
+    "django.http.",
+    "django.shortcuts",
+    "django.contrib.staticfiles.handlers",
+    "asgiref.",
+    "django_guardrails.",
+)
+
+
+def _app_of(module: str) -> str:
+    """The installed app a module belongs to (``django.contrib.admin``), else its package."""
+    from django.apps import apps
+
+    best = ""
+    for app_config in apps.get_app_configs():
+        name = app_config.name
+        if (module == name or module.startswith(name + ".")) and len(name) > len(best):
+            best = name
+    return best or module.split(".")[0]
+
+
+def _app_of_file(path: str) -> str | None:
+    from django.apps import apps
+
+    real = os.path.realpath(path)
+    for app_config in apps.get_app_configs():
+        root = os.path.realpath(app_config.path)
+        if real.startswith(root + os.sep):
+            return str(app_config.name)
+    return None
+
+
+def looping_package(frame: FrameType | None) -> str | None:
+    """The package whose code ran a query no project line or template ran: the innermost
+    library template (admin's ``change_list_results.html``), else the innermost module outside
+    Django's ORM, template engine and request plumbing. Once per such site."""
+    for _ in _DEPTHS:
+        if frame is None:
+            return None
+        code = frame.f_code
+        if code is RENDER_ANNOTATED:
+            origin = getattr(frame.f_locals.get("self"), "origin", None)
+            app = _app_of_file(str(origin.name)) if origin is not None else None
+            if app is not None:
+                return app
+        else:
+            module = str(frame.f_globals.get("__name__", ""))
+            if module and module != "__main__" and not module.startswith(_PLUMBING):
+                return _app_of(module)
+        frame = frame.f_back
+    return None

@@ -23,6 +23,7 @@ from types import FrameType
 from typing import Any
 
 from django.db import connections
+from django.db.backends.base import base as base_backend
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
@@ -247,3 +248,28 @@ def allowing_n_plus_one() -> Iterator[None]:
         if token is not None:
             _current.reset(token)
         _allowed_outside.reset(outside)
+
+
+# The name Django's backends look up (the stubs do not declare it).
+_DEBUG_TRANSACTION = vars(base_backend)["debug_transaction"]
+
+
+@contextmanager
+def _counting_transaction(connection: BaseDatabaseWrapper, sql: str) -> Iterator[None]:
+    """Django's ``debug_transaction``, which logs COMMIT, ROLLBACK and a PostgreSQL BEGIN to
+    ``connection.queries`` outside any cursor: counted in the unit as Django counts them, never
+    a finding."""
+    with _DEBUG_TRANSACTION(connection, sql):
+        yield
+    active = _current.get()
+    if active is not None:
+        for unit in units_of(active):
+            if not unit.halted:
+                unit.count += 1
+
+
+def count_transactions() -> None:
+    """Count transaction control run outside cursors, as ``CaptureQueriesContext`` does;
+    idempotent."""
+    if vars(base_backend)["debug_transaction"] is _DEBUG_TRANSACTION:
+        setattr(base_backend, "debug_transaction", _counting_transaction)  # noqa: B010

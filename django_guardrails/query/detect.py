@@ -10,6 +10,7 @@ from django_guardrails.conf import AllowRule, GuardrailsSettings
 from django_guardrails.project import display_path
 from django_guardrails.query.callsite import Where
 from django_guardrails.query.capture import QuerySite, SiteKey, Unit
+from django_guardrails.query.hints import Fix, outside_fix, relation_fix, unknown_relation_fix
 from django_guardrails.query.serializers import callsite_of, rendering_of
 from django_guardrails.query.serializers import hint as rendering_hint
 from django_guardrails.query.types import (
@@ -35,33 +36,23 @@ def is_n_plus_one(site: QuerySite, threshold: int) -> bool:
     return site.distinct > 1 or site.relation is not None
 
 
-def _n_plus_one_hint(site: QuerySite) -> str:
+def n_plus_one_fix(site: QuerySite) -> Fix:
     relation = site.relation
-    where = _where(site)
     rendering = rendering_of(site)
     if rendering is not None:
-        return rendering_hint(rendering, relation, site.sql, where)
+        return Fix(rendering_hint(rendering, relation, site.sql, _where(site)))
+    if callsite_of(site) is None:
+        return outside_fix(relation, site.package, site.count)
     if relation is None:
-        return (
-            f"The same query ran {site.count} times from {where}, once per row: load the rows "
-            "in one query before the loop (select_related, prefetch_related, or __in)."
-        )
-    loaded = f"{relation.model}.{relation.accessor} loaded once per row at {where}"
-    if site.sql.startswith("SELECT COUNT("):
-        return (
-            f'{loaded}: add .annotate({relation.accessor}_count=Count("{relation.accessor}")) '
-            "to the queryset that lists them, or prefetch_related and len()."
-        )
-    if site.sql.startswith("SELECT ? AS a FROM") or site.sql.startswith("SELECT (?) AS a FROM"):
-        return f"{loaded}: add {relation.call} and test the prefetched data, or annotate Exists()."
-    return f"{loaded}: add {relation.call} to the queryset that lists the {relation.listed}s."
+        return unknown_relation_fix(site.count, _where(site))
+    return relation_fix(relation, site.sql, _where(site))
 
 
 def _where(site: QuerySite) -> str:
     """The site's line; inside a signal receiver, also the receiver and what sent the signal."""
     callsite = callsite_of(site)
     if callsite is None:
-        where = "code outside the project"
+        where = f"{site.package or 'a library'}'s code"
     elif callsite.template:
         where = callsite.template
     else:
@@ -71,7 +62,7 @@ def _where(site: QuerySite) -> str:
     return where
 
 
-def _finding(kind: str, site: QuerySite, count: int, hint: str) -> Finding:
+def _finding(kind: str, site: QuerySite, count: int, hint: str, fix: Fix | None = None) -> Finding:
     callsite = callsite_of(site)
     rendering = rendering_of(site)
     return Finding(
@@ -87,11 +78,15 @@ def _finding(kind: str, site: QuerySite, count: int, hint: str) -> Finding:
         alias=site.alias,
         receiver=site.receiver.receiver if site.receiver else None,
         serializer=rendering.label if rendering is not None else None,
+        package=site.package if callsite is None else None,
+        fix=fix.code if fix is not None else None,
+        built_at=fix.built_at if fix is not None else None,
     )
 
 
 def n_plus_one_finding(site: QuerySite) -> Finding:
-    return _finding(N_PLUS_ONE, site, site.count, _n_plus_one_hint(site))
+    fix = n_plus_one_fix(site)
+    return _finding(N_PLUS_ONE, site, site.count, fix.hint, fix)
 
 
 def _matches(rule: AllowRule, finding: Finding, url: str | None) -> bool:

@@ -1,7 +1,10 @@
-"""On ``runserver``: one coloured line per request, and each new finding's fix, once.
+"""On ``runserver``: one coloured line per request, each distinct finding in full once, then
+briefly.
 
-A finding seen before (same kind, same line) is counted, not repeated, so clicking through the
-same page again keeps the console readable.
+A finding is the same as one seen before when its kind, relation and place are: the first time
+it is described with its fix; later, on any page, it is named (relation and place) with its
+count of queries this time and how often it was seen. A different relation at the same place,
+or the same relation at another place, is new and described in full.
 """
 
 from __future__ import annotations
@@ -11,14 +14,30 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.management.color import color_style
 
 from django_guardrails.query.capture import Unit
 from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, Finding
 
-_seen: Counter[tuple[str, str]] = Counter()
+_seen: Counter[tuple[str, str | None, str]] = Counter()
 _lock = threading.Lock()
+_SHORT_TITLES = {N_PLUS_ONE: "N+1", DUPLICATE: "duplicate query"}
+
+
+def shown_query_string(query_string: str) -> str:
+    """``?page=2&token=…``: the query string as the console shows it, a value whose name says
+    secret or whose shape looks like a credential left out."""
+    if not query_string:
+        return ""
+    from django_guardrails.source.secrets import credential_shape, secret_name
+
+    pairs = []
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        hidden = secret_name(name.upper()) or credential_shape(value) is not None
+        pairs.append((name, "…" if hidden else value))
+    return "?" + urlencode(pairs, safe="…/:,")
 
 
 def _kind_counts(findings: Sequence[Finding]) -> str:
@@ -27,8 +46,21 @@ def _kind_counts(findings: Sequence[Finding]) -> str:
     return f"{n_plus_ones} N+1, {duplicates} duplicate"
 
 
+def _brief(finding: Finding, times: int) -> str:
+    title = _SHORT_TITLES.get(finding.kind, finding.kind.replace("_", " "))
+    what = f" {finding.relation}" if finding.relation else ""
+    return (
+        f"  {title}{what} at {finding.location} again: {finding.count} queries "
+        f"(seen {times} times; described above)"
+    )
+
+
 def print_request(
-    unit: Unit, status: int, findings: Sequence[Finding], stream: TextIO | None = None
+    unit: Unit,
+    status: int,
+    findings: Sequence[Finding],
+    stream: TextIO | None = None,
+    query_string: str = "",
 ) -> None:
     stream = stream or sys.stderr
     style = color_style()
@@ -39,21 +71,19 @@ def print_request(
         paint = style.WARNING
     lines = [
         paint(
-            f"guardrails: {unit.name} {status} | {unit.count} queries, "
-            f"{unit.db_time * 1000:.1f} ms in the database | {_kind_counts(findings)}"
+            f"guardrails: {unit.name}{shown_query_string(query_string)} {status} | "
+            f"{unit.count} queries, {unit.db_time * 1000:.1f} ms in the database | "
+            f"{_kind_counts(findings)}"
         )
     ]
     with _lock:
         for finding in findings:
-            key = (finding.kind, finding.location)
+            key = (finding.kind, finding.relation, finding.location)
             _seen[key] += 1
             times = _seen[key]
-
-            if times == 1:
-                lines.append(f"  {finding.describe()}")
-            else:
-                lines.append(f"  {finding.kind} at {finding.location} again ({times} times so far)")
+            lines.append(f"  {finding.describe()}" if times == 1 else _brief(finding, times))
     for run in (unit.receiver_runs or {}).values():
-        lines.append(f"  receiver {run.describe()}")
+        if run.own:  # Django's and libraries' receivers (and guardrails' own) are not news
+            lines.append(f"  receiver {run.describe()}")
     stream.write("\n".join(lines) + "\n")
     stream.flush()

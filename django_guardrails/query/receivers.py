@@ -11,6 +11,7 @@ same way.)
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from django.dispatch import Signal
 
 from django_guardrails.audit.connections import describe
 from django_guardrails.query import state
-from django_guardrails.query.callsite import Callsite, locate
+from django_guardrails.query.callsite import Callsite, is_project_code, locate
 
 _original_live_receivers = Signal._live_receivers
 
@@ -33,6 +34,7 @@ class ReceiverRun:
     signal: str  # "post_save"
     calls: int = 0
     queries: int = 0
+    own: bool = True  # the project's receiver, not Django's or a library's
 
     def describe(self) -> str:
         times = "once" if self.calls == 1 else f"{self.calls} times"
@@ -46,6 +48,7 @@ class Running:
     receiver: str
     signal: str
     trigger: Callsite | None  # the project line whose call sent the signal
+    own: bool = True  # the project's receiver, not Django's or a library's
 
     def describe(self) -> str:
         where = ""
@@ -78,15 +81,25 @@ def _signal_name(signal: Signal) -> str:
     return name
 
 
+def _is_own(receiver: Callable[..., Any]) -> bool:
+    function = inspect.unwrap(getattr(receiver, "__func__", receiver))
+    code = getattr(function, "__code__", None)
+    if code is None:  # a callable object: its class's __call__
+        call = vars(type(function)).get("__call__")
+        code = getattr(call, "__code__", None)
+    return code is not None and is_project_code(code)
+
+
 def _watched(receiver: Callable[..., Any], signal: Signal, active: Any, is_async: bool) -> Any:
     units = state.units_of(active)
     name = describe(receiver)
     signal_name = _signal_name(signal)
+    own = _is_own(receiver)
 
     def start() -> tuple[Running, list[int]]:
         frame = sys._getframe(2)  # the dispatcher's frame: send() or its gather
         where = locate(frame, active.task)[0]
-        running = Running(name, signal_name, Callsite(*where) if where else None)
+        running = Running(name, signal_name, Callsite(*where) if where else None, own)
         return running, [unit.enter_receiver(running) for unit in units]
 
     def finish(running: Running, before: list[int]) -> None:

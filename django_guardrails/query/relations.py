@@ -1,9 +1,12 @@
-"""Which model relation a query loads, read from the Django frames that issued it.
+"""Which model relation a query loads, read from the Django frames that issued it, and where its
+fix goes.
 
 A lazy load runs inside a related descriptor's ``__get__`` (forward and reverse one-to-one,
 generic foreign keys) or in a queryset that a related manager built, which carries the owning
 instance as a hint (reverse foreign keys, many-to-many, ``.count()``/``.exists()``/``.filter()``
-on them). Looked at once per repeated query site, never per query.
+on them). From the instance whose relation was read, ``query.listing`` follows the rows back to
+the queryset that listed them and the line that built it. Looked at once per repeated query
+site, never per query.
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ from django.db.models.fields.related_descriptors import (
     ForwardManyToOneDescriptor,
     ReverseOneToOneDescriptor,
 )
+from django.template.defaulttags import ForNode
 
 from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
 from django_guardrails.query.eager import original_get
+from django_guardrails.query.listing import Place, collect, find_listing
+from django_guardrails.query.subsets import subset_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,10 +38,32 @@ class Relation:
     eager: str  # "select_related" or "prefetch_related"
     path: str = ""  # "book__author" when the Book itself came from a listed Review
     root: str = ""  # the model of the rows being listed: "Review"
+    owner: type[Model] | None = None  # the model class whose relation it is
+    target: str = ""  # the related model: "Author"
+    place: Place | None = None  # where the listed rows' queryset was built
+    # The per-row query narrows the relation (".filter(live=True)", "[:3]"): a plain prefetch
+    # does not serve it; a Prefetch with that queryset and to_attr does.
+    subset: str | None = None
+    converted_from: str | None = None  # the rows are read as another model, one by one
+
+    @property
+    def full_path(self) -> str:
+        return self.path or self.accessor
 
     @property
     def call(self) -> str:
-        return f'.{self.eager}("{self.path or self.accessor}")'
+        """The code that loads the relation with the listed rows."""
+        if self.subset is not None:
+            target = self.target or "Model"
+            return (
+                f'.prefetch_related(Prefetch("{self.full_path}", '
+                f'queryset={target}.objects{self.subset}, to_attr="{self.to_attr}"))'
+            )
+        return f'.{self.eager}("{self.full_path}")'
+
+    @property
+    def to_attr(self) -> str:
+        return f"prefetched_{self.accessor}"
 
     @property
     def listed(self) -> str:
@@ -49,6 +77,7 @@ _QUERYSET_CODES = frozenset(
 # The descriptors' own code: guardrails wraps their __get__ to see which relations are read.
 _FORWARD = original_get(ForwardManyToOneDescriptor).__code__
 _REVERSE_ONE = original_get(ReverseOneToOneDescriptor).__code__
+_FOR_LOOP = ForNode.render.__code__
 
 
 @lru_cache(maxsize=1)
@@ -63,22 +92,32 @@ def _generic_fk_code() -> CodeType | None:
     return get.__code__ if get is not None else None
 
 
-def _relation(model: type[Model], accessor: str, eager: str) -> Relation:
-    return Relation(model.__name__, f"{model._meta.label}.{accessor}", accessor, eager)
+def _relation(model: type[Model], accessor: str, eager: str, target: Any = None) -> Relation:
+    return Relation(
+        model.__name__,
+        f"{model._meta.label}.{accessor}",
+        accessor,
+        eager,
+        owner=model,
+        target=target.__name__ if isinstance(target, type) else "",
+    )
 
 
 def _from_descriptor(code: CodeType, descriptor: Any) -> Relation | None:
     if code is _FORWARD:
         field = descriptor.field
-        return _relation(field.model, field.name, "select_related")
+        return _relation(field.model, field.name, "select_related", field.related_model)
     if code is _REVERSE_ONE:
         related = descriptor.related
-        return _relation(related.model, related.get_accessor_name(), "select_related")
+        return _relation(
+            related.model, related.get_accessor_name(), "select_related", related.related_model
+        )
     field = getattr(descriptor, "field", descriptor)  # a generic foreign key
     return _relation(field.model, field.name, "prefetch_related")
 
 
-def _from_queryset(queryset: Any) -> Relation | None:
+def relation_from_queryset(queryset: Any) -> Relation | None:
+    """The relation a related manager's queryset reads for its ``instance`` hint, if any."""
     hints = getattr(queryset, "_hints", None) or {}
     instance = hints.get("instance")
     if not isinstance(instance, Model):
@@ -92,60 +131,44 @@ def _from_queryset(queryset: Any) -> Relation | None:
     if len(candidates) > 1:  # a reverse foreign key's manager names its field
         known = set(getattr(queryset, "_known_related_objects", {}) or {})
         candidates = [c for c in candidates if getattr(c, "field", None) in known] or candidates
+    if len(candidates) > 1:  # a self-referential many-to-many: the manager's own filter says
+        candidates = _by_core_filter(queryset, candidates) or candidates
     if len(candidates) != 1:
         return None
     field = candidates[0]
     if isinstance(field, ForeignObjectRel):  # a reverse relation: named by its accessor
         accessor = field.get_accessor_name() or field.name
         eager = "select_related" if field.one_to_one else "prefetch_related"
-        return _relation(owner, accessor, eager)
+        return _relation(owner, accessor, eager, queryset.model)
     eager = "select_related" if field.many_to_one or field.one_to_one else "prefetch_related"
-    return _relation(owner, field.name, eager)
+    return _relation(owner, field.name, eager, queryset.model)
 
 
-def _parent(instance: Model, candidates: list[Any]) -> tuple[Model, str] | None:
-    """A candidate that holds ``instance`` as a select_related relation, and that relation."""
-    for value in candidates:
-        if isinstance(value, Model) and value is not instance:
-            for name, cached in value._state.fields_cache.items():
-                if cached is instance:
-                    return value, name
-    return None
+def _by_core_filter(queryset: Any, candidates: list[Any]) -> list[Any]:
+    """Of a model's relations to itself, the one whose join the queryset filters on."""
+    where = str(getattr(queryset, "query", ""))
+    found = []
+    for field in candidates:
+        through = getattr(getattr(field, "remote_field", None), "through", None)
+        table = getattr(getattr(through, "_meta", None), "db_table", None)
+        if table and table in where:
+            column = field.m2m_reverse_name() if not isinstance(field, ForeignObjectRel) else None
+            if column is None or column in where:
+                found.append(field)
+    return found
 
 
-def _nested(relation: Relation, instance: Model, candidates: list[Any]) -> Relation:
-    """Prefix the relation with the select_related path that led to ``instance``, if any.
-
-    ``for review in reviews: review.book.author`` loads Book.author per row; the fix is
-    ``select_related("book__author")`` on the reviews, found through ``review``'s cache.
-    """
-    path = [relation.accessor]
-    current = instance
-    for _ in range(4):
-        found = _parent(current, candidates)
-        if found is None:
-            break
-        current, name = found
-        path.insert(0, name)
-    if len(path) == 1:
-        return relation
-    return replace(relation, path="__".join(path), root=type(current).__name__)
-
-
-def _candidates(project_frame: FrameType | None, context: Any) -> list[Any]:
-    values = list(project_frame.f_locals.values()) if project_frame is not None else []
-    for layer in getattr(context, "dicts", ()):  # a template's loop variables
-        if isinstance(layer, dict):
-            values.extend(layer.values())
-    return values
+def _project(code: CodeType) -> bool:
+    return is_project_code(code)
 
 
 def relation_of(frame: FrameType | None) -> Relation | None:
-    """The relation the query at ``frame`` loads, if a related descriptor or manager made it."""
+    """The relation the query at ``frame`` loads, if a related descriptor or manager made it,
+    with the path from the listed rows and the place that built them."""
     generic = _generic_fk_code()
     found: tuple[Relation, Any] | None = None
-    from_queryset: tuple[Relation, Any] | None = None
-    context: Any = None
+    from_queryset: tuple[Relation, Any, Any] | None = None
+    start = frame
     while frame is not None:
         code = frame.f_code
         if found is None and (
@@ -156,18 +179,40 @@ def relation_of(frame: FrameType | None) -> Relation | None:
             found = (relation, local.get("instance")) if relation is not None else None
         elif code in _QUERYSET_CODES and from_queryset is None and found is None:
             queryset = frame.f_locals.get("self")
-            relation = _from_queryset(queryset)
+            relation = relation_from_queryset(queryset)
             if relation is not None:
-                from_queryset = (relation, getattr(queryset, "_hints", {}).get("instance"))
-        elif code is RENDER_ANNOTATED and context is None:
-            context = frame.f_locals.get("context")
-        elif is_project_code(code):
+                owner = getattr(queryset, "_hints", {}).get("instance")
+                from_queryset = (relation, owner, queryset)
+        elif is_project_code(code) or code is RENDER_ANNOTATED:
             break
         frame = frame.f_back
-    result = found or from_queryset
-    if result is None:
+    if found is not None:
+        relation, instance = found
+    elif from_queryset is not None:
+        relation, instance, queryset = from_queryset
+        relation = replace(relation, subset=subset_of(queryset, relation.accessor, frame))
+    else:
         return None
-    relation, instance = result
-    if isinstance(instance, Model):
-        relation = _nested(relation, instance, _candidates(frame, context))
-    return relation
+    if not isinstance(instance, Model):
+        return relation
+    listing = find_listing(instance, collect(start, _project, RENDER_ANNOTATED, _FOR_LOOP))
+    path = "__".join([*(hop.accessor for hop in listing.hops), relation.accessor])
+    many = any(hop.many for hop in listing.hops) or relation.eager == "prefetch_related"
+    if listing.converted_from is not None:
+        path = f"{_child_link(instance, listing.converted_from)}__{path}"
+    return replace(
+        relation,
+        path=path if path != relation.accessor else "",
+        root=listing.root if listing.hops or listing.converted_from else "",
+        eager="prefetch_related" if many else "select_related",
+        place=listing.place,
+        converted_from=listing.converted_from,
+    )
+
+
+def _child_link(instance: Model, parent_name: str) -> str:
+    """The accessor from a parent model to ``instance``'s class (multi-table inheritance)."""
+    for parent, link in type(instance)._meta.parents.items():
+        if parent.__name__ == parent_name and link is not None and link.remote_field is not None:
+            return str(link.remote_field.get_accessor_name())
+    return type(instance).__name__.lower()

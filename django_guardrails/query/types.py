@@ -22,20 +22,24 @@ class Finding:
     file: str | None
     line: int | None
     function: str | None
-    template: str | None  # "name.html:12" when the query ran in a template
+    template: str | None  # "shop/templates/shop/list.html:12": a project template's line
     relation: str | None  # "app_label.Model.field"
     hint: str
     alias: str = "default"
     receiver: str | None = None  # the signal receiver the queries ran in: "shop.signals.recount"
     task: str | None = None  # the Celery task: the one that ran the queries, or was sent one
     serializer: str | None = None  # the DRF serializer field that rendered them: "shop.X.author"
+    # No project line or template ran it: the package whose code did ("django.contrib.admin").
+    package: str | None = None
+    fix: str | None = None  # the code the hint says to add: '.select_related("customer")'
+    built_at: str | None = None  # where to add it: the line that built the listed rows
 
     @property
     def location(self) -> str:
         if self.template:
             return self.template
         if self.file is None:
-            return "(outside project code)"
+            return f"{self.package or 'a library'}'s code"
         return f"{display_path(self.file)}:{self.line}"
 
     @property

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from django_guardrails.query.callsite import Callsite, Where
+from django_guardrails.query.callsite import Callsite, Where, looping_package
 from django_guardrails.query.eager import EagerLoad, UsageKey, selected_loads
 from django_guardrails.query.receivers import ReceiverRun, Running
 from django_guardrails.query.relations import Relation, relation_of
@@ -49,6 +49,7 @@ class QuerySite:
         "count",
         "duration",
         "exact",
+        "package",
         "raised",
         "receiver",
         "relation",
@@ -68,6 +69,7 @@ class QuerySite:
         self.duration = duration
         self.exact = {exact: 1}
         self.relation: Relation | None = None
+        self.package: str | None = None  # set when no project code ran it (looping_package)
         self.allowed = False
         self.raised = False
         self.receiver: Running | None = None  # the signal receiver it ran in, if any
@@ -238,7 +240,9 @@ class Unit:
         key = (running.receiver, running.signal)
         runs = self.receiver_runs.get(key)
         if runs is None:
-            runs = self.receiver_runs[key] = ReceiverRun(running.receiver, running.signal)
+            runs = self.receiver_runs[key] = ReceiverRun(
+                running.receiver, running.signal, own=running.own
+            )
         runs.calls += 1
         runs.queries += self.count - count_before
 
@@ -249,8 +253,11 @@ class Unit:
             self.note_eager_loads(site.where, selected_loads(fetch))
 
     def note_relation(self, site: QuerySite, frame: FrameType) -> None:
-        """The relation that a site's repeated query loads, if a related object made it."""
+        """The relation that a site's repeated query loads, if a related object made it, and
+        the package that ran it when no project code did."""
         site.relation = relation_of(frame)
+        if site.where is None:
+            site.package = looping_package(frame)
 
     def note_eager_loads(self, where: Where | None, loads: list[EagerLoad]) -> None:
         if loads and self.eager is None:

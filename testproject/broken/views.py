@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django.views.generic import ListView
 
 from broken.models import Customer, Invoice
 
@@ -53,3 +54,20 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def old_invoice_list(request: HttpRequest) -> HttpResponse:
     """Breaks W304: the path of the invoice_list route written out instead of its name."""
     return redirect("/broken/invoices/")
+
+
+class InvoiceArchive(ListView):  # type: ignore[type-arg]
+    """Every invoice, through a generic view: its template reads each invoice's customer and,
+    through an inclusion tag, its newest line items, one query per row each."""
+
+    model = Invoice
+    ordering = ["number"]
+    template_name = "broken/invoice_archive.html"
+    paginate_by = 50
+
+
+class CustomerList(ListView):  # type: ignore[type-arg]
+    """Customers and how many invoices each has, counted one query per customer."""
+
+    queryset = Customer.objects.order_by("name")
+    template_name = "broken/customer_list.html"

@@ -1,8 +1,11 @@
-"""The query guard on a real ``runserver`` on loopback: headers, console line, fixes once."""
+"""The query guard on a real, threaded ``runserver`` on loopback, as users run it: generic
+views, a function view, a fixed page; the console names the template line, the relation, the
+fix and the line that built the queryset."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -23,8 +26,15 @@ def free_port() -> int:
         return port
 
 
+def line_of(path: str, text: str) -> int:
+    lines = (TESTPROJECT / path).read_text().splitlines()
+    [number] = [n for n, line in enumerate(lines, 1) if text in line]
+    return number
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """``manage.py runserver``: threaded, autoreloading, as ``runserver`` starts by default."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "testproject.settings.development",
@@ -36,55 +46,85 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     for command in (["migrate", "-v", "0"], ["seed_demo", "-v", "0"]):
         subprocess.run([*manage, *command, "--skip-checks"], cwd=TESTPROJECT, env=env, check=True)
     port = free_port()
-    process = subprocess.Popen(
-        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
-        cwd=TESTPROJECT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.2)
+    log = tmp_path / "runserver.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [*manage, "runserver", f"127.0.0.1:{port}"],
+            cwd=TESTPROJECT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # the autoreloader's child too, stopped together
+        )
+    deadline = time.monotonic() + 60
+    while "Quit the server with" not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
     try:
-        yield url, process
+        yield f"http://127.0.0.1:{port}", log
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
 
 
-def test_runserver_shows_each_fix_once_then_counts(
-    server: tuple[str, subprocess.Popen[str]],
-) -> None:
-    url, process = server
-    for _ in range(2):
-        with urllib.request.urlopen(f"{url}/broken/invoices/", timeout=10) as response:
-            assert response.status == 200
-            assert response.headers["X-Guardrails-N-Plus-One"] == "2"
-            assert int(response.headers["X-Guardrails-Queries"]) >= 7
-            assert "guardrails-db;dur=" in response.headers["Server-Timing"]
-    with urllib.request.urlopen(f"{url}/books/", timeout=10) as response:
-        assert response.headers["X-Guardrails-N-Plus-One"] == "0"
-    process.terminate()
-    output, _ = process.communicate(timeout=10)
-    summaries = [line for line in output.splitlines() if line.startswith("guardrails: GET")]
-    assert summaries[0].startswith("guardrails: GET /broken/invoices/ 200 | ")
-    assert summaries[0].endswith("| 2 N+1, 0 duplicate")
-    assert summaries[-1].startswith("guardrails: GET /books/ 200 | 1 queries")
-    assert output.count('add .select_related("customer")') == 1  # shown in full once
-    assert (
-        f"n_plus_one at broken/invoice_list.html:{customer_line()} again (2 times so far)" in output
+def get(url: str) -> dict[str, str]:
+    request = urllib.request.Request(
+        url, headers={"User-Agent": "Mozilla/5.0", "Accept": "text/html"}
     )
+    with urllib.request.urlopen(request, timeout=20) as response:
+        assert response.status == 200
+        return dict(response.headers)
 
 
-def customer_line() -> int:
-    """The invoice-list template line that reads each invoice's customer."""
-    template = Path(__file__).parents[2] / "testproject/broken/templates/broken/invoice_list.html"
-    lines = template.read_text().splitlines()
-    return next(n for n, line in enumerate(lines, 1) if "invoice.customer.name" in line)
+def blocks(output: str) -> list[list[str]]:
+    """The console's request blocks: the request line and the lines below it."""
+    found: list[list[str]] = []
+    for line in output.splitlines():
+        if line.startswith("guardrails: GET"):
+            found.append([line])
+        elif found and line.startswith("  "):
+            found[-1].append(line)
+    return found
+
+
+def test_threaded_runserver_names_template_line_relation_fix_and_where_it_goes(
+    server: tuple[str, Path],
+) -> None:
+    url, log = server
+    archive = get(f"{url}/broken/invoices/all/")  # a generic ListView
+    again = get(f"{url}/broken/invoices/all/")
+    listing = get(f"{url}/broken/invoices/?sort=number")  # a function view, another N+1
+    fixed = get(f"{url}/books/authors/")  # a generic ListView that prefetches
+    assert archive["X-Guardrails-N-Plus-One"] == again["X-Guardrails-N-Plus-One"] == "2"
+    assert listing["X-Guardrails-N-Plus-One"] == "2"
+    assert fixed["X-Guardrails-N-Plus-One"] == "0"
+    time.sleep(0.5)
+    output = log.read_text()
+    first, second, third, fourth = blocks(output)
+
+    customer_line = line_of("broken/templates/broken/invoice_archive.html", "customer.name")
+    model_line = line_of("broken/views.py", "    model = Invoice")
+    assert first[0].startswith("guardrails: GET /broken/invoices/all/ 200 | 8 queries")
+    described = "\n".join(first)
+    assert (
+        f"N+1 query: 3 similar queries at broken/templates/broken/invoice_archive.html:"
+        f"{customer_line}. Invoice.customer loaded once per row at "
+        f"broken/templates/broken/invoice_archive.html:{customer_line}: in "
+        f"broken/views.py:{model_line} (InvoiceArchive.model = Invoice) use queryset = "
+        'Invoice.objects.select_related("customer").'
+    ) in described
+    assert "at broken/templates/broken/latest_items.html:1" in described  # the inclusion tag's
+    assert 'Prefetch("line_items", queryset=LineItem.objects.order_by("-id")[:2]' in described
+
+    # The same findings again: named briefly, with their count this time.
+    assert second[1] == (
+        f"  N+1 broken.Invoice.customer at broken/templates/broken/invoice_archive.html:"
+        f"{customer_line} again: 3 queries (seen 2 times; described above)"
+    )
+    # Another page, another place: described in full; the query string is kept.
+    assert third[0].startswith("guardrails: GET /broken/invoices/?sort=number 200 | 7 queries")
+    view_line = line_of("broken/views.py", 'invoices = Invoice.objects.order_by("number")')
+    built = f'in broken/views.py:{view_line} (invoices = Invoice.objects.order_by("number"))'
+    assert f'{built} add .select_related("customer")' in "\n".join(third)
+    # The fixed page: no N+1, nothing below its line.
+    assert fourth == [fourth[0]] and fourth[0].endswith("| 0 N+1, 0 duplicate")
+    assert "outside" not in output and "django_guardrails." not in output

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django_guardrails",
     "broken",
     "clean",
+    "shapes",
 ]
 # Django REST framework is an optional extra of guardrails: the API is served when installed.
 if find_spec("rest_framework") is not None:

@@ -1,0 +1,302 @@
+"""Where an N+1's fix goes: the queryset whose rows the loop reads, and the line that built it.
+
+Looked at once per N+1 site, from the objects alive on the stack when its second query runs:
+the project frames' local variables, the template contexts being rendered (a generic view's
+``object_list``, ``page_obj`` and ``view``), and the sequences ``{% for %}`` iterates. From the
+row whose relation was read, the path back to the listed rows is followed through Django's own
+caches (a ``select_related`` or lazily loaded parent, a prefetched or related-manager list), so
+``{{ comment.author }}`` whose ``__str__`` reads ``self.user`` is fixed on the comments, with
+``select_related("author__user")``. The listed rows are found by identity in the result cache of
+a queryset on the stack; the queryset's origin (``query.origins``) is the line to fix, and a
+generic view's ``model``, ``queryset`` or ``get_queryset()`` is when Django built it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page
+from django.db.models import Model, QuerySet
+
+from django_guardrails.query.origins import origin_of
+
+_MAX_ROWS = 2000  # rows of one queryset looked through for the row being read
+_MAX_HOPS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A line the fix goes at, and what is written there."""
+
+    file: str
+    line: int
+    what: str  # 'Invoice.objects.order_by("number")', "InvoiceList.model = Invoice", ...
+    kind: str  # "queryset", "model", "queryset_attribute" or "get_queryset"
+    model: str  # the listed rows' model: "Invoice"
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    accessor: str
+    many: bool  # a to-many relation: the path needs prefetch_related
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The listed rows an N+1 loops over, as far as they were found."""
+
+    hops: tuple[Hop, ...]  # from the listed rows to the row whose relation was read
+    root: str  # the listed rows' model: "Comment"
+    place: Place | None
+    # The rows are of a parent model, read as a child one by one (Wagtail's ``.specific``,
+    # a multi-table child fetched by pk): no select_related on the listed queryset reaches it.
+    converted_from: str | None = None
+
+
+class Candidates:
+    """The objects on the stack that may hold the listed rows."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self.views: list[Any] = []
+        self._seen: set[int] = set()
+
+    def add(self, value: Any) -> None:
+        if id(value) in self._seen:
+            return
+        self._seen.add(id(value))
+        if isinstance(value, Page):
+            self.add(value.object_list)
+            return
+        self.values.append(value)
+        if _is_view(value):
+            self.views.append(value)
+
+    def add_all(self, values: Iterable[Any]) -> None:
+        for value in values:
+            self.add(value)
+
+    def querysets(self) -> Iterator[QuerySet[Any]]:
+        for value in self.values:
+            if isinstance(value, QuerySet):
+                yield value
+
+    def containers(self) -> Iterator[Any]:
+        """Querysets with their rows fetched, and lists of model instances."""
+        for value in self.values:
+            if isinstance(value, QuerySet):
+                if value._result_cache is not None:
+                    yield value
+            elif isinstance(value, list | tuple) and value and isinstance(value[0], Model):
+                yield value
+
+    def instances(self) -> Iterator[Model]:
+        for value in self.values:
+            if isinstance(value, Model):
+                yield value
+        for container in self.containers():
+            yield from _rows(container)
+
+
+def _is_view(value: Any) -> bool:
+    from django.views.generic.base import View
+
+    return isinstance(value, View)
+
+
+def _rows(container: Any) -> list[Any]:
+    rows = container._result_cache if isinstance(container, QuerySet) else container
+    return list(rows[:_MAX_ROWS]) if rows else []
+
+
+def _holds(container: Any, row: Model) -> bool:
+    return any(candidate is row for candidate in _rows(container))
+
+
+def _parent(row: Model, candidates: Candidates) -> tuple[Model, Hop] | None:
+    """A row of the stack that holds ``row`` through a relation, and that relation."""
+    for value in candidates.instances():
+        if value is row:
+            continue
+        for name, cached in value._state.fields_cache.items():
+            if cached is row:
+                return value, Hop(name, many=False)
+        prefetched = getattr(value, "_prefetched_objects_cache", None) or {}
+        for name, related in prefetched.items():
+            if isinstance(related, QuerySet) and _holds(related, row):
+                return value, Hop(name, many=True)
+    for queryset in candidates.querysets():
+        owner = (getattr(queryset, "_hints", None) or {}).get("instance")
+        if isinstance(owner, Model) and queryset._result_cache and _holds(queryset, row):
+            accessor = _related_accessor(owner, queryset)
+            if accessor is not None:
+                return owner, Hop(accessor, many=True)
+    return None
+
+
+def _related_accessor(owner: Model, queryset: QuerySet[Any]) -> str | None:
+    from django_guardrails.query.relations import relation_from_queryset
+
+    relation = relation_from_queryset(queryset)
+    return relation.accessor if relation is not None and relation.owner is type(owner) else None
+
+
+def _container(row: Model, candidates: Candidates) -> Any:
+    """The queryset whose rows hold ``row``; a list of them only when no queryset does."""
+    fallback = None
+    for container in candidates.containers():
+        if _holds(container, row):
+            if isinstance(container, QuerySet):
+                return container
+            fallback = fallback or container
+    return fallback
+
+
+def _converted(row: Model, candidates: Candidates) -> tuple[Any, type[Model]] | None:
+    """Rows of a parent model of ``row``'s, one with its pk: ``row`` was made from it one by
+    one (multi-table inheritance, Wagtail's ``page.specific``). The queryset, else the list."""
+    parents = type(row)._meta.get_parent_list()
+    found = None
+    for container in candidates.containers():
+        rows = _rows(container)
+        model = type(rows[0]) if rows else None
+        if model not in parents:
+            continue
+        if any(getattr(other, "pk", None) == row.pk for other in rows):
+            if isinstance(container, QuerySet):
+                return container, container.model
+            found = found or (container, model)
+    return found
+
+
+def find_listing(row: Model, candidates: Candidates) -> Listing:
+    """From the row whose relation an N+1 reads, back to the listed rows and their place."""
+    hops: list[Hop] = []
+    current = row
+    for _ in range(_MAX_HOPS):
+        found = _parent(current, candidates)
+        if found is None:
+            break
+        current, hop = found
+        hops.insert(0, hop)
+    container = _container(current, candidates)
+    converted_from = None
+    if container is None:
+        converted = _converted(current, candidates)
+        if converted is not None:
+            container, converted_from = converted[0], converted[1].__name__
+    model = type(current).__name__ if converted_from is None else converted_from
+    place = _queryset_place(container, model) if isinstance(container, QuerySet) else None
+    if place is None:
+        place = _view_place(candidates, model)
+    return Listing(tuple(hops), type(current).__name__, place, converted_from)
+
+
+def _queryset_place(queryset: QuerySet[Any], model: str) -> Place | None:
+    origin = origin_of(queryset)
+    if origin is None:
+        return None
+    file, line, _ = origin
+    return Place(file, line, statement_text(file, line), "queryset", model)
+
+
+def statement_text(file: str, line: int, limit: int = 90) -> str:
+    """The statement at ``line`` as written, comments left out, on one line, shortened."""
+    import ast
+
+    from django_guardrails.source.index import SOURCE
+
+    source, text = SOURCE.module(file), SOURCE.text(file) or ""
+    best: ast.stmt | None = None
+    for statement in source.statements() if source is not None else ():
+        end = statement.end_lineno or statement.lineno
+        if statement.lineno <= line <= end and (
+            best is None or end - statement.lineno < (best.end_lineno or 0) - best.lineno
+        ):
+            best = statement
+    written = None
+    if best is not None and not hasattr(best, "body"):  # a simple statement, as written
+        written = ast.get_source_segment(text, best)
+    if written is None:  # a loop's or with's header: that line, without its comment
+        written = _without_comment(SOURCE.line_text(file, line))
+    shown = " ".join(written.split())
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+
+def _view_place(candidates: Candidates, model: str) -> Place | None:
+    """A generic view that built the listed rows: its ``get_queryset``, ``queryset`` or
+    ``model`` line, in the project class that sets it."""
+    from django.views.generic.detail import SingleObjectMixin
+    from django.views.generic.list import MultipleObjectMixin
+
+    from django_guardrails.source.class_facts import class_facts
+    from django_guardrails.source.index import SOURCE
+
+    for view in candidates.views:
+        if not isinstance(view, MultipleObjectMixin | SingleObjectMixin):
+            continue
+        for klass in type(view).__mro__:
+            if klass.__module__.startswith("django."):
+                break
+            file, facts = class_facts(SOURCE, klass)
+            if file is None or facts is None:
+                continue
+            members = facts["members"]
+            name = klass.__name__
+            for member, kind, what in (
+                ("get_queryset", "get_queryset", f"{name}.get_queryset()"),
+                ("queryset", "queryset_attribute", f"{name}.queryset"),
+                ("model", "model", f"{name}.model = {model}"),
+            ):
+                if member in members:
+                    return Place(file, int(members[member]), what, kind, model)
+    return None
+
+
+def frame_locals(frame: Any) -> Iterable[Any]:
+    try:
+        return list(frame.f_locals.values())
+    except Exception:  # a frame whose locals cannot be read: nothing to look at
+        return ()
+
+
+def collect(frame: Any, project: Any, render: Any, for_loop: Any) -> Candidates:
+    """Everything on the stack above ``frame`` that may hold the listed rows.
+
+    ``project(code)`` tells project code; ``render`` is the code of a template node's render
+    (its ``context``), ``for_loop`` that of ``{% for %}`` (its ``values``).
+    """
+    candidates = Candidates()
+    for _ in range(sys.getrecursionlimit()):
+        if frame is None:
+            break
+        code = frame.f_code
+        if code is render:
+            context = frame.f_locals.get("context")
+            for layer in getattr(context, "dicts", ()):
+                if isinstance(layer, dict):
+                    candidates.add_all(layer.values())
+        elif code is for_loop:
+            values = frame.f_locals.get("values")
+            if values is not None:
+                candidates.add(values)
+        elif project(code) or code.co_name == "dispatch":
+            candidates.add_all(frame_locals(frame))
+        frame = frame.f_back
+    return candidates
+
+
+def _without_comment(line: str) -> str:
+    import io
+    import tokenize
+
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(line).readline):
+            if token.type == tokenize.COMMENT:
+                return line[: token.start[1]]
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return line

@@ -1,0 +1,126 @@
+"""A per-row query that reads only part of a relation: ``category.products.order_by("-created")
+[:3]``, ``self.person_relationships.filter(person__live=True)``.
+
+``prefetch_related("products")`` does not serve these: the filter, ordering or slice makes a
+new query per row all the same. What does is a ``Prefetch`` with that queryset and ``to_attr``
+(sliced ones since Django 4.2). This module says whether a related manager's queryset narrows
+its relation, and how, in the code the project wrote: read from the line that ran it, else
+rebuilt from the query (ordering and slice; a filter cannot be written back from SQL).
+"""
+
+from __future__ import annotations
+
+import ast
+from types import FrameType
+from typing import Any
+
+from django_guardrails.query.callsite import is_project_code
+from django_guardrails.query.origins import built_at
+
+# Calls that end a chain by running it: what is prefetched is the chain before them.
+_TERMINAL = frozenset(
+    {"count", "exists", "first", "last", "get", "aggregate", "all", "iterator", "contains"}
+)
+
+
+def _base_filters(queryset: Any, accessor: str) -> int | None:
+    """How many filters the related manager itself puts on the queryset (its core filters)."""
+    instance = (getattr(queryset, "_hints", None) or {}).get("instance")
+    manager = getattr(type(instance), accessor, None) if instance is not None else None
+    related = getattr(manager, "related_manager_cls", None)
+    if related is None:
+        return None
+    try:
+        plain = related(instance).get_queryset()
+    except Exception:  # a manager that cannot be rebuilt here: say nothing
+        return None
+    return len(plain.query.where.children)
+
+
+def narrows(queryset: Any, accessor: str) -> tuple[bool, bool, bool]:
+    """(filtered, ordered, sliced) beyond what the relation itself selects."""
+    query = getattr(queryset, "query", None)
+    if query is None:
+        return False, False, False
+    base = _base_filters(queryset, accessor)
+    filtered = base is not None and len(query.where.children) > base
+    return filtered, bool(query.order_by), bool(query.is_sliced)
+
+
+def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> str | None:
+    """The chain after the relation (``.filter(live=True)``, ``.order_by("-x")[:3]``) when the
+    per-row query narrows it; None when it reads the whole relation."""
+    filtered, ordered, sliced = narrows(queryset, accessor)
+    if not (filtered or ordered or sliced):
+        return None
+    places = [built_at(queryset)]
+    if frame is not None and is_project_code(frame.f_code):
+        places.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+    for place in places:
+        written = _written_chain(place[0], place[1], accessor) if place is not None else None
+        if written:
+            return written
+    return _rebuilt_chain(queryset, filtered)
+
+
+def _written_chain(file: str, line: int, accessor: str) -> str | None:
+    """The chain after ``.<accessor>`` on that project line, terminal calls off."""
+    from django_guardrails.source.index import SOURCE
+
+    source = SOURCE.module(file)
+    if source is None or source.tree is None:
+        return None
+    best: tuple[int, str] | None = None
+    text = SOURCE.text(file) or ""
+    for node in source.nodes():
+        if getattr(node, "lineno", None) != line or not isinstance(node, ast.expr):
+            continue
+        chain = _chain(node, accessor, text)
+        if chain is not None and (best is None or len(chain) > best[0]):
+            best = (len(chain), chain)
+    return best[1] if best and best[1] else None
+
+
+def _written(node: ast.AST, text: str) -> str:
+    """The code of ``node`` as the project wrote it (quotes, spacing), else as ast writes it."""
+    return ast.get_source_segment(text, node) or ast.unparse(node)
+
+
+def _chain(node: ast.expr, accessor: str, text: str) -> str | None:
+    """``x.<accessor>.filter(a=1).count()`` -> ``.filter(a=1)``; None without the accessor."""
+    steps: list[ast.expr] = []
+    current: ast.expr = node
+    while True:
+        if isinstance(current, ast.Attribute) and current.attr == accessor:
+            break
+        if isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
+            steps.append(current)
+            current = current.func.value
+        elif isinstance(current, ast.Subscript):
+            steps.append(current)
+            current = current.value
+        else:
+            return None
+    chain = ""
+    for step in reversed(steps):
+        if isinstance(step, ast.Call) and isinstance(step.func, ast.Attribute):
+            if step.func.attr in _TERMINAL:
+                continue
+            arguments = [_written(a, text) for a in step.args]
+            arguments += [f"{k.arg}={_written(k.value, text)}" for k in step.keywords if k.arg]
+            chain += f".{step.func.attr}({', '.join(arguments)})"
+        elif isinstance(step, ast.Subscript):
+            chain += f"[{_written(step.slice, text)}]"
+    return chain
+
+
+def _rebuilt_chain(queryset: Any, filtered: bool) -> str:
+    query = queryset.query
+    text = ".filter(...)" if filtered else ""
+    if query.order_by:
+        text += ".order_by(" + ", ".join(f'"{field}"' for field in query.order_by) + ")"
+    if query.is_sliced:
+        low = query.low_mark or ""
+        high = query.high_mark if query.high_mark is not None else ""
+        text += f"[{low}:{high}]"
+    return text

@@ -1,0 +1,251 @@
+"""N+1 shapes from real projects: each finding says where its fix goes, and its fix works.
+
+A hint is a promise. For each shape the N+1 runs once as written; the finding's ``fix`` is then
+applied, as code, to the queryset at the finding's ``built_at`` line, and the same loop runs
+again: the N+1 is gone and the queries drop to a constant.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.template import Context, Template
+from shapes import models
+from shapes.models import (
+    Account,
+    Category,
+    Chef,
+    Comment,
+    Organisation,
+    Person,
+    PersonRelationship,
+    Place,
+    Product,
+    Restaurant,
+)
+
+from django_guardrails.query.types import Finding
+from django_guardrails.testing import QueryReport, capture
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 4
+THIS_FILE = Path(__file__).resolve()
+NAMESPACE = {
+    "Prefetch": Prefetch,
+    "Count": Count,
+    "Exists": Exists,
+    "OuterRef": OuterRef,
+    "Q": Q,
+    **{name: getattr(models, name) for name in dir(models) if name[:1].isupper()},
+}
+
+
+def line_of(tag: str) -> int:
+    """The line of this file that carries the comment ``# built: <tag>``."""
+    lines = THIS_FILE.read_text().splitlines()
+    [number] = [n for n, line in enumerate(lines, 1) if line.endswith(f"# built: {tag}")]
+    return number
+
+
+def apply(queryset: QuerySet[Any], fix: str | None) -> QuerySet[Any]:
+    """The hint's code, applied to the queryset as the hint says."""
+    assert fix is not None and fix.startswith(".")
+    applied: QuerySet[Any] = eval(f"queryset{fix}", {**NAMESPACE, "queryset": queryset})
+    return applied
+
+
+def the_n_plus_one(report: QueryReport, relation: str) -> Finding:
+    [finding] = [f for f in report.n_plus_ones if f.relation == relation]
+    return finding
+
+
+def fixed(
+    build: Callable[[], QuerySet[Any]], loop: Callable[[QuerySet[Any]], Any], fix: str | None
+) -> QueryReport:
+    with capture() as report:
+        loop(apply(build(), fix))
+    assert report.n_plus_ones == []
+    return report
+
+
+@pytest.fixture
+def comments() -> None:
+    for number in range(ROWS):
+        user = User.objects.create(username=f"reader{number}")
+        account = Account.objects.create(user=user)
+        Comment.objects.create(author=account, text=f"comment {number}")
+
+
+def read_comments(queryset: QuerySet[Comment]) -> list[str]:
+    return [f"{comment.author}: {comment.text}" for comment in queryset]
+
+
+def test_a_second_hop_inside_str_is_fixed_on_the_listed_rows(comments: None) -> None:
+    with capture() as report:
+        listed = Comment.objects.order_by("text")  # built: comments
+        read_comments(listed)
+    finding = the_n_plus_one(report, "shapes.Account.user")
+    # Account.__str__ reads self.user: not "the queryset that lists the Accounts" (there is
+    # none), but the comments', two relations deep.
+    assert finding.fix == '.select_related("author__user")'
+    assert finding.built_at is not None and finding.built_at.endswith(f":{line_of('comments')}")
+    assert "in tests/query/test_shapes.py:" in finding.hint
+    assert '(listed = Comment.objects.order_by("text")) add' in finding.hint
+    first = the_n_plus_one(report, "shapes.Comment.author")
+    assert first.fix == '.select_related("author")'
+    after = fixed(lambda: Comment.objects.order_by("text"), read_comments, finding.fix)
+    assert after.count == 1
+
+
+@pytest.fixture
+def shelves() -> None:
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    for number in range(ROWS):
+        category = Category.objects.create(name=f"shelf {number}")
+        for day in range(5):
+            Product.objects.create(
+                category=category,
+                name=f"product {number}.{day}",
+                created=start + datetime.timedelta(days=day),
+            )
+
+
+def test_a_per_parent_slice_gets_a_sliced_prefetch(shelves: None) -> None:
+    with capture() as report:
+        categories = Category.objects.all()  # built: categories
+        newest = {c.name: [p.name for p in c.newest_products()] for c in categories}
+    finding = the_n_plus_one(report, "shapes.Category.products")
+    assert finding.fix == (
+        '.prefetch_related(Prefetch("products", queryset=Product.objects.order_by("-created")'
+        '[:3], to_attr="prefetched_products"))'
+    )
+    assert finding.built_at is not None and finding.built_at.endswith(f":{line_of('categories')}")
+    assert "then read .prefetched_products (a list)" in finding.hint
+
+    def read(queryset: QuerySet[Category]) -> dict[str, list[str]]:
+        return {c.name: [p.name for p in c.prefetched_products] for c in queryset}  # type: ignore[attr-defined]
+
+    after = fixed(Category.objects.all, read, finding.fix)
+    assert after.count == 2
+    with capture():
+        assert read(apply(Category.objects.all(), finding.fix)) == newest  # the same rows
+
+
+@pytest.fixture
+def organisations() -> None:
+    for number in range(ROWS):
+        organisation = Organisation.objects.create(name=f"org {number}")
+        for live in (True, False, True):
+            person = Person.objects.create(name=f"person {number} {live}", live=live)
+            PersonRelationship.objects.create(organisation=organisation, person=person, role="x")
+
+
+def test_a_filtered_related_manager_gets_a_prefetch_with_its_filter(organisations: None) -> None:
+    with capture() as report:
+        listed = Organisation.objects.order_by("name")  # built: organisations
+        before = {o.name: len(o.live_relationships()) for o in listed}
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    # The filter is read where it was written (the model method), so a plain
+    # prefetch_related("person_relationships"), which the filter would bypass, is not advised.
+    assert finding.fix == (
+        '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
+        '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
+    )
+    assert finding.built_at is not None and finding.built_at.endswith(
+        f":{line_of('organisations')}"
+    )
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, int]:
+        return {o.name: len(o.prefetched_person_relationships) for o in queryset}  # type: ignore[attr-defined]
+
+    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
+    assert after.count == 2
+    with capture():
+        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == before
+
+
+@pytest.fixture
+def restaurants() -> None:
+    for number in range(ROWS):
+        Restaurant.objects.create(name=f"restaurant {number}", chef=Chef.objects.create(name="c"))
+    Place.objects.create(name="a park")
+
+
+def test_a_child_read_through_its_parent_link_is_one_select_related(restaurants: None) -> None:
+    def read(queryset: QuerySet[Place]) -> list[str]:
+        names = []
+        for place in queryset:
+            if hasattr(place, "restaurant"):
+                names.append(place.restaurant.chef.name)
+        return names
+
+    with capture() as report:
+        read(Place.objects.all())  # built: places
+    finding = the_n_plus_one(report, "shapes.Restaurant.chef")
+    assert finding.fix == '.select_related("restaurant__chef")'
+    assert finding.built_at is not None and finding.built_at.endswith(f":{line_of('places')}")
+    assert fixed(Place.objects.all, read, finding.fix).count == 1
+
+
+def test_rows_converted_one_by_one_say_no_single_queryset_fixes_them(restaurants: None) -> None:
+    with capture() as report:
+        places = list(Place.objects.all())  # built: converted
+        for place in places:
+            try:
+                specific = Restaurant.objects.get(pk=place.pk)  # as Wagtail's page.specific
+            except Restaurant.DoesNotExist:
+                continue
+            assert specific.chef.name
+    finding = the_n_plus_one(report, "shapes.Restaurant.chef")
+    assert finding.fix is None  # no code to paste: the hint says why and what to do instead
+    assert "the rows are Places read as Restaurant one by one" in finding.hint
+    assert '.select_related("restaurant__chef")' in finding.hint
+    assert ".specific()" in finding.hint
+
+    def read(queryset: QuerySet[Place]) -> list[str]:
+        return [p.restaurant.chef.name for p in queryset if hasattr(p, "restaurant")]
+
+    assert fixed(Place.objects.all, read, '.select_related("restaurant__chef")').count == 1
+
+
+def test_a_template_loop_over_a_context_queryset_is_fixed_where_it_was_built(
+    comments: None,
+) -> None:
+    template = Template(
+        "{% for c in comments %}\n{{ c.author.user.username }}: {{ c.text }}\n{% endfor %}"
+    )
+    with capture() as report:
+        listed = Comment.objects.all()  # built: template
+        template.render(Context({"comments": listed}))
+    finding = the_n_plus_one(report, "shapes.Account.user")
+    assert finding.template == "<unknown source>:2"
+    assert finding.fix == '.select_related("author__user")'
+    assert finding.built_at is not None and finding.built_at.endswith(f":{line_of('template')}")
+
+    def render(queryset: QuerySet[Comment]) -> str:
+        return template.render(Context({"comments": queryset}))
+
+    assert fixed(Comment.objects.all, render, finding.fix).count == 1
+
+
+def test_count_per_row_is_an_annotation(shelves: None) -> None:
+    with capture() as report:
+        categories = Category.objects.all()  # built: counts
+        counts = {c.name: c.products.count() for c in categories}
+    finding = the_n_plus_one(report, "shapes.Category.products")
+    assert finding.fix == '.annotate(products_count=Count("products"))'
+    assert finding.built_at is not None and finding.built_at.endswith(f":{line_of('counts')}")
+
+    def read(queryset: QuerySet[Category]) -> dict[str, int]:
+        return {c.name: c.products_count for c in queryset}  # type: ignore[attr-defined]
+
+    assert fixed(Category.objects.all, read, finding.fix).count == 1
+    with capture():
+        assert read(apply(Category.objects.all(), finding.fix)) == counts
