@@ -99,7 +99,7 @@ class GuardrailsConfig(AppConfig):
         ``checks.optional``)."""
         from django_guardrails.checks import celery_sends, optional
         from django_guardrails.checks.engine import register
-        from django_guardrails.integrations import CELERY, DRF, installed
+        from django_guardrails.integrations import CELERY, DRF, TOOLBAR, installed, toolbar
         from django_guardrails.integrations.imports import when_imported
         from django_guardrails.query import serializers, tasks
 
@@ -114,6 +114,8 @@ class GuardrailsConfig(AppConfig):
             when_imported("celery.app.task", tasks.watch_sends)
             when_imported("celery.app.base", tasks.watch_send_task)
             when_imported("celery.signals", tasks.watch_runs)
+        if installed(TOOLBAR):
+            when_imported(toolbar.TOOLBAR_MIDDLEWARE, toolbar.watch_toolbar)
         if installed(DRF):
             register(optional.drf_serializer_fields, Tags.security)
             register(optional.drf_list_view_loads, Tags.urls)

@@ -1,6 +1,6 @@
-"""The optional integrations: Celery (``django-guardrails[celery]``) and Django REST framework
-(``[drf]``). Each is imported only where it is used, and only once ``installed()`` says so: a
-project without them imports none of this and pays nothing for it."""
+"""The optional integrations: Celery (``django-guardrails[celery]``), Django REST framework
+(``[drf]``) and django-debug-toolbar. Each is imported only where it is used, and only once
+``installed()`` says so: a project without them imports none of this and pays nothing for it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import importlib.util
 
 CELERY = "celery"
 DRF = "rest_framework"
+TOOLBAR = "debug_toolbar"
 
 
 def installed(name: str) -> bool:

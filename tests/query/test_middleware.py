@@ -125,3 +125,18 @@ def customer_line() -> int:
     template = Path(__file__).parents[2] / "testproject/broken/templates/broken/invoice_list.html"
     lines = template.read_text().splitlines()
     return next(n for n, line in enumerate(lines, 1) if "invoice.customer.name" in line)
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(DEBUG=True, ROOT_URLCONF="tests.query.count_urls")
+def test_the_query_count_is_djangos_own_count(client: Client) -> None:
+    """X-Guardrails-Queries counts what CaptureQueriesContext counts: transaction control too
+    (BEGIN, SAVEPOINT, RELEASE, COMMIT), which Django logs outside any cursor."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/write/")
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert "COMMIT" in statements
+    assert response["X-Guardrails-Queries"] == str(len(statements))
