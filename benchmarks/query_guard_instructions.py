@@ -11,7 +11,7 @@ layout (where the stack and the heap land) moves them by a few tenths of a perce
 hash collisions and allocator paths. So each configuration is measured under several
 layouts, made by padding the environment, and the median is reported.
 
-    .venv/bin/python benchmarks/query_guard_instructions.py --requests 20 3 --layouts 5
+    .venv/bin/python benchmarks/query_guard_instructions.py --requests 20 3 3 --layouts 5
 
 Needs valgrind (Debian package ``valgrind``) and a CPython built with its symbols (pyenv and
 Debian builds are). Slow: valgrind runs Python about 50 times slower.
@@ -97,10 +97,10 @@ def main() -> None:
     parser.add_argument(
         "--requests",
         type=int,
-        nargs=2,
-        default=[20, 3],
-        metavar=("ONE", "MANY"),
-        help="requests counted on the 1-query and the 101-query view",
+        nargs=3,
+        default=[20, 3, 3],
+        metavar=("ONE", "MANY", "LIST"),
+        help="requests counted on the 1-query, the 101-query and the ListView page",
     )
     parser.add_argument("--layouts", type=int, default=5, help="memory layouts per config")
     parser.add_argument("--jobs", type=int, default=2, help="valgrind processes at once")
@@ -118,7 +118,7 @@ def main() -> None:
         for name in args.configs
         if CONFIGS[name][0] is None or importlib.util.find_spec(CONFIGS[name][0]) is not None
     ]
-    views = {"/one/": args.requests[0], "/many/": args.requests[1]}
+    views = {"/one/": args.requests[0], "/many/": args.requests[1], "/list/": args.requests[2]}
     jobs = {
         (config, view, layout): (config, view, count, layout)
         for config in configs

@@ -2,8 +2,10 @@
 
 Each configuration runs in its own process (the peers patch Django globally): bare Django,
 guardrails' middleware (MODE "log", detecting and reporting the N+1), django-zeal, nplusone,
-django-querycount and debug-toolbar's SQL panel. Two views: one issuing 1 query, one issuing
-101 (a list of 100 books, each reading its author). SQLite in memory, Django's test client.
+django-querycount and debug-toolbar's SQL panel. Three views: one issuing 1 query, one issuing
+101 (a list of 100 books, each reading its author, in Python), and a generic ``ListView`` whose
+template reads each of 60 books' author (61 queries, no project Python on the stack while the
+template loops). SQLite in memory, Django's test client.
 
 The peers are not dependencies of the project; install them beside it to compare:
 
@@ -48,6 +50,7 @@ class Book(models.Model):
 VIEWS = """
 from django.http import HttpResponse
 from django.urls import include, path
+from django.views.generic import ListView
 
 from benchapp.models import Book
 
@@ -61,10 +64,27 @@ def many(request):
     return HttpResponse("<html><body>%d</body></html>" % len(names))
 
 
-urlpatterns = [path("one/", one), path("many/", many)]
+class BookList(ListView):
+    # A generic view: no project Python on the stack while its template loops.
+    queryset = Book.objects.order_by("id")
+    paginate_by = 60
+    template_name = "benchapp/book_list.html"
+
+
+urlpatterns = [path("one/", one), path("many/", many), path("list/", BookList.as_view())]
 if EXTRA_URLS:
     urlpatterns += EXTRA_URLS
 """
+
+TEMPLATE = """<html><body><table>
+{% for book in page_obj %}
+<tr><td>{{ forloop.counter }}</td><td>{{ book.title }}</td><td>{{ book.author.name }}</td></tr>
+{% endfor %}
+</table></body></html>
+"""
+
+# (path, label, requests per unit of the --requests budget)
+PAGES = (("/one/", "1 query", 1), ("/many/", "101 queries", 10), ("/list/", "ListView, 61", 8))
 
 BASE_SETTINGS = {
     "SECRET_KEY": "benchmark-only",
@@ -152,7 +172,8 @@ requests, rounds = int(sys.argv[1]), int(sys.argv[2])
 result = {}
 sink = io.StringIO()
 with contextlib.redirect_stdout(sink):  # django-querycount prints every request
-    for view, count in (("/one/", requests), ("/many/", max(requests // 10, 10))):
+    for view, count in (("/one/", requests), ("/many/", max(requests // 10, 10)),
+                        ("/list/", max(requests // 8, 10))):
         for _ in range(max(count // 4, 5)):
             assert client.get(view).status_code == 200
         times = []
@@ -184,7 +205,8 @@ guarded = Client()
 guarded.get("/one/")
 requests, rounds = int(sys.argv[1]), int(sys.argv[2])
 result = {}
-for view, block in (("/one/", max(requests // 10, 5)), ("/many/", max(requests // 100, 2))):
+for view, block in (("/one/", max(requests // 10, 5)), ("/many/", max(requests // 100, 2)),
+                    ("/list/", max(requests // 80, 2))):
     for client in (bare, guarded):
         for _ in range(20):
             client.get(view)
@@ -252,6 +274,9 @@ def write_settings(root: Path, extra: dict[str, object]) -> None:
     app.mkdir(exist_ok=True)
     (app / "__init__.py").write_text("")
     (app / "models.py").write_text(MODELS)
+    templates = app / "templates" / "benchapp"
+    templates.mkdir(parents=True, exist_ok=True)
+    (templates / "book_list.html").write_text(TEMPLATE)
 
 
 def _run(script: str, extra: dict[str, object], requests: int, rounds: int) -> Any:
@@ -306,13 +331,13 @@ def main() -> None:
         f"python {sys.version.split()[0]}, {args.requests} requests x {args.rounds} rounds, "
         f"best of {args.passes} passes; time per request, ratio to bare Django"
     )
-    print(f"{'configuration':26} {'1 query':>18} {'101 queries':>20}")
+    print(f"{'configuration':26}" + "".join(f"{label:>22}" for _, label, _ in PAGES))
     for name, timing in best.items():
-        one, many = timing["/one/"], timing["/many/"]
-        print(
-            f"{name:26} {one * 1e6:9.0f} us {one / bare['/one/']:5.2f}x "
-            f"{many * 1e6:10.0f} us {many / bare['/many/']:5.2f}x"
-        )
+        cells = [
+            f"{timing[path] * 1e6:12.0f} us {timing[path] / bare[path]:5.2f}x"
+            for path, _, _ in PAGES
+        ]
+        print(f"{name:26}" + "".join(f"{cell:>22}" for cell in cells))
     if "django-guardrails" in best:
         added = (best["django-guardrails"]["/many/"] - bare["/many/"]) / 101 * 1e6
         print(f"guardrails' added cost per query on the 101-query view: {added:.2f} us")

@@ -14,6 +14,7 @@ from types import CodeType, FrameType
 from typing import Any, NamedTuple
 
 from asgiref.sync import SyncToAsync
+from django.core.handlers.base import BaseHandler
 from django.db.models import QuerySet
 from django.template.base import UNKNOWN_SOURCE, Node
 
@@ -24,15 +25,23 @@ _DJANGO_DIR = os.path.dirname(os.path.abspath(sys.modules["django"].__file__ or 
 RENDER_ANNOTATED = Node.render_annotated.__code__
 FETCH_ALL = QuerySet._fetch_all.__code__
 _THREAD_HANDOVER = SyncToAsync.thread_handler.__code__
+# Where Django calls the view (and renders its TemplateResponse). Project frames beyond it are
+# middleware, a test calling the client, a management command: they pass the request on, and
+# a query of a library's view (the admin's) is not theirs to fix.
+_VIEW_CALL = vars(BaseHandler)["_get_response"].__code__
+_VIEW_CALL_ASYNC = vars(BaseHandler)["_get_response_async"].__code__
 
 # What a file holds, by file name: library code, project code, or library code with one of the
 # code objects above (only those frames pay for an identity test). Keyed by name, not code
 # object: a str caches its hash, a code object rehashes its bytecode and constants per lookup.
-LIBRARY, PROJECT, TEMPLATE_FILE, HANDOVER_FILE = 0, 1, 2, 3
+LIBRARY, PROJECT, TEMPLATE_FILE, HANDOVER_FILE, HANDLER_FILE = 0, 1, 2, 3, 4
 _MARKED_FILES = {
     RENDER_ANNOTATED.co_filename: TEMPLATE_FILE,
     _THREAD_HANDOVER.co_filename: HANDOVER_FILE,
+    _VIEW_CALL.co_filename: HANDLER_FILE,
 }
+# A project's manage.py only hands over to Django: never the place of a query.
+_ENTRY_POINTS = frozenset({"manage.py"})
 _kinds: dict[str, int] = {}
 _DEPTHS = range(10_000)  # deeper than any stack Python allows by default
 
@@ -52,6 +61,7 @@ def _classify(filename: str) -> int:
         kind = _MARKED_FILES[filename]
     elif (
         filename.startswith("<")
+        or os.path.basename(filename) in _ENTRY_POINTS
         or not os.path.isabs(filename)
         or is_under(filename, (_OWN_DIR, _DJANGO_DIR))
         or is_under(filename, library_roots())
@@ -94,9 +104,14 @@ def _project_template(origin_path: str) -> str | None:
     return shown
 
 
-def _template_position(frame: FrameType) -> tuple[str, str, int] | None:
-    """(shown path, file, line) of the project template node rendering in ``frame``."""
+# (shown path, file, line, node) of the project template node rendering in a frame
+Template = tuple[str, str, int, Node]
+
+
+def _template_position(frame: FrameType) -> Template | None:
     node = frame.f_locals.get("self")
+    if not isinstance(node, Node):
+        return None
     origin = getattr(node, "origin", None)
     token = getattr(node, "token", None)
     if origin is None or token is None:
@@ -105,24 +120,30 @@ def _template_position(frame: FrameType) -> tuple[str, str, int] | None:
     shown = _project_template(path)
     if shown is None:
         return None
-    return shown, path, int(token.lineno)
+    return shown, path, int(token.lineno), node
 
 
 def _awaiting(task: asyncio.Task[Any]) -> Callsite | None:
-    """The innermost project line that ``task`` is suspended at (its ``await``)."""
+    """The innermost project line that ``task`` is suspended at (its ``await``), inside the
+    view: project middleware awaiting the view passes the request on."""
     found: Callsite | None = None
     awaitable: Any = task.get_coro()
     for _ in range(200):  # a chain of awaits, never a cycle; bounded all the same
         frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "ag_frame", None)
         if frame is None:
             break
-        if is_project_code(frame.f_code):
-            found = Callsite(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+        code = frame.f_code
+        if code is _VIEW_CALL_ASYNC:
+            found = None
+        elif is_project_code(code):
+            found = Callsite(code.co_filename, frame.f_lineno, code.co_name)
         awaitable = getattr(awaitable, "cr_await", None) or getattr(awaitable, "ag_await", None)
     return found
 
 
-# What locate() found: where, and the project frame (None under a template) with its depth.
+# What locate() found: where, and the frame that ``where`` was read from (the project frame, or
+# the template node's ``render_annotated``) with its depth; None and the depth walked if no
+# place was found.
 Located = tuple[Where | None, int, FrameType | None]
 
 
@@ -137,7 +158,9 @@ def locate(frame: FrameType, task: asyncio.Task[Any] | None = None) -> Located:
 
     The loop is the guard's hottest code: a library frame costs one dictionary lookup.
     """
-    template: tuple[str, str, int] | None = None
+    template: Template | None = None
+    anchor: FrameType | None = None  # the render_annotated frame of ``template``
+    anchor_depth = 0
     kinds = _kinds
     depth = 0
     try:
@@ -152,14 +175,17 @@ def locate(frame: FrameType, task: asyncio.Task[Any] | None = None) -> Located:
                 continue
             if kind == PROJECT:
                 if template is not None:
-                    return _in_template(template, code.co_name), depth, None
+                    return _in_template(template, code.co_name), anchor_depth, anchor
                 return (code.co_filename, frame.f_lineno, code.co_name, None), depth, frame
             if kind == TEMPLATE_FILE:
                 if code is RENDER_ANNOTATED and template is None:
                     template = _template_position(frame)
+                    anchor, anchor_depth = frame, depth
+            elif code is _VIEW_CALL:
+                break  # beyond it the project only passes the request on
             elif code is _THREAD_HANDOVER:
                 if template is not None:  # a template rendered in a sync_to_async thread
-                    return _in_template(template, ""), depth, None
+                    return _in_template(template, ""), anchor_depth, anchor
                 return (_awaiting(task) if task is not None else None), depth, None
             frame = frame.f_back  # type: ignore[assignment]
     except AttributeError:  # frame is None: the bottom of the stack
@@ -167,23 +193,25 @@ def locate(frame: FrameType, task: asyncio.Task[Any] | None = None) -> Located:
     # No project Python below the template: a generic view's TemplateResponse, an inclusion
     # tag of a library, a thread of a threaded server. The template line is the place.
     if template is not None:
-        return _in_template(template, ""), depth, None
+        return _in_template(template, ""), anchor_depth, anchor
     return None, depth, None
 
 
-def _in_template(template: tuple[str, str, int], function: str) -> Where:
-    shown, path, line = template
+def _in_template(template: Template, function: str) -> Where:
+    shown, path, line, _ = template
     return (path, line, function, f"{shown}:{line}")
 
 
-# Where the walk last found the project's frame, per query shape, for the whole process:
-# (depth from the caller of find(), the project frame's code, its instruction offset, where).
-# A query of the same shape whose frame at that depth runs that code at that instruction comes
-# from that line: only a library function calling back into project code between the two
-# could differ, at exactly the same depth. The offset, not the line: ``f_lineno`` scans the
-# code's line table from its start on every read. A few candidates per shape: one shape often
-# runs from a few lines.
-Hint = tuple[int, CodeType, int, Where]
+# Where the walk last found the place, per query shape, for the whole process: (depth from the
+# caller of find(), the code of the frame it was read from, a key, where). For a project frame
+# the key is its instruction offset: a query of the same shape whose frame at that depth runs
+# that code at that instruction comes from that line (only a library function calling back
+# into project code between the two could differ, at exactly the same depth). The offset, not
+# the line: ``f_lineno`` scans the code's line table from its start on every read. For a
+# template the frame is a node's ``render_annotated`` and the key the node itself: every row
+# of a ``{% for %}`` renders the same node. A few candidates per shape: one shape often runs
+# from a few places.
+Hint = tuple[int, CodeType, object, Where]
 _hints: dict[str, tuple[Hint, ...]] = {}
 MAX_HINTED_SHAPES = 4096
 HINTS_PER_SHAPE = 4
@@ -198,16 +226,22 @@ def find(shape: str, task: asyncio.Task[Any] | None, skip: int) -> Where | None:
     """
     candidates = _hints.get(shape)
     if candidates is not None:
-        for depth, code, offset, hinted in candidates:
+        for depth, code, key, hinted in candidates:
             try:
                 frame = _getframe(depth)
             except ValueError:  # a shallower stack
                 continue
-            if frame.f_code is code and frame.f_lasti == offset:
+            if frame.f_code is code and (
+                frame.f_lasti == key
+                if code is not RENDER_ANNOTATED
+                else frame.f_locals.get("self") is key
+            ):
                 return hinted
-    where, depth, project = locate(_getframe(skip + 1), task)
-    if project is not None and where is not None:
-        hint = (depth + skip + 1, project.f_code, project.f_lasti, where)
+    where, depth, anchor = locate(_getframe(skip + 1), task)
+    if anchor is not None and where is not None:
+        code = anchor.f_code
+        key = anchor.f_locals.get("self") if code is RENDER_ANNOTATED else anchor.f_lasti
+        hint = (depth + skip + 1, code, key, where)
         if len(_hints) >= MAX_HINTED_SHAPES:
             _hints.clear()
         _hints[shape] = (hint, *(candidates or ())[: HINTS_PER_SHAPE - 1])

@@ -1,24 +1,26 @@
 """Where each queryset was built: the project line of ``Invoice.objects.order_by("number")``.
 
 While a unit is active, a queryset that a manager makes (``Model.objects``, a custom manager, a
-model method's ``self.books``) notes the first project line among the frames that made it, and
-its clones (``.filter()``, ``.order_by()``, slicing, a paginator's page) carry the same line. A
-queryset Django makes for one row's relation read is not noted: it is what an N+1 repeats, not
-where its fix goes. The note is a plain ``(file, line, function)`` tuple, so a queryset still
-pickles (a cache) and deep-copies as before.
+model method's ``self.books``; ``BaseManager.get_queryset``, which custom managers call through
+``super()``) notes the first project line among the frames that asked for it. The
+note sits on the queryset's ``Query``, which Django copies with every clone (``.filter()``,
+``.order_by()``, slicing, a paginator's page), so clones carry it at no cost. A queryset Django
+makes for one row's relation read (its hints name the row) is not noted: it is what an N+1
+repeats, not where its fix goes. The note is a plain ``(file, line, function)`` tuple, so a
+queryset still pickles (a cache) and deep-copies as before.
 
-The walk is a few frames long (the manager's own frames, then the caller) and happens once per
-queryset made in a unit, never per query; clones copy the note without a walk.
+The walk is at most five frames (the manager's own, then the caller) and happens once per
+queryset a manager makes in a unit, never for a clone.
 """
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from typing import Any
 
 from django.db.models import QuerySet
 from django.db.models.fields import related_descriptors
+from django.db.models.manager import BaseManager
 
 from django_guardrails.query import state
 from django_guardrails.query.callsite import is_project_code
@@ -29,39 +31,41 @@ ORIGIN = "_guardrails_origin"
 BUILT = "_guardrails_built"
 Origin = tuple[str, int, str]  # (file, line, function)
 
-_INIT = vars(QuerySet)["__init__"]
-_CLONE = vars(QuerySet)["_clone"]
-_CLONE_CODE = _CLONE.__code__
+_GET_QUERYSET = vars(BaseManager)["get_queryset"]
 _RELATED_FILE = related_descriptors.__file__
 # A project manager's get_queryset() or queryset class's __init__ is not where rows are listed.
 _SKIPPED_NAMES = frozenset({"__init__", "get_queryset"})
-_MAX_FRAMES = 8
+# The manager's own frames, a custom manager's get_queryset, a related manager's, then the
+# caller: the line is never further away.
+_MAX_FRAMES = 5
+_current = state.current
+
+
+def _note_of(queryset: Any, key: str) -> Origin | None:
+    query = getattr(queryset, "_query", None)
+    found = getattr(query, "__dict__", {}).get(key)
+    return found if isinstance(found, tuple) else None
 
 
 def origin_of(queryset: Any) -> Origin | None:
-    found = getattr(queryset, "__dict__", {}).get(ORIGIN)
-    return found if isinstance(found, tuple) else None
+    return _note_of(queryset, ORIGIN)
 
 
 def built_at(queryset: Any) -> Origin | None:
     """The project line that built a related manager's queryset (``self.items.filter()``)."""
-    found = getattr(queryset, "__dict__", {}).get(BUILT)
-    return found if isinstance(found, tuple) else None
+    return _note_of(queryset, BUILT)
 
 
 def _note(queryset: QuerySet[Any]) -> None:
-    frame = sys._getframe(2)  # 0 here, 1 __init__, 2 whoever made the queryset
-    if frame.f_code is _CLONE_CODE:
-        return  # a clone: _clone() copies its parent's note
-    if "instance" in queryset._hints:  # type: ignore[attr-defined]
-        return  # a related descriptor's, for one row's relation read
+    frame = sys._getframe(2)  # 0 here, 1 get_queryset, 2 whoever asked the manager
     key = ORIGIN
     for _ in range(_MAX_FRAMES):
         code = frame.f_code
         if code.co_filename == _RELATED_FILE:
             key = BUILT  # a related manager's, per row
         elif code.co_name not in _SKIPPED_NAMES and is_project_code(code):
-            queryset.__dict__[key] = (code.co_filename, frame.f_lineno, code.co_name)
+            note = (code.co_filename, frame.f_lineno, code.co_name)
+            queryset._query.__dict__[key] = note  # type: ignore[attr-defined]
             return
         back = frame.f_back
         if back is None:
@@ -69,27 +73,20 @@ def _note(queryset: QuerySet[Any]) -> None:
         frame = back
 
 
-def _noting_init(self: QuerySet[Any], *args: Any, **kwargs: Any) -> None:
-    _INIT(self, *args, **kwargs)
-    if state.current.get() is not None:
-        with contextlib.suppress(Exception):  # a note never makes a queryset fail
-            _note(self)
-
-
-def _noting_clone(self: QuerySet[Any]) -> QuerySet[Any]:
-    clone = _CLONE(self)
-    notes = self.__dict__
-    if ORIGIN in notes:
-        clone.__dict__[ORIGIN] = notes[ORIGIN]
-    elif BUILT in notes:
-        clone.__dict__[BUILT] = notes[BUILT]
-    return clone  # type: ignore[no-any-return]
+def _noting_get_queryset(self: BaseManager[Any]) -> QuerySet[Any]:
+    queryset: QuerySet[Any] = _GET_QUERYSET(self)
+    # A relation read per row names the row in its hints: what an N+1 repeats, not its place.
+    if _current.get() is not None and "instance" not in self._hints:  # type: ignore[attr-defined]
+        try:
+            _note(queryset)
+        except Exception:  # a note is a nicety: never the reason a queryset fails
+            return queryset
+    return queryset
 
 
 def note_origins() -> None:
     """Note where querysets are built, from now on; idempotent."""
-    if vars(QuerySet)["__init__"] is _INIT:
-        _noting_init.__wrapped__ = _INIT  # type: ignore[attr-defined]
-        _noting_clone.__wrapped__ = _CLONE  # type: ignore[attr-defined]
-        setattr(QuerySet, "__init__", _noting_init)  # noqa: B010
-        setattr(QuerySet, "_clone", _noting_clone)  # noqa: B010
+    if vars(BaseManager)["get_queryset"] is _GET_QUERYSET:
+        _noting_get_queryset.__wrapped__ = _GET_QUERYSET  # type: ignore[attr-defined]
+        _noting_get_queryset.__doc__ = _GET_QUERYSET.__doc__
+        setattr(BaseManager, "get_queryset", _noting_get_queryset)  # noqa: B010
