@@ -16,10 +16,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.core.paginator import Page
 from django.db.models import Model, QuerySet
+from django.views.generic.base import View
 
 from django_guardrails.query.origins import origin_of
 
@@ -102,8 +104,6 @@ class Candidates:
 
 
 def _is_view(value: Any) -> bool:
-    from django.views.generic.base import View
-
     return isinstance(value, View)
 
 
@@ -203,8 +203,11 @@ def _queryset_place(queryset: QuerySet[Any], model: str) -> Place | None:
     return Place(file, line, statement_text(file, line), "queryset", model)
 
 
+@lru_cache(maxsize=1024)
 def statement_text(file: str, line: int, limit: int = 90) -> str:
-    """The statement at ``line`` as written, comments left out, on one line, shortened."""
+    """The statement at ``line`` as written, comments left out, on one line, shortened.
+
+    Kept per line for the process: runserver restarts when a source file changes."""
     import ast
 
     from django_guardrails.source.index import SOURCE

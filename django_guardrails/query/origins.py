@@ -16,6 +16,7 @@ queryset a manager makes in a unit, never for a clone.
 from __future__ import annotations
 
 import sys
+from types import CodeType
 from typing import Any
 
 from django.db.models import QuerySet
@@ -23,7 +24,7 @@ from django.db.models.fields import related_descriptors
 from django.db.models.manager import BaseManager
 
 from django_guardrails.query import state
-from django_guardrails.query.callsite import is_project_code
+from django_guardrails.query.callsite import LIBRARY, PROJECT, _kinds, is_project_code
 
 ORIGIN = "_guardrails_origin"
 # A related manager's queryset (``self.items.filter(...)``) is not where rows are listed, but
@@ -41,10 +42,25 @@ _MAX_FRAMES = 5
 _current = state.current
 
 
+# A note is (file, code id, instruction offset, function): its line is read only when a hint
+# needs it (``f_lineno`` scans the code's line table), from the code object kept here.
+_codes: dict[int, CodeType] = {}
+_MAX_CODES = 10_000
+
+
 def _note_of(queryset: Any, key: str) -> Origin | None:
     query = getattr(queryset, "_query", None)
-    found = getattr(query, "__dict__", {}).get(key)
-    return found if isinstance(found, tuple) else None
+    note = getattr(query, "__dict__", {}).get(key)
+    if not isinstance(note, tuple) or len(note) != 4:
+        return None
+    file, code_id, offset, function = note
+    code = _codes.get(code_id)
+    if code is None or code.co_filename != file:
+        return None  # noted in another process (an unpickled queryset)
+    line = next(
+        (number for start, end, number in code.co_lines() if start <= offset < end), None
+    )
+    return (file, line, function) if line is not None else None
 
 
 def origin_of(queryset: Any) -> Origin | None:
@@ -58,15 +74,23 @@ def built_at(queryset: Any) -> Origin | None:
 
 def _note(queryset: QuerySet[Any]) -> None:
     frame = sys._getframe(2)  # 0 here, 1 get_queryset, 2 whoever asked the manager
+    kinds = _kinds
     key = ORIGIN
     for _ in range(_MAX_FRAMES):
         code = frame.f_code
-        if code.co_filename == _RELATED_FILE:
+        file = code.co_filename
+        if file == _RELATED_FILE:
             key = BUILT  # a related manager's, per row
-        elif code.co_name not in _SKIPPED_NAMES and is_project_code(code):
-            note = (code.co_filename, frame.f_lineno, code.co_name)
-            queryset._query.__dict__[key] = note  # type: ignore[attr-defined]
-            return
+        else:
+            kind = kinds.get(file)
+            if kind is None:
+                kind = PROJECT if is_project_code(code) else LIBRARY
+            if kind == PROJECT and code.co_name not in _SKIPPED_NAMES:
+                if len(_codes) < _MAX_CODES:
+                    _codes[id(code)] = code
+                note = (file, id(code), frame.f_lasti, code.co_name)
+                queryset._query.__dict__[key] = note  # type: ignore[attr-defined]
+                return
         back = frame.f_back
         if back is None:
             return
