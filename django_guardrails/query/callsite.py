@@ -281,6 +281,8 @@ _PLUMBING = (
     "django.http.",
     "django.shortcuts",
     "django.contrib.staticfiles.handlers",
+    "django.contrib.contenttypes.fields",  # generic relations: how a row is read, not a loop
+    "django.contrib.contenttypes.models",
     "asgiref.",
     "django_guardrails.",
 )

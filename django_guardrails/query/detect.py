@@ -11,6 +11,8 @@ from django_guardrails.project import display_path
 from django_guardrails.query.callsite import Where
 from django_guardrails.query.capture import QuerySite, SiteKey, Unit
 from django_guardrails.query.hints import Fix, outside_fix, relation_fix, unknown_relation_fix
+from django_guardrails.query.listing import statement_text
+from django_guardrails.query.origins import Origin
 from django_guardrails.query.serializers import callsite_of, rendering_of
 from django_guardrails.query.serializers import hint as rendering_hint
 from django_guardrails.query.types import (
@@ -41,7 +43,7 @@ def n_plus_one_fix(site: QuerySite) -> Fix:
     rendering = rendering_of(site)
     if rendering is not None:
         return Fix(rendering_hint(rendering, relation, site.sql, _where(site)))
-    if callsite_of(site) is None:
+    if callsite_of(site) is None and (relation is None or relation.place is None):
         return outside_fix(relation, site.package, site.count)
     if relation is None:
         return unknown_relation_fix(site.count, _where(site))
@@ -148,9 +150,9 @@ def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
                 n_plus_one_sites.add(key)
                 findings.append(n_plus_one_finding(site))
         findings += _duplicates(unit, n_plus_one_sites)
-    for (where, _), (method, path, usage, label) in (unit.eager or {}).items():
+    for (where, _), (method, path, usage, label, origin) in (unit.eager or {}).items():
         if usage not in unit.reads:
-            findings.append(_unused_eager_load(unit, where, method, path, label))
+            findings.append(_unused_eager_load(unit, where, method, path, label, origin))
     budget = config.query_budget
     if budget is not None and unit.count > budget:
         findings.append(_unit_finding(QUERY_BUDGET, unit.count, budget_hint(unit, budget)))
@@ -166,17 +168,24 @@ def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
 
 
 def _unused_eager_load(
-    unit: Unit, where: Where | None, method: str, path: str, label: str
+    unit: Unit, where: Where | None, method: str, path: str, label: str, origin: Origin | None
 ) -> Finding:
     # The site of the query that asked for it: the join's, or the prefetching queryset's.
     site = next((site for site in unit.sites.values() if site.where == where), None)
     if site is None:
         site = QuerySite("", "default", where, 0.0, 0)
+    built_at = None
+    if origin is not None:  # where the queryset was built: where the eager load is written
+        built_at = f"{display_path(origin[0])}:{origin[1]}"
+        place = f"in {built_at} ({statement_text(origin[0], origin[1])})"
+    else:
+        place = f"at {_where(site)}"
     hint = (
-        f'.{method}("{path}") at {_where(site)} loads {label}, which {unit.name} '
-        f'never reads: remove "{path}" from .{method}().'
+        f'.{method}("{path}") {place} loads {label}, which {unit.name} never reads: '
+        f'remove "{path}" from .{method}().'
     )
-    return replace(_finding(UNUSED_EAGER_LOAD, site, 1, hint), relation=label)
+    finding = _finding(UNUSED_EAGER_LOAD, site, 1, hint)
+    return replace(finding, relation=label, built_at=built_at)
 
 
 def budget_hint(unit: Unit, budget: int) -> str:

@@ -21,7 +21,8 @@ from django.core.management.color import color_style
 from django_guardrails.query.capture import Unit
 from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, Finding
 
-_seen: Counter[tuple[str, str | None, str]] = Counter()
+# (kind, relation, place, where the fix goes, the query's shape when no relation names it)
+_seen: Counter[tuple[str, str | None, str, str | None, str]] = Counter()
 _lock = threading.Lock()
 _SHORT_TITLES = {N_PLUS_ONE: "N+1", DUPLICATE: "duplicate query"}
 
@@ -46,11 +47,15 @@ def _kind_counts(findings: Sequence[Finding]) -> str:
     return f"{n_plus_ones} N+1, {duplicates} duplicate"
 
 
+def _queries(count: int) -> str:
+    return "1 query" if count == 1 else f"{count} queries"
+
+
 def _brief(finding: Finding, times: int) -> str:
     title = _SHORT_TITLES.get(finding.kind, finding.kind.replace("_", " "))
     what = f" {finding.relation}" if finding.relation else ""
     return (
-        f"  {title}{what} at {finding.location} again: {finding.count} queries "
+        f"  {title}{what} at {finding.location} again: {_queries(finding.count)} "
         f"(seen {times} times; described above)"
     )
 
@@ -72,13 +77,14 @@ def print_request(
     lines = [
         paint(
             f"guardrails: {unit.name}{shown_query_string(query_string)} {status} | "
-            f"{unit.count} queries, {unit.db_time * 1000:.1f} ms in the database | "
+            f"{_queries(unit.count)}, {unit.db_time * 1000:.1f} ms in the database | "
             f"{_kind_counts(findings)}"
         )
     ]
     with _lock:
         for finding in findings:
-            key = (finding.kind, finding.relation, finding.location)
+            shape = finding.sql if finding.relation is None else ""
+            key = (finding.kind, finding.relation, finding.location, finding.built_at, shape)
             _seen[key] += 1
             times = _seen[key]
             lines.append(f"  {finding.describe()}" if times == 1 else _brief(finding, times))

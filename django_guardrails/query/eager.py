@@ -25,6 +25,7 @@ from django.db.models.fields.related_descriptors import (
 from django.db.models.query import ModelIterable
 
 from django_guardrails.query import state
+from django_guardrails.query.origins import origin_of
 
 UsageKey = tuple[type[Model], str]
 
@@ -126,7 +127,8 @@ def _last_key(model: type[Model], path: str) -> tuple[UsageKey, str] | None:
     return key, f"{key[0]._meta.label}.{key[1]}"
 
 
-EagerLoad = tuple[str, str, UsageKey, str]  # (method, path, usage key, relation label)
+# (method, path, usage key, relation label, the queryset's origin: query.origins)
+EagerLoad = tuple[str, str, UsageKey, str, Any]
 
 
 def selected_loads(fetch: FrameType) -> list[EagerLoad]:
@@ -134,15 +136,17 @@ def selected_loads(fetch: FrameType) -> list[EagerLoad]:
     queryset = fetch.f_locals.get("self")
     if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
         return []  # values() and friends ignore select_related
+    origin = origin_of(queryset)
     found = []
     for path in _select_paths(queryset.query.select_related):
         resolved = _last_key(queryset.model, path)
         if resolved is not None:
-            found.append(("select_related", path, *resolved))
+            found.append(("select_related", path, *resolved, origin))
     return found
 
 
 def prefetched_loads(queryset: QuerySet[Any]) -> list[EagerLoad]:
+    origin = origin_of(queryset)
     found = []
     for lookup in queryset._prefetch_related_lookups:  # type: ignore[attr-defined]
         if isinstance(lookup, Prefetch):
@@ -151,7 +155,7 @@ def prefetched_loads(queryset: QuerySet[Any]) -> list[EagerLoad]:
             lookup = lookup.prefetch_through
         resolved = _last_key(queryset.model, str(lookup))
         if resolved is not None:
-            found.append(("prefetch_related", str(lookup), *resolved))
+            found.append(("prefetch_related", str(lookup), *resolved, origin))
     return found
 
 

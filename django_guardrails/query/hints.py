@@ -39,9 +39,32 @@ def _at(place: Place | None, code: str, listed: str) -> str:
     return f"{where} add {code}"
 
 
-def _code(relation: Relation, sql: str) -> tuple[str, str]:
-    """(the code to add, what to read afterwards, if anything changes there)."""
-    path, accessor = relation.full_path, relation.accessor
+def _admin_at(place: Place, relation: Relation) -> str:
+    """In a ModelAdmin: list_select_related for what joins, get_queryset for the rest."""
+    where = f"in {display_path(place.file)}:{place.line} ({place.what})"
+    if not relation.many and relation.subset is None:
+        return f'{where} set list_select_related = ["{relation.lookup_path}"]'
+    return (
+        f"{where} override get_queryset(self, request) to return "
+        f"super().get_queryset(request){relation.call}"
+    )
+
+
+def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
+    """(the code to add, what to read afterwards when that changes) for a count, an exists()
+    or a subset read per row; (None, "") when the plain eager load is the fix."""
+    accessor = relation.accessor
+    if sql.startswith("SELECT COUNT(") and relation.subset is None:
+        name = f"{accessor}_count"
+        count = f'{name}=Count("{relation.query_name or accessor}")'
+        if not any(hop.many for hop in relation.hops):
+            count = f'{name}=Count("{relation.lookup_path}")'
+            return f".annotate({count})", f"; then read .{name} instead of .count()"
+        # Counted per row of an inner list (each book of each author): annotate the inner rows.
+        owner = relation.owner.__name__ if relation.owner is not None else relation.model
+        outer = "__".join(hop.accessor for hop in relation.hops)
+        code = f'.prefetch_related(Prefetch("{outer}", queryset={owner}.objects.annotate({count})))'
+        return code, f"; then read .{name} on each {owner} instead of .count()"
     if relation.subset is not None:
         reading = (
             f"; then read .{relation.to_attr} (a list) instead of .{accessor}{relation.subset}"
@@ -49,31 +72,55 @@ def _code(relation: Relation, sql: str) -> tuple[str, str]:
         if sql.startswith("SELECT COUNT("):
             reading = f"; then count with len(...{relation.to_attr}) instead of .count()"
         return relation.call, reading
-    if sql.startswith("SELECT COUNT("):
-        name = f"{accessor}_count"
-        return f'.annotate({name}=Count("{path}"))', f"; then read .{name} instead of .count()"
     if sql.startswith(("SELECT ? AS a FROM", "SELECT (?) AS a FROM", "SELECT 1 AS a FROM")):
         return relation.call, "; then test the prefetched rows instead of .exists()"
-    return relation.call, ""
+    return None, ""
 
 
 def relation_fix(relation: Relation, sql: str, where: str) -> Fix:
     loaded = f"{relation.model}.{relation.accessor} loaded once per row at {where}"
     if relation.converted_from is not None:
+        return _converted_fix(relation, loaded)
+    if relation.iterable is not None and not relation.many and relation.subset is None:
         return Fix(
-            f"{loaded}: the rows are {relation.converted_from}s read as {relation.model} one "
-            f"by one (by primary key, not through a relation), so no queryset of "
-            f"{relation.converted_from}s can load {relation.accessor} for them. Read each row "
-            f'through the relation Django follows (.select_related("{relation.full_path}") on '
-            f"the {relation.converted_from}s, then row.{relation.full_path.split('__')[0]}), "
-            "or on Wagtail call .specific() on the queryset and then "
-            f'prefetch_related_objects(pages, "{relation.accessor}").',
+            f"{loaded}: the listed rows are made by {relation.iterable} (as Wagtail's "
+            ".specific() makes them), which does not apply select_related. Once they are "
+            f'loaded, prefetch_related_objects(rows_of_each_type, "{relation.full_path}") '
+            "loads it in one query per type; or list them from their own model with "
+            f'.select_related("{relation.lookup_path}").',
             None,
             relation.place,
         )
-    code, reading = _code(relation, sql)
+    code, reading = _per_row_code(relation, sql)
+    code = code or relation.call
+    if relation.subset is not None and not relation.subset_written:
+        return Fix(
+            f"{loaded}: {_at(relation.place, 'a Prefetch', relation.listed)}: "
+            f'Prefetch("{relation.full_path}", queryset={relation.target or "Model"}.objects'
+            f" with the same filter{relation.subset.replace('.filter(...)', '')}, "
+            f'to_attr="{relation.to_attr}"){reading}.',
+            None,
+            relation.place,
+        )
+    place = relation.place
+    if place is not None and place.kind == "admin":
+        return Fix(f"{loaded}: {_admin_at(place, relation)}{reading}.", None, place)
+    where_and_how = _at(place, code, relation.listed)
+    return Fix(f"{loaded}: {where_and_how}{reading}.", code, place)
+
+
+def _converted_fix(relation: Relation, loaded: str) -> Fix:
+    parent = relation.converted_from.__name__ if relation.converted_from else "parent"
+    link = relation.hops[0].accessor if relation.hops else relation.accessor
     return Fix(
-        f"{loaded}: {_at(relation.place, code, relation.listed)}{reading}.", code, relation.place
+        f"{loaded}: the rows are {parent}s read as {relation.model} one by one (by primary "
+        f"key, not through a relation), so no queryset of {parent}s can load "
+        f"{relation.accessor} for them. Read each row through the relation Django follows "
+        f'(.select_related("{relation.lookup_path}") on the {parent}s, then row.{link}), '
+        "or on Wagtail call .specific() on the queryset and then "
+        f'prefetch_related_objects(pages, "{relation.accessor}").',
+        None,
+        relation.place,
     )
 
 

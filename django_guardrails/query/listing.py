@@ -13,6 +13,7 @@ generic view's ``model``, ``queryset`` or ``get_queryset()`` is when Django buil
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,7 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.paginator import Page
-from django.db.models import Model, QuerySet
+from django.db.models import ForeignObjectRel, Model, QuerySet
+from django.db.models.query import ModelIterable
 from django.views.generic.base import View
 
 from django_guardrails.query.origins import origin_of
@@ -42,8 +44,28 @@ class Place:
 
 @dataclass(frozen=True, slots=True)
 class Hop:
-    accessor: str
+    accessor: str  # the attribute: "book_set", what prefetch_related follows
     many: bool  # a to-many relation: the path needs prefetch_related
+    query_name: str = ""  # the lookup: "book", what select_related and Count() follow
+    owner: type[Model] | None = None  # the model the relation is read from
+
+    @property
+    def lookup(self) -> str:
+        return self.query_name or self.accessor
+
+
+def query_name(model: type[Model], accessor: str) -> str:
+    """The lookup name of the relation ``model.<accessor>``: a reverse foreign key's accessor
+    is ``book_set``, its lookup ``book``."""
+    for field in model._meta.get_fields():
+        if not field.is_relation:
+            continue
+        if isinstance(field, ForeignObjectRel):
+            if field.get_accessor_name() == accessor:
+                return str(field.name)
+        elif field.name == accessor:
+            return str(field.name)
+    return accessor
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +77,10 @@ class Listing:
     place: Place | None
     # The rows are of a parent model, read as a child one by one (Wagtail's ``.specific``,
     # a multi-table child fetched by pk): no select_related on the listed queryset reaches it.
-    converted_from: str | None = None
+    converted_from: type[Model] | None = None
+    # The listed queryset makes its rows with its own iterable (Wagtail's SpecificIterable),
+    # which does not apply select_related: its name.
+    iterable: str | None = None
 
 
 class Candidates:
@@ -116,24 +141,53 @@ def _holds(container: Any, row: Model) -> bool:
     return any(candidate is row for candidate in _rows(container))
 
 
-def _parent(row: Model, candidates: Candidates) -> tuple[Model, Hop] | None:
-    """A row of the stack that holds ``row`` through a relation, and that relation."""
+def _parent(row: Model, candidates: Candidates, seen: set[int]) -> tuple[Model, Hop] | None:
+    """A row of the stack that holds ``row`` through a relation, and that relation; never one
+    already on the path (``seen``): an author's books' author is the author again."""
     for value in candidates.instances():
-        if value is row:
+        if id(value) in seen:
             continue
+        owner = type(value)
         for name, cached in value._state.fields_cache.items():
             if cached is row:
-                return value, Hop(name, many=False)
+                return value, Hop(name, False, query_name(owner, name), owner)
         prefetched = getattr(value, "_prefetched_objects_cache", None) or {}
         for name, related in prefetched.items():
             if isinstance(related, QuerySet) and _holds(related, row):
-                return value, Hop(name, many=True)
+                return value, Hop(name, True, query_name(owner, name), owner)
     for queryset in candidates.querysets():
-        owner = (getattr(queryset, "_hints", None) or {}).get("instance")
-        if isinstance(owner, Model) and queryset._result_cache and _holds(queryset, row):
-            accessor = _related_accessor(owner, queryset)
+        holder = (getattr(queryset, "_hints", None) or {}).get("instance")
+        if (
+            isinstance(holder, Model)
+            and id(holder) not in seen
+            and queryset._result_cache
+            and _holds(queryset, row)
+        ):
+            accessor = _related_accessor(holder, queryset)
             if accessor is not None:
-                return owner, Hop(accessor, many=True)
+                owner = type(holder)
+                return holder, Hop(accessor, True, query_name(owner, accessor), owner)
+    return None
+
+
+def _reverse_parent(row: Model, candidates: Candidates, seen: set[int]) -> tuple[Model, Hop] | None:
+    """For a row no list on the stack holds (``for p in category.products.all()`` keeps its
+    list in the loop alone): the listed row it points back to, as Django caches it for rows
+    read through a related manager, and the manager's accessor."""
+    listed = {id(value) for value in candidates.instances()}
+    for name, cached in row._state.fields_cache.items():
+        if not isinstance(cached, Model) or id(cached) in seen or id(cached) not in listed:
+            continue
+        try:
+            field = type(row)._meta.get_field(name)
+        except Exception:  # a cache of something else than a field: not a way back
+            continue
+        remote = getattr(field, "remote_field", None)
+        if remote is None or not field.many_to_one:
+            continue
+        accessor = remote.get_accessor_name()
+        if accessor:
+            return cached, Hop(str(accessor), True, str(remote.name), type(cached))
     return None
 
 
@@ -176,23 +230,32 @@ def find_listing(row: Model, candidates: Candidates) -> Listing:
     """From the row whose relation an N+1 reads, back to the listed rows and their place."""
     hops: list[Hop] = []
     current = row
+    seen = {id(row)}
     for _ in range(_MAX_HOPS):
-        found = _parent(current, candidates)
+        found = _parent(current, candidates, seen)
+        if found is None and _container(current, candidates) is None:
+            found = _reverse_parent(current, candidates, seen)
         if found is None:
             break
         current, hop = found
+        seen.add(id(current))
         hops.insert(0, hop)
     container = _container(current, candidates)
-    converted_from = None
+    converted_from: type[Model] | None = None
     if container is None:
         converted = _converted(current, candidates)
         if converted is not None:
-            container, converted_from = converted[0], converted[1].__name__
-    model = type(current).__name__ if converted_from is None else converted_from
-    place = _queryset_place(container, model) if isinstance(container, QuerySet) else None
+            container, converted_from = converted
+    model = (converted_from or type(current)).__name__
+    iterable = None
+    place = None
+    if isinstance(container, QuerySet):
+        place = _queryset_place(container, model)
+        if container._iterable_class is not ModelIterable:
+            iterable = container._iterable_class.__name__
     if place is None:
-        place = _view_place(candidates, model)
-    return Listing(tuple(hops), type(current).__name__, place, converted_from)
+        place = _view_place(candidates, model) or _admin_place(candidates, model)
+    return Listing(tuple(hops), type(current).__name__, place, converted_from, iterable)
 
 
 def _queryset_place(queryset: QuerySet[Any], model: str) -> Place | None:
@@ -201,6 +264,12 @@ def _queryset_place(queryset: QuerySet[Any], model: str) -> Place | None:
         return None
     file, line, _ = origin
     return Place(file, line, statement_text(file, line), "queryset", model)
+
+
+_TIDY = (
+    (re.compile(r"([(\[]) "), r"\1"),
+    (re.compile(r" ?,? ?([)\]])"), r"\1"),
+)
 
 
 @lru_cache(maxsize=1024)
@@ -226,7 +295,13 @@ def statement_text(file: str, line: int, limit: int = 90) -> str:
     if written is None:  # a loop's or with's header: that line, without its comment
         written = _without_comment(SOURCE.line_text(file, line))
     shown = " ".join(written.split())
-    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+    for pattern, replacement in _TIDY:  # a statement over several lines, folded onto one
+        shown = pattern.sub(replacement, shown)
+    if len(shown) <= limit:
+        return shown
+    cut = shown[: limit - 3]
+    cut = cut[: max(cut.rfind(" "), cut.rfind("("), cut.rfind(","), limit // 2)]
+    return cut.rstrip(" ,") + "..."
 
 
 def _view_place(candidates: Candidates, model: str) -> Place | None:
@@ -256,6 +331,31 @@ def _view_place(candidates: Candidates, model: str) -> Place | None:
             ):
                 if member in members:
                     return Place(file, int(members[member]), what, kind, model)
+    return None
+
+
+def _admin_place(candidates: Candidates, model: str) -> Place | None:
+    """The ModelAdmin whose changelist lists the rows (the admin's ``cl`` in its context)."""
+    from django.contrib.admin.views.main import ChangeList
+
+    from django_guardrails.project import is_under, library_roots
+    from django_guardrails.source.class_facts import class_facts
+    from django_guardrails.source.index import SOURCE
+
+    for value in candidates.values:
+        if not isinstance(value, ChangeList):
+            continue
+        admin = type(value.model_admin)
+        file, facts = class_facts(SOURCE, admin)
+        if file is None or facts is None or is_under(file, library_roots()):
+            return None  # an admin of a library: nothing of the project's to change
+        members = facts["members"]
+        for member in ("list_select_related", "get_queryset"):
+            if member in members:
+                return Place(
+                    file, int(members[member]), f"{admin.__name__}.{member}", "admin", model
+                )
+        return Place(file, int(facts["line"]), admin.__name__, "admin", model)
     return None
 
 

@@ -57,9 +57,7 @@ def _note_of(queryset: Any, key: str) -> Origin | None:
     code = _codes.get(code_id)
     if code is None or code.co_filename != file:
         return None  # noted in another process (an unpickled queryset)
-    line = next(
-        (number for start, end, number in code.co_lines() if start <= offset < end), None
-    )
+    line = next((number for start, end, number in code.co_lines() if start <= offset < end), None)
     return (file, line, function) if line is not None else None
 
 

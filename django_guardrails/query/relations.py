@@ -26,7 +26,7 @@ from django.template.defaulttags import ForNode
 
 from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
 from django_guardrails.query.eager import original_get
-from django_guardrails.query.listing import Place, collect, find_listing
+from django_guardrails.query.listing import Hop, Place, collect, find_listing
 from django_guardrails.query.subsets import subset_of
 
 
@@ -35,31 +35,55 @@ class Relation:
     model: str  # "Book"
     label: str  # "shop.Book.author"
     accessor: str  # "author"
-    eager: str  # "select_related" or "prefetch_related"
-    path: str = ""  # "book__author" when the Book itself came from a listed Review
-    root: str = ""  # the model of the rows being listed: "Review"
+    eager: str  # "select_related" or "prefetch_related", for the relation alone
+    query_name: str = ""  # its lookup name, when not the accessor: "book" for "book_set"
     owner: type[Model] | None = None  # the model class whose relation it is
     target: str = ""  # the related model: "Author"
+    hops: tuple[Hop, ...] = ()  # from the listed rows to the row it was read on
+    root: str = ""  # the model of the rows being listed, when not ``model``: "Review"
     place: Place | None = None  # where the listed rows' queryset was built
     # The per-row query narrows the relation (".filter(live=True)", "[:3]"): a plain prefetch
-    # does not serve it; a Prefetch with that queryset and to_attr does.
+    # does not serve it; a Prefetch with that queryset and to_attr does. ``subset_written``:
+    # read from the code that wrote it, so it can be pasted.
     subset: str | None = None
-    converted_from: str | None = None  # the rows are read as another model, one by one
+    subset_written: bool = True
+    converted_from: type[Model] | None = None  # the rows are read as another model, one by one
+    iterable: str | None = None  # the listed queryset's own row iterable (Wagtail's .specific())
+
+    @property
+    def path(self) -> str:
+        """The attribute path from the listed rows, when they are not the relation's owner."""
+        if not self.hops:
+            return ""
+        return "__".join([*(hop.accessor for hop in self.hops), self.accessor])
 
     @property
     def full_path(self) -> str:
         return self.path or self.accessor
 
     @property
+    def lookup_path(self) -> str:
+        """The same path in lookup names, as select_related() and Count() take it."""
+        return "__".join([*(hop.lookup for hop in self.hops), self.query_name or self.accessor])
+
+    @property
+    def many(self) -> bool:
+        """A to-many step on the way: only prefetch_related follows it."""
+        return self.eager == "prefetch_related" or any(hop.many for hop in self.hops)
+
+    @property
     def call(self) -> str:
         """The code that loads the relation with the listed rows."""
         if self.subset is not None:
             target = self.target or "Model"
+            chain = f".all(){self.subset}" if self.subset.startswith("[") else self.subset
             return (
                 f'.prefetch_related(Prefetch("{self.full_path}", '
-                f'queryset={target}.objects{self.subset}, to_attr="{self.to_attr}"))'
+                f'queryset={target}.objects{chain}, to_attr="{self.to_attr}"))'
             )
-        return f'.{self.eager}("{self.full_path}")'
+        if self.many:
+            return f'.prefetch_related("{self.full_path}")'
+        return f'.select_related("{self.lookup_path}")'
 
     @property
     def to_attr(self) -> str:
@@ -92,12 +116,15 @@ def _generic_fk_code() -> CodeType | None:
     return get.__code__ if get is not None else None
 
 
-def _relation(model: type[Model], accessor: str, eager: str, target: Any = None) -> Relation:
+def _relation(
+    model: type[Model], accessor: str, eager: str, target: Any = None, name: str = ""
+) -> Relation:
     return Relation(
         model.__name__,
         f"{model._meta.label}.{accessor}",
         accessor,
         eager,
+        query_name=name if name and name != accessor else "",
         owner=model,
         target=target.__name__ if isinstance(target, type) else "",
     )
@@ -110,7 +137,11 @@ def _from_descriptor(code: CodeType, descriptor: Any) -> Relation | None:
     if code is _REVERSE_ONE:
         related = descriptor.related
         return _relation(
-            related.model, related.get_accessor_name(), "select_related", related.related_model
+            related.model,
+            related.get_accessor_name(),
+            "select_related",
+            related.related_model,
+            related.name,
         )
     field = getattr(descriptor, "field", descriptor)  # a generic foreign key
     return _relation(field.model, field.name, "prefetch_related")
@@ -139,7 +170,7 @@ def relation_from_queryset(queryset: Any) -> Relation | None:
     if isinstance(field, ForeignObjectRel):  # a reverse relation: named by its accessor
         accessor = field.get_accessor_name() or field.name
         eager = "select_related" if field.one_to_one else "prefetch_related"
-        return _relation(owner, accessor, eager, queryset.model)
+        return _relation(owner, accessor, eager, queryset.model, field.name)
     eager = "select_related" if field.many_to_one or field.one_to_one else "prefetch_related"
     return _relation(owner, field.name, eager, queryset.model)
 
@@ -190,29 +221,36 @@ def relation_of(frame: FrameType | None) -> Relation | None:
         relation, instance = found
     elif from_queryset is not None:
         relation, instance, queryset = from_queryset
-        relation = replace(relation, subset=subset_of(queryset, relation.accessor, frame))
+        subset = subset_of(queryset, relation.accessor, frame)
+        if subset is not None:
+            relation = replace(relation, subset=subset[0], subset_written=subset[1])
     else:
         return None
     if not isinstance(instance, Model):
         return relation
     listing = find_listing(instance, collect(start, _project, RENDER_ANNOTATED, _FOR_LOOP))
-    path = "__".join([*(hop.accessor for hop in listing.hops), relation.accessor])
-    many = any(hop.many for hop in listing.hops) or relation.eager == "prefetch_related"
-    if listing.converted_from is not None:
-        path = f"{_child_link(instance, listing.converted_from)}__{path}"
+    hops = listing.hops
+    converted = listing.converted_from
+    if (
+        converted is not None
+        and relation.owner is not None
+        and not issubclass(converted, relation.owner)
+    ):  # a child's own field: reached from the parent through the child's link
+        link = _child_link(instance, converted)
+        hops = (Hop(link, False, link, converted), *hops)
     return replace(
         relation,
-        path=path if path != relation.accessor else "",
-        root=listing.root if listing.hops or listing.converted_from else "",
-        eager="prefetch_related" if many else "select_related",
+        hops=hops,
+        root=listing.root if hops or converted else "",
         place=listing.place,
-        converted_from=listing.converted_from,
+        converted_from=converted,
+        iterable=listing.iterable,
     )
 
 
-def _child_link(instance: Model, parent_name: str) -> str:
+def _child_link(instance: Model, parent_model: type[Model]) -> str:
     """The accessor from a parent model to ``instance``'s class (multi-table inheritance)."""
     for parent, link in type(instance)._meta.parents.items():
-        if parent.__name__ == parent_name and link is not None and link.remote_field is not None:
+        if parent is parent_model and link is not None and link.remote_field is not None:
             return str(link.remote_field.get_accessor_name())
     return type(instance).__name__.lower()

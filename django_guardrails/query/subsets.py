@@ -47,9 +47,10 @@ def narrows(queryset: Any, accessor: str) -> tuple[bool, bool, bool]:
     return filtered, bool(query.order_by), bool(query.is_sliced)
 
 
-def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> str | None:
+def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> tuple[str, bool] | None:
     """The chain after the relation (``.filter(live=True)``, ``.order_by("-x")[:3]``) when the
-    per-row query narrows it; None when it reads the whole relation."""
+    per-row query narrows it, and whether it is as the code wrote it (else rebuilt from the
+    query, a filter unknown); None when it reads the whole relation."""
     filtered, ordered, sliced = narrows(queryset, accessor)
     if not (filtered or ordered or sliced):
         return None
@@ -59,8 +60,8 @@ def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> str | No
     for place in places:
         written = _written_chain(place[0], place[1], accessor) if place is not None else None
         if written:
-            return written
-    return _rebuilt_chain(queryset, filtered)
+            return written, True
+    return _rebuilt_chain(queryset, filtered), not filtered
 
 
 def _written_chain(file: str, line: int, accessor: str) -> str | None:

@@ -57,6 +57,16 @@ class Product(models.Model):
         return self.name
 
 
+class Label(models.Model):
+    """A label stuck on a product; no related_name, so a product reads ``label_set``."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE)
+    text = models.CharField(max_length=50)
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class Person(models.Model):
     """Someone who may work for organisations; ``live`` people are shown."""
 

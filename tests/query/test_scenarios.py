@@ -349,12 +349,18 @@ def unused(report: QueryReport) -> list[tuple[str | None, int | None, str]]:
 
 def test_unused_select_related_and_prefetch_related_are_reported() -> None:
     with capture() as report:
-        books = Book.objects.select_related("author", "publisher").prefetch_related("tags")
+        books = Book.objects.select_related("author", "publisher")  # culprit: built
+        books = books.prefetch_related("tags")
         for book in books:  # culprit: unused-eager
             assert book.author.name
     [(relation, line, hint), (relation2, _, hint2)] = sorted(unused(report))
     assert relation == "clean.Book.publisher"
     assert line == culprit("unused-eager")
+    # Named where it is written: the line that built the queryset, not the loop.
+    assert f"tests/query/test_scenarios.py:{culprit('built')} (books = Book.objects" in hint
+    assert {f.built_at for f in report.findings} == {
+        f"tests/query/test_scenarios.py:{culprit('built')}"
+    }
     assert 'remove "publisher" from .select_related()' in hint
     assert relation2 == "clean.Book.tags"
     assert 'remove "tags" from .prefetch_related()' in hint2

@@ -22,6 +22,7 @@ from shapes.models import (
     Category,
     Chef,
     Comment,
+    Label,
     Organisation,
     Person,
     PersonRelationship,
@@ -249,3 +250,100 @@ def test_count_per_row_is_an_annotation(shelves: None) -> None:
     assert fixed(Category.objects.all, read, finding.fix).count == 1
     with capture():
         assert read(apply(Category.objects.all(), finding.fix)) == counts
+
+
+@pytest.fixture
+def labels(shelves: None) -> None:
+    for product in Product.objects.all():
+        for number in range(2):
+            Label.objects.create(product=product, text=f"label {number}")
+
+
+def test_a_count_through_a_reverse_foreign_key_uses_its_lookup_name(labels: None) -> None:
+    with capture() as report:
+        products = Product.objects.order_by("name")  # built: label counts
+        counts = {p.name: p.label_set.count() for p in products}
+    finding = the_n_plus_one(report, "shapes.Product.label_set")
+    # The accessor is label_set; Count() takes the lookup name, label.
+    assert finding.fix == '.annotate(label_set_count=Count("label"))'
+
+    def read(queryset: QuerySet[Product]) -> dict[str, int]:
+        return {p.name: p.label_set_count for p in queryset}  # type: ignore[attr-defined]
+
+    assert fixed(lambda: Product.objects.order_by("name"), read, finding.fix).count == 1
+    with capture():
+        assert read(apply(Product.objects.order_by("name"), finding.fix)) == counts
+
+
+def test_a_count_per_row_of_an_inner_list_annotates_the_inner_rows(labels: None) -> None:
+    def read(queryset: QuerySet[Category]) -> dict[str, int]:
+        return {p.name: p.label_set.count() for c in queryset for p in c.products.all()}
+
+    with capture() as report:
+        counts = read(Category.objects.all())  # built: nested counts
+    finding = the_n_plus_one(report, "shapes.Product.label_set")
+    # Not Count("products__label") on the categories (one number per category): a count for
+    # each product, annotated on the products the categories prefetch.
+    assert finding.fix == (
+        '.prefetch_related(Prefetch("products", queryset=Product.objects.annotate('
+        'label_set_count=Count("label"))))'
+    )
+    assert finding.built_at is not None and finding.built_at.endswith(
+        f":{line_of('nested counts')}"
+    )
+
+    def read_fixed(queryset: QuerySet[Category]) -> dict[str, int]:
+        return {p.name: p.label_set_count for c in queryset for p in c.products.all()}  # type: ignore[attr-defined]
+
+    assert fixed(Category.objects.all, read_fixed, finding.fix).count == 2
+    with capture():
+        assert read_fixed(apply(Category.objects.all(), finding.fix)) == counts
+
+
+def test_a_slice_of_a_whole_relation_prefetches_all_then_slices(shelves: None) -> None:
+    with capture() as report:
+        categories = Category.objects.all()  # built: first two
+        firsts = {c.name: [p.name for p in c.products.all()[:2]] for c in categories}
+    finding = the_n_plus_one(report, "shapes.Category.products")
+    # Product.objects[:2] would fail (a manager is not sliceable): .all()[:2].
+    assert finding.fix == (
+        '.prefetch_related(Prefetch("products", queryset=Product.objects.all()[:2], '
+        'to_attr="prefetched_products"))'
+    )
+
+    def read(queryset: QuerySet[Category]) -> dict[str, list[str]]:
+        return {c.name: [p.name for p in c.prefetched_products] for c in queryset}  # type: ignore[attr-defined]
+
+    assert fixed(Category.objects.all, read, finding.fix).count == 2
+    with capture():
+        assert read(apply(Category.objects.all(), finding.fix)) == firsts
+
+
+def test_a_field_of_the_parent_read_on_converted_rows_needs_no_child_link(
+    restaurants: None,
+) -> None:
+    with capture() as report:
+        places = list(Place.objects.all())  # built: parent field
+        for place in places:
+            try:
+                specific = Restaurant.objects.get(pk=place.pk)
+            except Restaurant.DoesNotExist:
+                continue
+            assert specific.chef.name
+            assert specific.place_ptr.name  # Place's own row, read from the child
+    finding = the_n_plus_one(report, "shapes.Restaurant.chef")
+    assert '.select_related("restaurant__chef")' in finding.hint
+
+
+def test_a_cycle_of_relations_is_not_followed(comments: None) -> None:
+    """An account's comments' author is the account again: the path stops where it began."""
+    accounts = Account.objects.all()  # built: cycle
+    with capture() as report:
+        for account in accounts.prefetch_related("comments"):
+            for comment in account.comments.all():
+                assert comment.author.user.username
+    for finding in report.n_plus_ones:
+        assert (
+            "author__account" not in finding.hint
+            and "comments__author__comments" not in finding.hint
+        )

@@ -1,0 +1,57 @@
+"""The admin: an N+1 its own code runs on a project's ModelAdmin names that ModelAdmin and the
+setting that fixes it; the fix, applied, removes it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.db.models import Prefetch  # noqa: F401 - in scope for the applied fix
+from django.test import Client, override_settings
+
+import broken.admin
+from clean.models import Author, Book, Note, Publisher
+from django_guardrails.testing import capture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client() -> Iterator[Client]:
+    publisher = Publisher.objects.create(name="Vintage")
+    author = Author.objects.create(name="A")
+    for number in range(4):
+        book = Book.objects.create(
+            title=f"B{number}", slug=f"b{number}", author=author, publisher=publisher
+        )
+        Note.objects.create(subject=book, text=f"note {number}")
+    User.objects.create_superuser("admin", "admin@example.com", "pw")
+    client = Client()
+    client.login(username="admin", password="pw")
+    with override_settings(DEBUG=True):
+        yield client
+
+
+def test_an_admin_n_plus_one_names_the_model_admin(admin_client: Client) -> None:
+    with capture() as report:
+        assert admin_client.get("/admin/clean/note/").status_code == 200
+    [finding] = [f for f in report.n_plus_ones if f.relation == "clean.Note.subject"]
+    assert finding.package == "django.contrib.admin"  # the loop is the admin's code ...
+    # ... but the rows are listed by the project's NoteAdmin: that is where the fix goes.
+    assert "(NoteAdmin) override get_queryset(self, request) to return " in finding.hint
+    assert 'super().get_queryset(request).prefetch_related("subject")' in finding.hint
+    assert finding.built_at is not None and finding.built_at.startswith(
+        "testproject/broken/admin.py:"
+    )
+
+
+def test_the_admin_fix_works(admin_client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    def get_queryset(self: Any, request: Any) -> Any:
+        return super(broken.admin.NoteAdmin, self).get_queryset(request).prefetch_related("subject")
+
+    monkeypatch.setattr(broken.admin.NoteAdmin, "get_queryset", get_queryset)
+    with capture() as report:
+        assert admin_client.get("/admin/clean/note/").status_code == 200
+    assert [f for f in report.n_plus_ones if f.relation == "clean.Note.subject"] == []
