@@ -45,9 +45,10 @@ def n_plus_one_fix(site: QuerySite) -> Fix:
         return Fix(rendering_hint(rendering, relation, site.sql, _where(site)))
     if callsite_of(site) is None and (relation is None or relation.place is None):
         return outside_fix(relation, site.package, site.count)
+    context = f" ({site.receiver.describe()})" if site.receiver is not None else ""
     if relation is None:
-        return unknown_relation_fix(site.count, _where(site))
-    return relation_fix(relation, site.sql, _where(site))
+        return unknown_relation_fix(context)
+    return relation_fix(relation, site.sql, context)
 
 
 def _where(site: QuerySite) -> str:

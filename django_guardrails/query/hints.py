@@ -77,8 +77,9 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def relation_fix(relation: Relation, sql: str, where: str) -> Fix:
-    loaded = f"{relation.model}.{relation.accessor} loaded once per row at {where}"
+def relation_fix(relation: Relation, sql: str, context: str = "") -> Fix:
+    """``context``: what the finding's place does not say, such as the signal receiver."""
+    loaded = f"{relation.model}.{relation.accessor} loaded once per row{context}"
     if relation.converted_from is not None:
         return _converted_fix(relation, loaded)
     if relation.iterable is not None and not relation.many and relation.subset is None:
@@ -137,8 +138,8 @@ def outside_fix(relation: Relation | None, package: str | None, count: int) -> F
     )
 
 
-def unknown_relation_fix(count: int, where: str) -> Fix:
+def unknown_relation_fix(context: str = "") -> Fix:
     return Fix(
-        f"The same query ran {count} times from {where}, once per row: load the rows in one "
-        "query before the loop (select_related, prefetch_related, or __in)."
+        f"The same query ran once per row{context}: load the rows in one query before the "
+        "loop (select_related, prefetch_related, or __in)."
     )

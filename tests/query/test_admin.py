@@ -55,3 +55,35 @@ def test_the_admin_fix_works(admin_client: Client, monkeypatch: pytest.MonkeyPat
     with capture() as report:
         assert admin_client.get("/admin/clean/note/").status_code == 200
     assert [f for f in report.n_plus_ones if f.relation == "clean.Note.subject"] == []
+
+
+def test_a_library_model_admin_names_the_package_and_advises_nothing(
+    admin_client: Client,
+) -> None:
+    """A changelist of a ModelAdmin a library ships (its module is the library's): the loop
+    and the listing are both the library's, so nothing is the project's to change."""
+    from django.contrib import admin
+
+    library_admin = type(
+        "LibraryNoteAdmin",
+        (admin.ModelAdmin,),
+        {"list_display": ["text", "subject"], "__module__": "django.contrib.admin.options"},
+    )
+    site = admin.AdminSite(name="library")
+    site.register(Note, library_admin)
+    with override_settings(ROOT_URLCONF=_library_urls(site)), capture() as report:
+        assert admin_client.get("/library/clean/note/").status_code == 200
+    [finding] = [f for f in report.n_plus_ones if f.relation == "clean.Note.subject"]
+    assert finding.location == "django.contrib.admin's code"
+    assert finding.file is None and finding.built_at is None and finding.fix is None
+    assert "nothing in the project to change there" in finding.hint
+
+
+def _library_urls(site: Any) -> Any:
+    import types
+
+    from django.urls import path
+
+    urls = types.ModuleType("library_admin_urls")
+    urls.urlpatterns = [path("library/", site.urls)]  # type: ignore[attr-defined]
+    return urls

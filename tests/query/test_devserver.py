@@ -107,8 +107,7 @@ def test_threaded_runserver_names_template_line_relation_fix_and_where_it_goes(
     described = "\n".join(first)
     assert (
         f"N+1 query: 3 similar queries at broken/templates/broken/invoice_archive.html:"
-        f"{customer_line}. Invoice.customer loaded once per row at "
-        f"broken/templates/broken/invoice_archive.html:{customer_line}: in "
+        f"{customer_line}. Invoice.customer loaded once per row: in "
         f"broken/views.py:{model_line} (InvoiceArchive.model = Invoice) use queryset = "
         'Invoice.objects.select_related("customer").'
     ) in described

@@ -63,7 +63,8 @@ def test_the_debug_page_shows_the_finding_and_adds_no_queries() -> None:
     page = response.content.decode()
     assert "Error in formatting" not in page
     assert "NPlusOneError" in page
-    assert "Invoice.customer loaded once per row at testproject/broken/templates/broken/" in page
+    assert "N+1 query at testproject/broken/templates/broken/invoice_list.html:" in page
+    assert "Invoice.customer loaded once per row: in testproject/broken/views.py:" in page
     assert "(in None)" not in page and "outside project code" not in page
     # The view's queries up to the raise: the list, then each row's customer and line-item
     # count until the third customer (1 + 2 + 2 + 1). The debug page's own queries (it shows
