@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -248,8 +249,32 @@ def interleaved(requests: int, rounds: int) -> None:
     print(f"in one process, middleware off and on in alternating blocks, {rounds} rounds:")
     for view, row in result.items():
         print(
-            f"  {view:8} off {row['bare'] * 1e6:9.0f} us, on {row['guarded'] * 1e6:9.0f} us; "
+            f"  {view:8} off {row['bare'] * 1e6:9.0f} µs, on {row['guarded'] * 1e6:9.0f} µs; "
             f"ratio median {row['ratio']:.3f} (quartiles {row['q1']:.3f}-{row['q3']:.3f})"
+        )
+
+
+def processes(requests: int, rounds: int, passes: int) -> None:
+    """Bare Django and guardrails in separate processes, alternating, ``passes`` times.
+
+    Each process is as a project runs it (guardrails installed or not, DEBUG off, MODE log);
+    each pass runs the two back to back, which goes first alternating, and the ratio of the
+    pair is taken; the median of those ratios is reported with its spread.
+    """
+    ratios: dict[str, list[float]] = {path: [] for path, _, _ in PAGES}
+    names = ["bare Django", "django-guardrails"]
+    for number in range(passes):
+        order = names if number % 2 == 0 else names[::-1]
+        timing = {name: run_config(CONFIGS[name][1], requests, rounds) for name in order}
+        for path, _, _ in PAGES:
+            ratios[path].append(timing["django-guardrails"][path] / timing["bare Django"][path])
+    print(f"separate processes, alternating, {passes} pairs: guardrails / bare Django")
+    for path, label, _ in PAGES:
+        row = sorted(ratios[path])
+        quartiles = statistics.quantiles(row, n=4)
+        print(
+            f"  {label:14} median {statistics.median(row):.3f} "
+            f"(quartiles {quartiles[0]:.3f}-{quartiles[2]:.3f})"
         )
 
 
@@ -311,9 +336,18 @@ def main() -> None:
         action="store_true",
         help="only guardrails against bare Django, in one process (less noise, no peers)",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        metavar="PAIRS",
+        help="only guardrails against bare Django, in separate processes, PAIRS pairs",
+    )
     args = parser.parse_args()
     if args.interleaved:
         interleaved(args.requests, args.rounds)
+        return
+    if args.processes:
+        processes(args.requests, args.rounds, args.processes)
         return
     available = {
         name: extra
