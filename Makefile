@@ -22,17 +22,19 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: venv
-	$(MANAGE) migrate --verbosity 0 --skip-checks
-	$(MANAGE) seed_demo --skip-checks
+	@$(MANAGE) migrate --verbosity 0 --skip-checks
+	@$(MANAGE) seed_demo --verbosity 0 --skip-checks
+	@echo "== 1. The query guard: four requests to a real runserver, and what it printed =="
+	@$(MANAGE) demo_requests --skip-checks
 	@echo
-	@echo "== manage.py check --deploy, production settings (Django's checks and guardrails') =="
-	$(MANAGE) check --deploy --fail-level CRITICAL --settings=testproject.settings.production
+	@echo "== 2. The checks: manage.py guardrails check --deploy --format summary (production settings) =="
+	@$(MANAGE) guardrails check --deploy --format summary --fail-level CRITICAL \
+		--settings=testproject.settings.production
 	@echo
-	@echo "== manage.py guardrails check --deploy (guardrails findings only) =="
-	$(MANAGE) guardrails check --deploy --fail-level CRITICAL --settings=testproject.settings.production
-	@echo
-	@echo "== the query guard: demo pages requested through the test client =="
-	$(MANAGE) demo_requests
+	@echo "== 3. Read more =="
+	@echo "  Every finding in full:  cd testproject && ../$(PY) manage.py guardrails check --deploy --settings=testproject.settings.production"
+	@echo "  Each check ID:          docs/checks/index.md    The query guard: docs/query-guard.md"
+	@echo "  In your project:        README.md (install, settings, the two lines to add)"
 
 # Production settings read secrets from the environment only; the demo makes throwaway ones.
 demo: export DJANGO_SECRET_KEY ?= $(shell $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))")

@@ -27,6 +27,7 @@ _LEVEL_NAMES = {
 }
 _DOC_PAGES = {0: "app", 1: "settings", 2: "models", 3: "urls", 4: "signals", 5: "migrations"}
 _DOC_PAGES |= {6: "security", 7: "celery", 8: "drf", 9: "caching"}
+_AREAS = {0: "guardrails", 3: "URLs", 7: "Celery", 8: "DRF"}
 
 
 def level_name(level: int) -> str:
@@ -136,3 +137,39 @@ def _artifact(file: str, root: Path) -> dict[str, str]:
     if relative.startswith(os.pardir):
         return {"uri": Path(file).resolve().as_uri()}
     return {"uri": Path(relative).as_posix(), "uriBaseId": "%SRCROOT%"}
+
+
+def _area(message: GuardrailsMessage) -> int:
+    code = str(message.id).removeprefix(ids.PREFIX)
+    return int(code[1]) if code[1:].isdigit() else 0
+
+
+def as_summary(messages: Sequence[GuardrailsMessage]) -> str:
+    """The findings grouped by area: how many, and one example each (the most severe first),
+    on one line per area; what a first run is better read as than a list of fifty."""
+    if not messages:
+        return "guardrails found nothing to report."
+    levels = dict.fromkeys(("ERROR", "WARNING", "INFO"), 0)
+    by_area: dict[int, list[GuardrailsMessage]] = {}
+    for message in messages:
+        levels[level_name(message.level)] = levels.get(level_name(message.level), 0) + 1
+        by_area.setdefault(_area(message), []).append(message)
+    counted = ", ".join(
+        f"{count} {name.lower()}{'s' if count > 1 else ''}"
+        for name, count in levels.items()
+        if count
+    )
+    lines = [
+        f"guardrails: {len(messages)} findings ({counted}) in {len(by_area)} areas; one "
+        "example of each:"
+    ]
+    for area in sorted(by_area):
+        found = by_area[area]
+        example = sorted(found, key=lambda m: (-m.level, str(m.id), m.location or ""))[0]
+        name = _AREAS.get(area, _DOC_PAGES.get(area, "other").capitalize())
+        where = f"{example.location} " if example.location else ""
+        lines.append(
+            f"  {name:<10} {len(found):3}  {where}({str(example.id).removeprefix(ids.PREFIX)}) "
+            f"{example.msg}"
+        )
+    return "\n".join(lines)

@@ -41,7 +41,12 @@ class Command(BaseCommand):
         check = subcommands.add_parser("check", help="Report guardrails findings.")
         check.add_argument("app_labels", nargs="*", metavar="app_label")
         check.add_argument("--deploy", action="store_true", help="Add the deploy-only checks.")
-        check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+        check.add_argument(
+            "--format",
+            choices=("text", "summary", "json", "sarif"),
+            default="text",
+            help="text: as manage.py check; summary: a count and one example per area.",
+        )
         check.add_argument(
             "--fail-level",
             choices=_FAIL_LEVELS,
@@ -195,18 +200,18 @@ class Command(BaseCommand):
         if options["output"]:
             _write(Path(options["output"]), captured.getvalue())
 
-    def _check_as_document(
+    def _check_as_document(  # JSON, SARIF and the summary
         self, app_configs: list[Any] | None, options: dict[str, Any], fail_level: int
     ) -> None:
         messages = run_guardrail_checks(
             app_configs, deploy=options["deploy"], databases=options["databases"]
         )
-        document: object
-        if options["format"] == "json":
-            document = formats.as_json(messages)
+        if options["format"] == "summary":
+            text = formats.as_summary(messages)
+        elif options["format"] == "json":
+            text = json.dumps(formats.as_json(messages), indent=2)
         else:
-            document = formats.as_sarif(messages)
-        text = json.dumps(document, indent=2)
+            text = json.dumps(formats.as_sarif(messages), indent=2)
         if options["output"]:
             _write(Path(options["output"]), text + "\n")
         else:

@@ -114,6 +114,8 @@ class Command(BaseCommand):
         """Seed both apps in one transaction and print each row created."""
         with transaction.atomic():
             created = seed_catalogue() + seed_billing()
+        if options["verbosity"] == 0:
+            return
         for description in created:
             self.stdout.write(f"Created {description}")
         if created:
