@@ -59,7 +59,6 @@ from django.test import Client, RequestFactory, override_settings
 from benchapp import work
 from benchapp.models import Author, Book
 from django_guardrails.middleware import QueryGuardMiddleware
-from django_guardrails.query import origins
 from django_guardrails.query.api import guard
 from django_guardrails.query.capture import enter, leave
 
@@ -98,7 +97,7 @@ rows = {
     ),
 }
 noting = BaseManager.get_queryset
-BaseManager.get_queryset = origins._GET_QUERYSET
+BaseManager.get_queryset = noting.__wrapped__
 rows["manager call: Book.objects.all(), not noted"] = (
     inside(work.manager_call, 20000), best(work.manager_call, 20000)
 )

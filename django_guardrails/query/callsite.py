@@ -285,6 +285,14 @@ _PLUMBING = (
     "django.contrib.contenttypes.models",
     "asgiref.",
     "django_guardrails.",
+    # Instrumentation that wraps cursors or views: it runs every query, it loops over none.
+    "debug_toolbar.",
+    "sentry_sdk.",
+    "silk.",
+    "newrelic.",
+    "ddtrace.",
+    "opentelemetry.",
+    "elasticapm.",
 )
 
 

@@ -38,7 +38,8 @@ def is_n_plus_one(site: QuerySite, threshold: int) -> bool:
     return site.distinct > 1 or site.relation is not None
 
 
-def n_plus_one_fix(site: QuerySite) -> Fix:
+def n_plus_one_fix(site: QuerySite, admin_selects: list[str] | None = None) -> Fix:
+    """``admin_selects``: every path the same ModelAdmin's changelist needs selected."""
     relation = site.relation
     rendering = rendering_of(site)
     if rendering is not None:
@@ -48,7 +49,7 @@ def n_plus_one_fix(site: QuerySite) -> Fix:
     context = f" ({site.receiver.describe()})" if site.receiver is not None else ""
     if relation is None:
         return unknown_relation_fix(context)
-    return relation_fix(relation, site.sql, context)
+    return relation_fix(relation, site.sql, context, admin_selects)
 
 
 def _where(site: QuerySite) -> str:
@@ -87,9 +88,38 @@ def _finding(kind: str, site: QuerySite, count: int, hint: str, fix: Fix | None 
     )
 
 
-def n_plus_one_finding(site: QuerySite) -> Finding:
-    fix = n_plus_one_fix(site)
-    return _finding(N_PLUS_ONE, site, site.count, fix.hint, fix)
+def n_plus_one_finding(
+    site: QuerySite, count: int | None = None, admin_selects: list[str] | None = None
+) -> Finding:
+    fix = n_plus_one_fix(site, admin_selects)
+    return _finding(N_PLUS_ONE, site, site.count if count is None else count, fix.hint, fix)
+
+
+def _n_plus_ones(sites: list[QuerySite]) -> list[Finding]:
+    """One finding per relation and place: a generic relation to several models, or a
+    relation read from rows of several types, runs several shapes at one place, all one N+1.
+    A ModelAdmin's changelist gets one list_select_related with every path it needs."""
+    groups: dict[tuple[object, ...], list[QuerySite]] = {}
+    for site in sites:
+        relation = site.relation
+        key = (relation.label, relation.full_path, site.where) if relation else (id(site),)
+        groups.setdefault(key, []).append(site)
+    selects: dict[tuple[str, int], list[str]] = {}
+    for group in groups.values():
+        relation = group[0].relation
+        place = relation.place if relation is not None else None
+        joins = relation is not None and not relation.many and relation.subset is None
+        if relation is not None and joins and place is not None and place.kind == "admin":
+            paths = selects.setdefault((place.file, place.line), [])
+            if relation.lookup_path not in paths:
+                paths.append(relation.lookup_path)
+    findings = []
+    for group in groups.values():
+        first = group[0]
+        place = first.relation.place if first.relation is not None else None
+        needed = selects.get((place.file, place.line)) if place is not None else None
+        findings.append(n_plus_one_finding(first, sum(site.count for site in group), needed))
+    return findings
 
 
 def _matches(rule: AllowRule, finding: Finding, url: str | None) -> bool:
@@ -145,12 +175,13 @@ def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
     findings: list[Finding] = []
     if unit.count > 1:  # an N+1 or a duplicate takes two queries at least
         threshold = config.n_plus_one_threshold
-        n_plus_one_sites = set()
-        for key, site in unit.sites.items():
-            if site.count >= threshold and is_n_plus_one(site, threshold):
-                n_plus_one_sites.add(key)
-                findings.append(n_plus_one_finding(site))
-        findings += _duplicates(unit, n_plus_one_sites)
+        n_plus_ones = [  # in the order the sites first ran
+            key
+            for key, site in unit.sites.items()
+            if site.count >= threshold and is_n_plus_one(site, threshold)
+        ]
+        findings += _n_plus_ones([unit.sites[key] for key in n_plus_ones])
+        findings += _duplicates(unit, set(n_plus_ones))
     for (where, _), (method, path, usage, label, origin) in (unit.eager or {}).items():
         if usage not in unit.reads:
             findings.append(_unused_eager_load(unit, where, method, path, label, origin))

@@ -19,12 +19,14 @@ from urllib.parse import parse_qsl, urlencode
 from django.core.management.color import color_style
 
 from django_guardrails.query.capture import Unit
-from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, Finding
+from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, UNUSED_EAGER_LOAD, Finding
 
 # (kind, relation, place, where the fix goes, the query's shape when no relation names it)
 _seen: Counter[tuple[str, str | None, str, str | None, str]] = Counter()
 _lock = threading.Lock()
 _SHORT_TITLES = {N_PLUS_ONE: "N+1", DUPLICATE: "duplicate query"}
+# Findings about one place, which repeat as such; a slow or over-budget unit is described anew.
+_SITE_KINDS = frozenset({N_PLUS_ONE, DUPLICATE, UNUSED_EAGER_LOAD})
 
 
 def shown_query_string(query_string: str) -> str:
@@ -87,7 +89,8 @@ def print_request(
             key = (finding.kind, finding.relation, finding.location, finding.built_at, shape)
             _seen[key] += 1
             times = _seen[key]
-            lines.append(f"  {finding.describe()}" if times == 1 else _brief(finding, times))
+            repeat = times > 1 and finding.kind in _SITE_KINDS
+            lines.append(_brief(finding, times) if repeat else f"  {finding.describe()}")
     for run in (unit.receiver_runs or {}).values():
         if run.own:  # Django's and libraries' receivers (and guardrails' own) are not news
             lines.append(f"  receiver {run.describe()}")

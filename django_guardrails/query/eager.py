@@ -25,7 +25,7 @@ from django.db.models.fields.related_descriptors import (
 from django.db.models.query import ModelIterable
 
 from django_guardrails.query import state
-from django_guardrails.query.origins import origin_of
+from django_guardrails.query.origins import eager_call_of, origin_of
 
 UsageKey = tuple[type[Model], str]
 
@@ -141,7 +141,8 @@ def selected_loads(fetch: FrameType) -> list[EagerLoad]:
     for path in _select_paths(queryset.query.select_related):
         resolved = _last_key(queryset.model, path)
         if resolved is not None:
-            found.append(("select_related", path, *resolved, origin))
+            written = eager_call_of(queryset, path) or origin
+            found.append(("select_related", path, *resolved, written))
     return found
 
 
@@ -155,7 +156,8 @@ def prefetched_loads(queryset: QuerySet[Any]) -> list[EagerLoad]:
             lookup = lookup.prefetch_through
         resolved = _last_key(queryset.model, str(lookup))
         if resolved is not None:
-            found.append(("prefetch_related", str(lookup), *resolved, origin))
+            written = eager_call_of(queryset, str(lookup)) or origin
+            found.append(("prefetch_related", str(lookup), *resolved, written))
     return found
 
 

@@ -39,11 +39,19 @@ def _at(place: Place | None, code: str, listed: str) -> str:
     return f"{where} add {code}"
 
 
-def _admin_at(place: Place, relation: Relation) -> str:
-    """In a ModelAdmin: list_select_related for what joins, get_queryset for the rest."""
+def admin_selects(place: Place, paths: list[str]) -> str:
+    """``list_select_related`` with what it holds now and every path the changelist needs."""
+    selected = list(place.selected)
+    selected += [path for path in paths if path not in selected]
+    return "list_select_related = [" + ", ".join(f'"{path}"' for path in selected) + "]"
+
+
+def _admin_at(place: Place, relation: Relation, selects: list[str] | None = None) -> str:
+    """In a ModelAdmin: list_select_related for what joins, get_queryset for the rest (and in
+    an inline, which has no list_select_related)."""
     where = f"in {display_path(place.file)}:{place.line} ({place.what})"
-    if not relation.many and relation.subset is None:
-        return f'{where} set list_select_related = ["{relation.lookup_path}"]'
+    if place.kind == "admin" and not relation.many and relation.subset is None:
+        return f"{where} set {admin_selects(place, selects or [relation.lookup_path])}"
     return (
         f"{where} override get_queryset(self, request) to return "
         f"super().get_queryset(request){relation.call}"
@@ -77,20 +85,30 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def relation_fix(relation: Relation, sql: str, context: str = "") -> Fix:
-    """``context``: what the finding's place does not say, such as the signal receiver."""
+def relation_fix(
+    relation: Relation, sql: str, context: str = "", admin_selects: list[str] | None = None
+) -> Fix:
+    """``context``: what the finding's place does not say, such as the signal receiver;
+    ``admin_selects``: every path the same changelist needs in list_select_related."""
     loaded = f"{relation.model}.{relation.accessor} loaded once per row{context}"
     if relation.converted_from is not None:
         return _converted_fix(relation, loaded)
     if relation.iterable is not None and not relation.many and relation.subset is None:
+        place = relation.place
+        where = (
+            f"in {display_path(place.file)}:{place.line} ({place.what}) "
+            if place is not None
+            else ""
+        )
         return Fix(
             f"{loaded}: the listed rows are made by {relation.iterable} (as Wagtail's "
-            ".specific() makes them), which does not apply select_related. Once they are "
-            f'loaded, prefetch_related_objects(rows_of_each_type, "{relation.full_path}") '
-            "loads it in one query per type; or list them from their own model with "
-            f'.select_related("{relation.lookup_path}").',
+            f".specific() makes them), which ignores a plain select_related. {where}on recent "
+            f'Wagtail add .select_related("{relation.lookup_path}", '
+            "for_specific_subqueries=True); otherwise, once the rows are loaded, "
+            f'prefetch_related_objects(rows_of_each_type, "{relation.full_path}") loads it '
+            "in one query per type.",
             None,
-            relation.place,
+            place,
         )
     code, reading = _per_row_code(relation, sql)
     code = code or relation.call
@@ -104,8 +122,9 @@ def relation_fix(relation: Relation, sql: str, context: str = "") -> Fix:
             relation.place,
         )
     place = relation.place
-    if place is not None and place.kind == "admin":
-        return Fix(f"{loaded}: {_admin_at(place, relation)}{reading}.", None, place)
+    if place is not None and place.kind in ("admin", "inline"):
+        at = _admin_at(place, relation, admin_selects)
+        return Fix(f"{loaded}: {at}{reading}.", None, place)
     where_and_how = _at(place, code, relation.listed)
     return Fix(f"{loaded}: {where_and_how}{reading}.", code, place)
 

@@ -38,8 +38,9 @@ class Place:
     file: str
     line: int
     what: str  # 'Invoice.objects.order_by("number")', "InvoiceList.model = Invoice", ...
-    kind: str  # "queryset", "model", "queryset_attribute" or "get_queryset"
+    kind: str  # "queryset", "model", "queryset_attribute", "get_queryset", "admin", "inline"
     model: str  # the listed rows' model: "Invoice"
+    selected: tuple[str, ...] = ()  # an admin's list_select_related as it is now
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +171,14 @@ def _parent(row: Model, candidates: Candidates, seen: set[int]) -> tuple[Model, 
     return None
 
 
+def _siblings(row: Model, candidates: Candidates) -> list[Any]:
+    """The other rows of the related manager's list that holds ``row``."""
+    for queryset in candidates.querysets():
+        if "instance" in queryset._hints and queryset._result_cache and _holds(queryset, row):  # type: ignore[attr-defined]
+            return _rows(queryset)
+    return []
+
+
 def _reverse_parent(row: Model, candidates: Candidates, seen: set[int]) -> tuple[Model, Hop] | None:
     """For a row no list on the stack holds (``for p in category.products.all()`` keeps its
     list in the loop alone): the listed row it points back to, as Django caches it for rows
@@ -237,7 +246,14 @@ def find_listing(row: Model, candidates: Candidates) -> Listing:
             found = _reverse_parent(current, candidates, seen)
         if found is None:
             break
-        current, hop = found
+        parent, hop = found
+        if hop.many:  # came down from ``parent`` through a list: its rows are not parents
+            related = getattr(parent, "_prefetched_objects_cache", {}).get(hop.accessor)
+            for sibling in (
+                _rows(related) if related is not None else _siblings(current, candidates)
+            ):
+                seen.add(id(sibling))
+        current = parent
         seen.add(id(current))
         hops.insert(0, hop)
     container = _container(current, candidates)
@@ -254,7 +270,7 @@ def find_listing(row: Model, candidates: Candidates) -> Listing:
         if container._iterable_class is not ModelIterable:
             iterable = container._iterable_class.__name__
     if place is None:
-        place = _view_place(candidates, model) or _admin_place(candidates, model)
+        place = _view_place(candidates, model) or _admin_place(candidates, model, current)
     return Listing(tuple(hops), type(current).__name__, place, converted_from, iterable)
 
 
@@ -316,6 +332,7 @@ def _view_place(candidates: Candidates, model: str) -> Place | None:
     for view in candidates.views:
         if not isinstance(view, MultipleObjectMixin | SingleObjectMixin):
             continue
+        shown = getattr(getattr(view, "model", None), "__name__", None) or model
         for klass in type(view).__mro__:
             if klass.__module__.startswith("django."):
                 break
@@ -327,36 +344,46 @@ def _view_place(candidates: Candidates, model: str) -> Place | None:
             for member, kind, what in (
                 ("get_queryset", "get_queryset", f"{name}.get_queryset()"),
                 ("queryset", "queryset_attribute", f"{name}.queryset"),
-                ("model", "model", f"{name}.model = {model}"),
+                ("model", "model", f"{name}.model = {shown}"),
             ):
                 if member in members:
-                    return Place(file, int(members[member]), what, kind, model)
+                    return Place(file, int(members[member]), what, kind, shown)
     return None
 
 
-def _admin_place(candidates: Candidates, model: str) -> Place | None:
-    """The ModelAdmin whose changelist lists the rows (the admin's ``cl`` in its context)."""
+def _admin_place(candidates: Candidates, model: str, root: Model | None = None) -> Place | None:
+    """The ModelAdmin (or inline) whose changelist or formset lists the rows: the admin's
+    ``cl`` or ``inline_admin_formset`` in its template context."""
+    from django.contrib.admin.helpers import InlineAdminFormSet
     from django.contrib.admin.views.main import ChangeList
 
+    for value in candidates.values:
+        if isinstance(value, InlineAdminFormSet) and root is not None:
+            forms = getattr(value.formset, "forms", ())
+            if any(getattr(form, "instance", None) is root for form in forms):
+                return _admin_class_place(type(value.opts), model, "inline")
+    for value in candidates.values:
+        if isinstance(value, ChangeList):
+            return _admin_class_place(type(value.model_admin), model)
+    return None
+
+
+def _admin_class_place(admin: type, model: str, kind: str = "admin") -> Place | None:
     from django_guardrails.project import is_under, library_roots
     from django_guardrails.source.class_facts import class_facts
     from django_guardrails.source.index import SOURCE
 
-    for value in candidates.values:
-        if not isinstance(value, ChangeList):
-            continue
-        admin = type(value.model_admin)
-        file, facts = class_facts(SOURCE, admin)
-        if file is None or facts is None or is_under(file, library_roots()):
-            return None  # an admin of a library: nothing of the project's to change
-        members = facts["members"]
-        for member in ("list_select_related", "get_queryset"):
-            if member in members:
-                return Place(
-                    file, int(members[member]), f"{admin.__name__}.{member}", "admin", model
-                )
-        return Place(file, int(facts["line"]), admin.__name__, "admin", model)
-    return None
+    file, facts = class_facts(SOURCE, admin)
+    if file is None or facts is None or is_under(file, library_roots()):
+        return None  # an admin of a library: nothing of the project's to change
+    members = facts["members"]
+    existing = getattr(admin, "list_select_related", False)
+    selected = tuple(existing) if isinstance(existing, list | tuple) else ()
+    for member in ("list_select_related", "get_queryset") if kind == "admin" else ("get_queryset",):
+        if member in members:
+            what = f"{admin.__name__}.{member}"
+            return Place(file, int(members[member]), what, kind, model, selected)
+    return Place(file, int(facts["line"]), admin.__name__, kind, model, selected)
 
 
 def frame_locals(frame: Any) -> Iterable[Any]:

@@ -32,7 +32,7 @@ ORIGIN = "_guardrails_origin"
 BUILT = "_guardrails_built"
 Origin = tuple[str, int, str]  # (file, line, function)
 
-_GET_QUERYSET = vars(BaseManager)["get_queryset"]
+_GET_QUERYSET = vars(BaseManager)["get_queryset"]  # before any wrapping
 _RELATED_FILE = related_descriptors.__file__
 # A project manager's get_queryset() or queryset class's __init__ is not where rows are listed.
 _SKIPPED_NAMES = frozenset({"__init__", "get_queryset"})
@@ -48,9 +48,7 @@ _codes: dict[int, CodeType] = {}
 _MAX_CODES = 10_000
 
 
-def _note_of(queryset: Any, key: str) -> Origin | None:
-    query = getattr(queryset, "_query", None)
-    note = getattr(query, "__dict__", {}).get(key)
+def _resolve(note: Any) -> Origin | None:
     if not isinstance(note, tuple) or len(note) != 4:
         return None
     file, code_id, offset, function = note
@@ -59,6 +57,11 @@ def _note_of(queryset: Any, key: str) -> Origin | None:
         return None  # noted in another process (an unpickled queryset)
     line = next((number for start, end, number in code.co_lines() if start <= offset < end), None)
     return (file, line, function) if line is not None else None
+
+
+def _note_of(queryset: Any, key: str) -> Origin | None:
+    query = getattr(queryset, "_query", None)
+    return _resolve(getattr(query, "__dict__", {}).get(key))
 
 
 def origin_of(queryset: Any) -> Origin | None:
@@ -70,8 +73,20 @@ def built_at(queryset: Any) -> Origin | None:
     return _note_of(queryset, BUILT)
 
 
-def _note(queryset: QuerySet[Any]) -> None:
-    frame = sys._getframe(2)  # 0 here, 1 get_queryset, 2 whoever asked the manager
+def _is_query_method(frame: Any) -> bool:
+    """A method of a manager or queryset class (``def published(self): return
+    self.filter(...)``): where the rows are listed is its caller."""
+    code = frame.f_code
+    if code.co_varnames[:1] != ("self",):
+        return False
+    owner = frame.f_locals.get("self")
+    return isinstance(owner, BaseManager | QuerySet)
+
+
+def _caller_note(depth: int, skip_query_methods: bool = True) -> tuple[str, Any] | None:
+    """(key, note) for the first project frame from ``depth`` up: ORIGIN, or BUILT when a
+    related manager's frame was passed on the way."""
+    frame = sys._getframe(depth + 1)
     kinds = _kinds
     key = ORIGIN
     for _ in range(_MAX_FRAMES):
@@ -83,32 +98,110 @@ def _note(queryset: QuerySet[Any]) -> None:
             kind = kinds.get(file)
             if kind is None:
                 kind = PROJECT if is_project_code(code) else LIBRARY
-            if kind == PROJECT and code.co_name not in _SKIPPED_NAMES:
+            if (
+                kind == PROJECT
+                and code.co_name not in _SKIPPED_NAMES
+                and not (skip_query_methods and _is_query_method(frame))
+            ):
                 if len(_codes) < _MAX_CODES:
                     _codes[id(code)] = code
-                note = (file, id(code), frame.f_lasti, code.co_name)
-                queryset._query.__dict__[key] = note  # type: ignore[attr-defined]
-                return
+                return key, (file, id(code), frame.f_lasti, code.co_name)
         back = frame.f_back
         if back is None:
-            return
+            return None
         frame = back
+    return None
 
 
-def _noting_get_queryset(self: BaseManager[Any]) -> QuerySet[Any]:
-    queryset: QuerySet[Any] = _GET_QUERYSET(self)
-    # A relation read per row names the row in its hints: what an N+1 repeats, not its place.
-    if _current.get() is not None and "instance" not in self._hints:  # type: ignore[attr-defined]
-        try:
-            _note(queryset)
-        except Exception:  # a note is a nicety: never the reason a queryset fails
-            return queryset
-    return queryset
+def _note(queryset: QuerySet[Any]) -> None:
+    notes = queryset._query.__dict__  # type: ignore[attr-defined]
+    if ORIGIN in notes or BUILT in notes:
+        return  # noted by an inner get_queryset (a custom one calling super())
+    found = _caller_note(2)  # 0 here, 1 _note, 2 get_queryset's wrapper, 3 its caller
+    if found is not None:
+        notes[found[0]] = found[1]
+
+
+def _noting(get_queryset: Any) -> Any:
+    def noting_get_queryset(self: BaseManager[Any]) -> QuerySet[Any]:
+        queryset: QuerySet[Any] = get_queryset(self)
+        # A relation read per row names the row in its hints: what an N+1 repeats, not its
+        # place.
+        if (
+            _current.get() is not None
+            and "instance" not in self._hints  # type: ignore[attr-defined]
+            and isinstance(queryset, QuerySet)
+        ):
+            try:
+                _note(queryset)
+            except Exception:  # a note is a nicety: never the reason a queryset fails
+                return queryset
+        return queryset
+
+    noting_get_queryset.__wrapped__ = get_queryset  # type: ignore[attr-defined]
+    noting_get_queryset.__doc__ = get_queryset.__doc__
+    noting_get_queryset.__name__ = "get_queryset"
+    noting_get_queryset.__qualname__ = getattr(get_queryset, "__qualname__", "get_queryset")
+    return noting_get_queryset
+
+
+def _wrap_get_queryset(cls: type) -> None:
+    own = vars(cls).get("get_queryset")
+    if own is not None and not hasattr(own, "__wrapped__") and callable(own):
+        setattr(cls, "get_queryset", _noting(own))  # noqa: B010
+
+
+# Where .select_related() and .prefetch_related() are called: an unused eager load is removed
+# there, which is not always where the queryset was built (a manager method builds it, a view
+# adds select_related).
+EAGER = "_guardrails_eager"
+_SELECT_RELATED = vars(QuerySet)["select_related"]
+_PREFETCH_RELATED = vars(QuerySet)["prefetch_related"]
+
+
+def eager_call_of(queryset: Any, lookup: str) -> Origin | None:
+    query = getattr(queryset, "_query", None)
+    calls = getattr(query, "__dict__", {}).get(EAGER) or {}
+    note = calls.get(lookup.split("__")[0]) or calls.get(lookup)
+    return _resolve(note) if note is not None else None
+
+
+def _noting_eager(method: Any) -> Any:
+    def eager(self: QuerySet[Any], *lookups: Any) -> QuerySet[Any]:
+        clone: QuerySet[Any] = method(self, *lookups)
+        if _current.get() is not None and lookups and lookups[0] is not None:
+            try:
+                found = _caller_note(1, skip_query_methods=False)
+                if found is not None:
+                    query = clone._query  # type: ignore[attr-defined]
+                    calls = dict(query.__dict__.get(EAGER) or {})
+                    for lookup in lookups:
+                        name = getattr(lookup, "prefetch_through", lookup)
+                        calls[str(name).split("__")[0]] = found[1]
+                    query.__dict__[EAGER] = calls
+            except Exception:  # a note is a nicety: never the reason a queryset fails
+                return clone
+        return clone
+
+    eager.__wrapped__ = method  # type: ignore[attr-defined]
+    eager.__name__ = method.__name__
+    eager.__doc__ = method.__doc__
+    return eager
 
 
 def note_origins() -> None:
-    """Note where querysets are built, from now on; idempotent."""
-    if vars(BaseManager)["get_queryset"] is _GET_QUERYSET:
-        _noting_get_queryset.__wrapped__ = _GET_QUERYSET  # type: ignore[attr-defined]
-        _noting_get_queryset.__doc__ = _GET_QUERYSET.__doc__
-        setattr(BaseManager, "get_queryset", _noting_get_queryset)  # noqa: B010
+    """Note where querysets are built, and where eager loads are asked for, from now on;
+    idempotent. Every manager class's own ``get_queryset`` is wrapped, Django's and the
+    project's and libraries' (Wagtail's page manager builds its queryset without super())."""
+    from django.apps import apps
+
+    _wrap_get_queryset(BaseManager)
+    for model in apps.get_models(include_auto_created=True):
+        for manager in model._meta.managers:
+            for cls in type(manager).__mro__:
+                if cls is BaseManager:
+                    break
+                _wrap_get_queryset(cls)
+    if vars(QuerySet)["select_related"] is _SELECT_RELATED:
+        setattr(QuerySet, "select_related", _noting_eager(_SELECT_RELATED))  # noqa: B010
+        setattr(QuerySet, "prefetch_related", _noting_eager(_PREFETCH_RELATED))  # noqa: B010

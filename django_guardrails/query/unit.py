@@ -250,7 +250,10 @@ class Unit:
     def note_selected(self, site: QuerySite, fetch: FrameType | None) -> None:
         """The ``select_related`` loads of the queryset that a new site's query fetches."""
         if fetch is not None:
-            self.note_eager_loads(site.where, selected_loads(fetch))
+            loads = selected_loads(fetch)
+            self.note_eager_loads(site.where, loads)
+            if loads and site.where is None:  # a library's: named by its package
+                site.package = looping_package(fetch)
 
     def note_relation(self, site: QuerySite, frame: FrameType) -> None:
         """The relation that a site's repeated query loads, if a related object made it, and

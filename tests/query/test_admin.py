@@ -12,7 +12,7 @@ from django.db.models import Prefetch  # noqa: F401 - in scope for the applied f
 from django.test import Client, override_settings
 
 import broken.admin
-from clean.models import Author, Book, Note, Publisher
+from clean.models import Author, Book, Note, Publisher, Review
 from django_guardrails.testing import capture
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +87,40 @@ def _library_urls(site: Any) -> Any:
     urls = types.ModuleType("library_admin_urls")
     urls.urlpatterns = [path("library/", site.urls)]  # type: ignore[attr-defined]
     return urls
+
+
+def test_a_changelist_needing_two_joins_gets_one_list_select_related(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for book in Book.objects.all():
+        Review.objects.create(book=book, stars=4)
+    with capture() as report:
+        assert admin_client.get("/admin/clean/review/").status_code == 200
+    found = {f.relation: f for f in report.n_plus_ones}
+    both = 'set list_select_related = ["book", "book__author"]'
+    assert both in found["clean.Review.book"].hint
+    assert both in found["clean.Book.author"].hint  # not two settings overwriting each other
+    monkeypatch.setattr(broken.admin.ReviewAdmin, "list_select_related", ["book", "book__author"])
+    with capture() as report:
+        assert admin_client.get("/admin/clean/review/").status_code == 200
+    assert report.n_plus_ones == []
+
+
+def test_an_inline_names_the_inline_and_its_get_queryset(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author = Author.objects.get()
+    with capture() as report:
+        assert admin_client.get(f"/admin/clean/author/{author.pk}/change/").status_code == 200
+    [finding] = [f for f in report.n_plus_ones if f.relation == "clean.Book.publisher"]
+    assert "(BookInline) override get_queryset(self, request) to return" in finding.hint
+    assert 'super().get_queryset(request).select_related("publisher")' in finding.hint
+
+    def get_queryset(self: Any, request: Any) -> Any:
+        queryset = super(broken.admin.BookInline, self).get_queryset(request)
+        return queryset.select_related("publisher")
+
+    monkeypatch.setattr(broken.admin.BookInline, "get_queryset", get_queryset)
+    with capture() as report:
+        assert admin_client.get(f"/admin/clean/author/{author.pk}/change/").status_code == 200
+    assert [f for f in report.n_plus_ones if f.relation == "clean.Book.publisher"] == []

@@ -31,6 +31,7 @@ from shapes.models import (
     Restaurant,
 )
 
+from clean import models as clean_models
 from django_guardrails.query.types import Finding
 from django_guardrails.testing import QueryReport, capture
 
@@ -45,6 +46,7 @@ NAMESPACE = {
     "OuterRef": OuterRef,
     "Q": Q,
     **{name: getattr(models, name) for name in dir(models) if name[:1].isupper()},
+    **{name: getattr(clean_models, name) for name in ("Author", "Book", "Review", "Publisher")},
 }
 
 
@@ -347,3 +349,58 @@ def test_a_cycle_of_relations_is_not_followed(comments: None) -> None:
             "author__account" not in finding.hint
             and "comments__author__comments" not in finding.hint
         )
+
+
+def test_a_detail_view_counting_per_related_row_is_fixed_on_the_view(
+    client: Any,
+) -> None:
+    from django.test import override_settings
+
+    from clean.models import Author, Book, Publisher, Review
+    from tests.query import detail_urls
+
+    author = Author.objects.create(name="Calvino")
+    publisher = Publisher.objects.create(name="Vintage")
+    for number in range(ROWS):
+        book = Book.objects.create(
+            title=f"B{number}", slug=f"b{number}", author=author, publisher=publisher
+        )
+        Review.objects.create(book=book, stars=3)
+    with override_settings(ROOT_URLCONF="tests.query.detail_urls"), capture() as report:
+        assert client.get("/authors/Calvino/").status_code == 200
+    finding = the_n_plus_one(report, "clean.Book.reviews")
+    # The count is per book of the one author the view shows: annotated on those books,
+    # prefetched with the author, in the view's queryset.
+    code = (
+        '.prefetch_related(Prefetch("books", queryset=Book.objects.annotate('
+        'reviews_count=Count("reviews"))))'
+    )
+    assert finding.fix == code
+    assert f"(AuthorDetail.model = Author) use queryset = Author.objects{code}" in finding.hint
+
+    assert "then read .reviews_count on each Book instead of .count()" in finding.hint
+    # The hint applied: the queryset in the view, the count read in the template.
+    detail_urls.AuthorDetail.queryset = apply(Author.objects.all(), finding.fix)
+    detail_urls.AuthorDetail.template_name = "shapes/author_detail_fixed.html"
+    try:
+        with override_settings(ROOT_URLCONF="tests.query.detail_urls"), capture() as report:
+            response = client.get("/authors/Calvino/")
+    finally:
+        del detail_urls.AuthorDetail.queryset
+        detail_urls.AuthorDetail.template_name = "shapes/author_detail.html"
+    assert "1 review(s)" in response.content.decode()
+    assert [f for f in report.n_plus_ones if f.relation == "clean.Book.reviews"] == []
+
+
+def test_one_generic_relation_to_several_models_is_one_n_plus_one() -> None:
+    from clean.models import Author, Note, Publisher
+
+    for number in range(ROWS):
+        Note.objects.create(subject=Author.objects.create(name=f"a{number}"), text="on author")
+        Note.objects.create(subject=Publisher.objects.create(name=f"p{number}"), text="on pub")
+    with capture() as report:
+        for note in Note.objects.all():
+            assert note.subject is not None
+    [finding] = report.n_plus_ones  # two tables, two query shapes, one N+1
+    assert finding.relation == "clean.Note.subject"
+    assert finding.count == 2 * ROWS
