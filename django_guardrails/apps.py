@@ -48,7 +48,7 @@ class GuardrailsConfig(AppConfig):
             templates,
             urls,
         )
-        from django_guardrails.query import capture, eager, origins, receivers
+        from django_guardrails.query import capture, eager, origins, receivers, rows
 
         register(app.check_setting, Tags.compatibility)
         register(app.check_baseline_file, Tags.compatibility)
@@ -90,6 +90,7 @@ class GuardrailsConfig(AppConfig):
         capture.count_transactions()
         eager.track_relation_reads()
         origins.note_origins()
+        rows.mark_batches()
         eager.track_prefetches(capture.note_prefetch)
         receivers.watch_receivers()
 

@@ -110,7 +110,9 @@ class QueryGuardMiddleware:
 
 
 def _add_headers(response: HttpResponseBase, unit: Unit) -> None:
-    n_plus_ones = sum(1 for finding in unit.findings if finding.kind == N_PLUS_ONE)
+    n_plus_ones = sum(
+        1 for finding in unit.findings if finding.kind == N_PLUS_ONE and not finding.third_party
+    )
     response["X-Guardrails-Queries"] = str(unit.count)
     response["X-Guardrails-N-Plus-One"] = str(n_plus_ones)
     timing = f'guardrails-db;dur={unit.db_time * 1000:.1f};desc="{unit.count} queries"'

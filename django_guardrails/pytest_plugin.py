@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -31,13 +32,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="report: list the suite's N+1 sites at the end; strict: also fail each test "
         "in which an N+1 happens (default: off).",
     )
+    group.addoption(
+        "--guardrails-writes",
+        action="store_true",
+        default=False,
+        help="with --guardrails=strict: also fail a test on a repeated write (the same INSERT, "
+        "UPDATE or DELETE once per item), in the code under test.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "guardrails(max_queries=None, n_plus_one='fail'): fail the test on an N+1 "
-        "(n_plus_one='allow' to permit) or on more than max_queries queries.",
+        "guardrails(max_queries=None, n_plus_one='fail', repeated_writes='allow'): fail the "
+        "test on an N+1 (n_plus_one='allow' to permit), on a repeated write "
+        "(repeated_writes='fail'), or on more than max_queries queries.",
     )
     config.stash[_SITES] = Counter()
 
@@ -51,12 +60,34 @@ def guardrails() -> Iterator[QueryReport]:
         yield report
 
 
-def _failures(report: QueryReport, marker: pytest.Mark | None, strict: bool) -> list[str]:
+def _in_tests(finding: Finding, item: pytest.Item) -> bool:
+    """Code of the test suite itself (the test's module, a conftest, a test_*.py helper): a
+    test's own setup loop is not what strict mode judges; the code under test is."""
+    if finding.file is None:
+        return False
+    path = Path(finding.file)
+    if item.path is not None and path == Path(item.path):
+        return True
+    return (
+        path.name == "conftest.py" or path.name.startswith("test_") or path.stem.endswith("_test")
+    )
+
+
+def _failures(
+    report: QueryReport, item: pytest.Item, marker: pytest.Mark | None, strict: bool
+) -> list[str]:
     kwargs = marker.kwargs if marker is not None else {}
     failures = []
     allow = kwargs.get("n_plus_one", "fail") == "allow"
-    if report.n_plus_ones and not allow and (strict or marker is not None):
-        failures += [f"N+1: {finding.describe()}" for finding in report.n_plus_ones]
+    judged = strict or marker is not None
+    n_plus_ones = [f for f in report.n_plus_ones if marker is not None or not _in_tests(f, item)]
+    if n_plus_ones and not allow and judged:
+        failures += [f"N+1: {finding.describe()}" for finding in n_plus_ones]
+    if judged and (
+        kwargs.get("repeated_writes") == "fail" or item.config.getoption("guardrails_writes")
+    ):
+        writes = [f for f in report.repeated_writes if not _in_tests(f, item)]
+        failures += [f"repeated write: {finding.describe()}" for finding in writes]
     limit = kwargs.get("max_queries")
     if limit is not None and report.count > limit:
         failures.append(f"{report.count} queries ran, more than max_queries={limit}.")
@@ -77,7 +108,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     sites = item.config.stash[_SITES]
     for finding in () if allowed else report.n_plus_ones:
         sites[_site(finding)] += finding.count
-    failures = _failures(report, marker, strict=mode == "strict")
+    failures = _failures(report, item, marker, strict=mode == "strict")
     if failures:
         pytest.fail("django-guardrails:\n  " + "\n  ".join(failures), pytrace=False)
     return result

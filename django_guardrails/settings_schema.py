@@ -16,6 +16,7 @@ from typing import Any, TypeGuard
 
 SETTING_NAME = "GUARDRAILS"
 MODES = ("off", "log", "warn", "raise")
+THIRD_PARTY_CHOICES = ("count", "show", "off")
 ALLOWLIST_KEYS = ("relation", "sql", "callsite", "url")
 
 
@@ -40,6 +41,9 @@ class GuardrailsSettings:
     allowlist: tuple[AllowRule, ...] = ()
     migrations_since: Mapping[str, str] = field(default_factory=dict)
     cache_version_field: str = "updated_at"
+    # Findings that no line or template of the project ran, and that the project has no place
+    # to fix: counted (default), shown, or dropped.
+    third_party: str = "count"
 
     @property
     def effective_mode(self) -> str:
@@ -234,6 +238,13 @@ def _parse_migrations_since(value: object) -> Mapping[str, str]:
     raise _Invalid('a dict mapping app labels to migration names, e.g. {"shop": "0042_x"}')
 
 
+def _parse_third_party(value: object) -> str:
+    if isinstance(value, str) and value in THIRD_PARTY_CHOICES:
+        return value
+    choices = ", ".join(f'"{choice}"' for choice in THIRD_PARTY_CHOICES)
+    raise _Invalid(f"one of {choices}", f'Use one of {choices}; the default is "count".')
+
+
 def _parse_cache_version_field(value: object) -> str:
     if isinstance(value, str) and value.isidentifier():
         return value
@@ -249,6 +260,7 @@ _SIMPLE_PARSERS: dict[str, Callable[[object], Any]] = {
     "SLOW_MS": _parse_slow_ms,
     "MIGRATIONS_SINCE": _parse_migrations_since,
     "CACHE_VERSION_FIELD": _parse_cache_version_field,
+    "THIRD_PARTY": _parse_third_party,
 }
 KEYS: tuple[str, ...] = tuple(sorted((*_SIMPLE_PARSERS, "ALLOWLIST")))
 _FIELD_NAMES = {key: key.lower() for key in KEYS}

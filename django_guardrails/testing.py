@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from django_guardrails.query.api import guard
 from django_guardrails.query.receivers import ReceiverRun
-from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, Finding
+from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, REPEATED_WRITE, Finding
 from django_guardrails.query.unit import QueryRecord, Unit
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "assert_max_queries",
     "assert_no_duplicate_queries",
     "assert_no_n_plus_one",
+    "assert_no_repeated_writes",
     "capture",
 ]
 
@@ -44,13 +45,27 @@ class QueryReport:
         runs = (self._unit.receiver_runs or {}).values()
         return [run for run in runs if not run.receiver.startswith("django_guardrails.")]
 
+    def _of(self, kind: str) -> list[Finding]:
+        return [f for f in self._unit.findings if f.kind == kind and not f.third_party]
+
     @property
     def n_plus_ones(self) -> list[Finding]:
-        return [f for f in self._unit.findings if f.kind == N_PLUS_ONE]
+        """The N+1s the project can fix (a library's own are in ``third_party``)."""
+        return self._of(N_PLUS_ONE)
 
     @property
     def duplicates(self) -> list[Finding]:
-        return [f for f in self._unit.findings if f.kind == DUPLICATE]
+        return self._of(DUPLICATE)
+
+    @property
+    def repeated_writes(self) -> list[Finding]:
+        """The same INSERT, UPDATE or DELETE once per item: bulk_create(), bulk_update()..."""
+        return self._of(REPEATED_WRITE)
+
+    @property
+    def third_party(self) -> list[Finding]:
+        """Findings no line or template of the project ran, with no place of its to fix."""
+        return [f for f in self._unit.findings if f.third_party]
 
 
 @contextmanager
@@ -69,7 +84,7 @@ def _fail(title: str, findings: list[Finding]) -> None:
 def _assert_none_of(kind: str, title: str) -> Iterator[QueryReport]:
     with capture(f"assert_no_{kind}") as report:
         yield report
-    found = [finding for finding in report.findings if finding.kind == kind]
+    found = [f for f in report.findings if f.kind == kind and not f.third_party]
     if found:
         _fail(f"{len(found)} {title}(s):", found)
 
@@ -82,6 +97,11 @@ def assert_no_n_plus_one() -> AbstractContextManager[QueryReport]:
 def assert_no_duplicate_queries() -> AbstractContextManager[QueryReport]:
     """Fail the block on any query repeated with the same parameters."""
     return _assert_none_of(DUPLICATE, "duplicate query pattern")
+
+
+def assert_no_repeated_writes() -> AbstractContextManager[QueryReport]:
+    """Fail the block on the same INSERT, UPDATE or DELETE run once per item of a loop."""
+    return _assert_none_of(REPEATED_WRITE, "repeated write")
 
 
 @contextmanager
@@ -103,6 +123,9 @@ class GuardrailsTestCaseMixin:
 
     def assert_no_duplicate_queries(self) -> AbstractContextManager[QueryReport]:
         return assert_no_duplicate_queries()
+
+    def assert_no_repeated_writes(self) -> AbstractContextManager[QueryReport]:
+        return assert_no_repeated_writes()
 
     def assert_max_queries(self, limit: int) -> AbstractContextManager[QueryReport]:
         return assert_max_queries(limit)

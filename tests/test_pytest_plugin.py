@@ -8,9 +8,24 @@ import pytest
 
 TESTPROJECT = Path(__file__).resolve().parents[1] / "testproject"
 
+# The code under test: a module of the project's, not a test file.
+CATALOGUE = """
+from clean.models import Book, Tag
+
+
+def author_names():
+    return [book.author.name for book in Book.objects.all()]
+
+
+def tag_all(names):
+    for name in names:
+        Tag.objects.create(name=name)
+"""
+
 TESTS = """
 import pytest
-from clean.models import Author, Book, Publisher
+from catalogue import author_names, tag_all
+from clean.models import Author, Book, Publisher, Tag
 
 pytestmark = pytest.mark.django_db
 
@@ -18,14 +33,23 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def books():
     publisher = Publisher.objects.create(name="P")
-    for n in range(3):
+    for n in range(3):  # a setup loop in the test file: never judged
         author = Author.objects.create(name=f"A{n}")
         Book.objects.create(title=f"T{n}", slug=f"t{n}", author=author, publisher=publisher)
 
 
 def test_loops(books):
-    for book in Book.objects.all():
+    assert author_names()
+
+
+def test_loops_in_the_test_itself(books):
+    for book in Book.objects.all():  # the test's own reading, not the code under test
         assert book.author.name
+
+
+def test_writes(books):
+    tag_all(["a", "b", "c", "d"])
+    assert Tag.objects.count() == 4
 
 
 def test_eager(books):
@@ -60,7 +84,7 @@ def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    pytester.makepyfile(test_suite=TESTS)
+    pytester.makepyfile(test_suite=TESTS, catalogue=CATALOGUE)
     return pytester.runpytest_subprocess(
         "-p", "django", "--ds=testproject.settings.test", "-p", "no:cacheprovider", *args
     )
@@ -68,30 +92,49 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
 
 def test_strict_fails_the_test_with_an_n_plus_one_and_summarises(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--guardrails=strict")
-    result.assert_outcomes(passed=3, failed=2)
+    result.assert_outcomes(passed=5, failed=2)
     result.stdout.fnmatch_lines(
         [
             "*_ test_loops _*",
             "django-guardrails:",
-            '  N+1: N+1 query: 3 similar queries at test_suite.py:17.*select_related("author")*',
+            "  N+1: N+1 query: 3 similar queries at catalogue.py:5.*select_related(*author*)*",
             "*_ test_budget _*",
             "  2 queries ran, more than max_queries=1.",
             "*django-guardrails: N+1 sites*",
-            "     3 queries  test_suite.py:17",
+            "     3 queries  catalogue.py:5",
             '*Book.author loaded once per row*select_related("author")*',
             "*short test summary info*",
         ]
     )
-    assert "test_suite.py:28" not in result.stdout.str()  # allowed by its marker
+    output = result.stdout.str()
+    assert "test_suite.py:44" not in output  # allowed by its marker
+    # The test's own loop and its fixture's setup loop are the test's, not the code's.
+    assert "FAILED test_suite.py::test_loops_in_the_test_itself" not in output
+    assert "FAILED test_suite.py::test_writes" not in output  # writes only with the option
+
+
+def test_strict_with_writes_fails_a_write_per_item_in_the_code_under_test(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(pytester, "--guardrails=strict", "--guardrails-writes")
+    result.assert_outcomes(passed=4, failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_writes _*",
+            "*repeated write: Repeated write: 4 similar statements at catalogue.py:10*"
+            "Tag.objects.bulk_create(*",
+        ]
+    )
+    assert "test_suite.py:13" not in result.stdout.str()  # the fixture's own setup loop
 
 
 def test_report_lists_without_failing(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--guardrails=report")
-    result.assert_outcomes(passed=4, failed=1)  # only the explicit max_queries marker fails
+    result.assert_outcomes(passed=6, failed=1)  # only the explicit max_queries marker fails
     result.stdout.fnmatch_lines(["*django-guardrails: N+1 sites*", "*Book.author*"])
 
 
 def test_off_by_default(pytester: pytest.Pytester) -> None:
     result = run(pytester)
-    result.assert_outcomes(passed=4, failed=1)
+    result.assert_outcomes(passed=6, failed=1)
     assert "N+1 sites" not in result.stdout.str()

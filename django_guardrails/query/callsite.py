@@ -23,7 +23,8 @@ from django_guardrails.project import display_path, is_under, library_roots
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _DJANGO_DIR = os.path.dirname(os.path.abspath(sys.modules["django"].__file__ or ""))
 RENDER_ANNOTATED = Node.render_annotated.__code__
-FETCH_ALL = QuerySet._fetch_all.__code__
+_fetch_all = vars(QuerySet)["_fetch_all"]
+FETCH_ALL = getattr(_fetch_all, "__wrapped__", _fetch_all).__code__  # Django's, however wrapped
 _THREAD_HANDOVER = SyncToAsync.thread_handler.__code__
 # Where Django calls the view (and renders its TemplateResponse). Project frames beyond it are
 # middleware, a test calling the client, a management command: they pass the request on, and

@@ -97,6 +97,9 @@ def _execute(
     # Every watched query runs what follows: it is kept to a few calls on purpose.
     try:
         shape = fingerprint(sql)
+        if shape.startswith(TRANSACTION_CONTROL):  # counted as Django counts it, never a finding
+            _count_only(active, duration)
+            return result
         where = find(shape, active.task, 1)  # 1: the query's code is this function's caller
         try:
             exact = hash((sql, params))  # Django passes a tuple: the common case is one call
@@ -121,6 +124,32 @@ def _execute(
     except Exception:
         internal_error()
     return result
+
+
+# Statements that open, close or mark a transaction: BEGIN, SAVEPOINT "s1", RELEASE ...
+TRANSACTION_CONTROL = (
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+    "START TRANSACTION",
+    "END",
+)
+
+
+def _count_only(active: State | Unit, duration: float) -> None:
+    for unit in units_of(active):
+        if unit.halted:
+            continue
+        lock = unit.lock
+        if lock is None:
+            unit.count += 1
+            unit.db_time += duration
+        else:
+            with lock:
+                unit.count += 1
+                unit.db_time += duration
 
 
 def _look_closer(unit: Unit, site: QuerySite) -> None:

@@ -19,23 +19,31 @@ from django_guardrails.query.types import (
     DUPLICATE,
     N_PLUS_ONE,
     QUERY_BUDGET,
+    REPEATED_WRITE,
     SLOW,
     UNUSED_EAGER_LOAD,
     Finding,
 )
+from django_guardrails.query.writes import is_write, write_fix
 
 
 def is_n_plus_one(site: QuerySite, threshold: int) -> bool:
-    """The same shape from the same line ``threshold`` times, once per row.
+    """A relation read lazily on two rows of one result (``query.rows``), or the same shape
+    from the same line ``threshold`` times, once per row.
 
     Rows often share a related row (two invoices of one customer, every book of one
     publisher), so the parameters need not all differ: a relation loaded lazily per row is an
     N+1 even when it is the same row each time. Any other query repeated with equal parameters
     is a duplicate instead.
     """
-    if site.count < threshold or site.allowed:
+    if site.allowed or site.ignored or is_write(site.sql):
         return False
-    return site.distinct > 1 or site.relation is not None
+    relation = site.relation
+    if relation is not None and relation.batch and site.count >= 2:
+        return True  # a relation read per row of one result: from the second read
+    if site.count < threshold:
+        return False
+    return site.distinct > 1 or relation is not None
 
 
 def n_plus_one_fix(site: QuerySite, admin_selects: list[str] | None = None) -> Fix:
@@ -138,6 +146,18 @@ def allowed(finding: Finding, config: GuardrailsSettings, url: str | None) -> bo
     return any(_matches(rule, finding, url) for rule in config.allowlist)
 
 
+def _repeated_writes(unit: Unit, threshold: int) -> list[Finding]:
+    """The same INSERT, UPDATE or DELETE from one place ``threshold`` times: one per item."""
+    findings = []
+    for site in unit.sites.values():
+        if site.count >= threshold and is_write(site.sql) and not (site.allowed or site.ignored):
+            hint = write_fix(site.sql, site.count)
+            if callsite_of(site) is None:
+                hint = f"{hint} (Run by {site.package or 'a library'}'s code, not the project's.)"
+            findings.append(_finding(REPEATED_WRITE, site, site.count, hint))
+    return findings
+
+
 def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
     """Each exact (SQL, parameters) pair that ran more than once, at the site it ran first.
 
@@ -147,7 +167,7 @@ def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
     shapes = Counter((alias, shape) for alias, shape, _ in unit.sites)
     first: dict[int, tuple[int, SiteKey]] = {}  # exact hash -> (count, first site's key)
     for key, site in unit.sites.items():
-        if key in n_plus_one_sites or site.allowed:
+        if key in n_plus_one_sites or site.allowed or site.ignored or is_write(site.sql):
             continue
         if site.count == site.distinct and shapes[key[0], key[1]] == 1:
             continue  # every query here was different, and no other line ran this shape
@@ -176,12 +196,11 @@ def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
     if unit.count > 1:  # an N+1 or a duplicate takes two queries at least
         threshold = config.n_plus_one_threshold
         n_plus_ones = [  # in the order the sites first ran
-            key
-            for key, site in unit.sites.items()
-            if site.count >= threshold and is_n_plus_one(site, threshold)
+            key for key, site in unit.sites.items() if is_n_plus_one(site, threshold)
         ]
         findings += _n_plus_ones([unit.sites[key] for key in n_plus_ones])
         findings += _duplicates(unit, set(n_plus_ones))
+        findings += _repeated_writes(unit, threshold)
     for (where, _), (method, path, usage, label, origin) in (unit.eager or {}).items():
         if usage not in unit.reads:
             findings.append(_unused_eager_load(unit, where, method, path, label, origin))
@@ -194,6 +213,8 @@ def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
             "move the slow work to a background task (Celery) or cache its result."
         )
         findings.append(_unit_finding(SLOW, round(unit.duration_ms), hint))
+    if config.third_party == "off":
+        findings = [f for f in findings if not f.third_party]
     if not findings or not config.allowlist:
         return findings
     return [f for f in findings if not allowed(f, config, unit.path)]

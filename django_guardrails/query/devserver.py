@@ -19,14 +19,20 @@ from urllib.parse import parse_qsl, urlencode
 from django.core.management.color import color_style
 
 from django_guardrails.query.capture import Unit
-from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, UNUSED_EAGER_LOAD, Finding
+from django_guardrails.query.types import (
+    DUPLICATE,
+    N_PLUS_ONE,
+    REPEATED_WRITE,
+    UNUSED_EAGER_LOAD,
+    Finding,
+)
 
 # (kind, relation, place, where the fix goes, the query's shape when no relation names it)
 _seen: Counter[tuple[str, str | None, str, str | None, str]] = Counter()
 _lock = threading.Lock()
-_SHORT_TITLES = {N_PLUS_ONE: "N+1", DUPLICATE: "duplicate query"}
+_SHORT_TITLES = {N_PLUS_ONE: "N+1", DUPLICATE: "duplicate query", REPEATED_WRITE: "repeated write"}
 # Findings about one place, which repeat as such; a slow or over-budget unit is described anew.
-_SITE_KINDS = frozenset({N_PLUS_ONE, DUPLICATE, UNUSED_EAGER_LOAD})
+_SITE_KINDS = frozenset({N_PLUS_ONE, DUPLICATE, UNUSED_EAGER_LOAD, REPEATED_WRITE})
 
 
 def shown_query_string(query_string: str) -> str:
@@ -44,9 +50,16 @@ def shown_query_string(query_string: str) -> str:
 
 
 def _kind_counts(findings: Sequence[Finding]) -> str:
-    n_plus_ones = sum(1 for f in findings if f.kind == N_PLUS_ONE)
-    duplicates = sum(1 for f in findings if f.kind == DUPLICATE)
-    return f"{n_plus_ones} N+1, {duplicates} duplicate"
+    n_plus_ones = sum(1 for f in findings if f.kind == N_PLUS_ONE and not f.third_party)
+    duplicates = sum(1 for f in findings if f.kind == DUPLICATE and not f.third_party)
+    counts = f"{n_plus_ones} N+1, {duplicates} duplicate"
+    writes = sum(1 for f in findings if f.kind == REPEATED_WRITE and not f.third_party)
+    if writes:
+        counts += f", {writes} repeated write"
+    third_party = sum(1 for f in findings if f.third_party)
+    if third_party:
+        counts += f" (+{third_party} in libraries' code)"
+    return counts
 
 
 def _queries(count: int) -> str:
@@ -72,9 +85,9 @@ def print_request(
     stream = stream or sys.stderr
     style = color_style()
     paint = style.SUCCESS
-    if any(f.kind == N_PLUS_ONE for f in findings):
+    if any(f.kind == N_PLUS_ONE and not f.third_party for f in findings):
         paint = style.ERROR
-    elif findings:
+    elif any(not f.third_party for f in findings):
         paint = style.WARNING
     lines = [
         paint(
@@ -83,8 +96,9 @@ def print_request(
             f"{_kind_counts(findings)}"
         )
     ]
+    shown = [f for f in findings if not f.third_party or unit.config.third_party == "show"]
     with _lock:
-        for finding in findings:
+        for finding in shown:
             shape = finding.sql if finding.relation is None else ""
             key = (finding.kind, finding.relation, finding.location, finding.built_at, shape)
             _seen[key] += 1

@@ -86,6 +86,9 @@ def _prefetch_related_objects(model_instances: Any, *related_lookups: Any) -> No
         state.current.reset(token)
 
 
+_prefetch_related_objects.__wrapped__ = _PREFETCH_OBJECTS  # type: ignore[attr-defined]
+
+
 def track_relation_reads() -> None:
     """Wrap the related descriptors, and keep prefetching's reads apart; idempotent.
 

@@ -25,7 +25,7 @@ from django.db.models import ForeignObjectRel, Model, QuerySet
 from django.db.models.query import ModelIterable
 from django.views.generic.base import View
 
-from django_guardrails.query.origins import origin_of
+from django_guardrails.query.origins import origin_of, resolve_note
 
 _MAX_ROWS = 2000  # rows of one queryset looked through for the row being read
 _MAX_HOPS = 5
@@ -269,13 +269,24 @@ def find_listing(row: Model, candidates: Candidates) -> Listing:
         place = _queryset_place(container, model)
         if container._iterable_class is not ModelIterable:
             iterable = container._iterable_class.__name__
+    if place is None:  # a loop the stack does not show (a comprehension): the row says
+        place = _row_place(current, model)
     if place is None:
         place = _view_place(candidates, model) or _admin_place(candidates, model, current)
     return Listing(tuple(hops), type(current).__name__, place, converted_from, iterable)
 
 
 def _queryset_place(queryset: QuerySet[Any], model: str) -> Place | None:
-    origin = origin_of(queryset)
+    return _origin_place(origin_of(queryset), model)
+
+
+def _row_place(row: Model, model: str) -> Place | None:
+    from django_guardrails.query.rows import batch_origin
+
+    return _origin_place(resolve_note(batch_origin(row)), model)
+
+
+def _origin_place(origin: tuple[str, int, str] | None, model: str) -> Place | None:
     if origin is None:
         return None
     file, line, _ = origin

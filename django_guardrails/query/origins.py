@@ -64,6 +64,11 @@ def _note_of(queryset: Any, key: str) -> Origin | None:
     return _resolve(getattr(query, "__dict__", {}).get(key))
 
 
+def resolve_note(note: Any) -> Origin | None:
+    """(file, line, function) of a note as stored on a query or a row."""
+    return _resolve(note)
+
+
 def origin_of(queryset: Any) -> Origin | None:
     return _note_of(queryset, ORIGIN)
 

@@ -22,11 +22,13 @@ from django.db.models.fields.related_descriptors import (
     ForwardManyToOneDescriptor,
     ReverseOneToOneDescriptor,
 )
+from django.db.models.query_utils import DeferredAttribute
 from django.template.defaulttags import ForNode
 
 from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
 from django_guardrails.query.eager import original_get
 from django_guardrails.query.listing import Hop, Place, collect, find_listing
+from django_guardrails.query.rows import in_batch
 from django_guardrails.query.subsets import subset_of
 
 
@@ -48,6 +50,9 @@ class Relation:
     subset: str | None = None
     subset_written: bool = True
     converted_from: type[Model] | None = None  # the rows are read as another model, one by one
+    # The row it was read on came from a result of several rows (``query.rows``): an N+1
+    # from the second read.
+    batch: bool = False
     iterable: str | None = None  # the listed queryset's own row iterable (Wagtail's .specific())
 
     @property
@@ -94,10 +99,16 @@ class Relation:
         return self.root or self.model
 
 
+def _own_code(cls: type, name: str) -> CodeType:
+    function = vars(cls)[name]
+    return getattr(function, "__wrapped__", function).__code__  # type: ignore[no-any-return]
+
+
 _QUERYSET_CODES = frozenset(
-    getattr(QuerySet, name).__code__
+    _own_code(QuerySet, name)
     for name in ("_fetch_all", "count", "exists", "aggregate", "_iterator", "get", "contains")
 )
+_DEFERRED = _own_code(DeferredAttribute, "__get__")
 # The descriptors' own code: guardrails wraps their __get__ to see which relations are read.
 _FORWARD = original_get(ForwardManyToOneDescriptor).__code__
 _REVERSE_ONE = original_get(ReverseOneToOneDescriptor).__code__
@@ -208,6 +219,10 @@ def relation_of(frame: FrameType | None) -> Relation | None:
             local = frame.f_locals
             relation = _from_descriptor(code, local.get("self"))
             found = (relation, local.get("instance")) if relation is not None else None
+        elif code is _DEFERRED and found is None:
+            local = frame.f_locals
+            found = _deferred(local.get("self"), local.get("instance"))
+            from_queryset = None  # the refresh's own queryset names the same model: not it
         elif code in _QUERYSET_CODES and from_queryset is None and found is None:
             queryset = frame.f_locals.get("self")
             relation = relation_from_queryset(queryset)
@@ -245,7 +260,20 @@ def relation_of(frame: FrameType | None) -> Relation | None:
         place=listing.place,
         converted_from=converted,
         iterable=listing.iterable,
+        batch=in_batch(instance),
     )
+
+
+def _deferred(attribute: Any, instance: Any) -> tuple[Relation, Any] | None:
+    """A field left out by .only() or .defer(), loaded for one row: read as a relation whose
+    fix is to load the field with the rows."""
+    field = getattr(attribute, "field", None)
+    if field is None or not isinstance(instance, Model):
+        return None
+    model = type(instance)
+    name = str(field.attname)
+    label = f"{model._meta.label}.{name}"
+    return Relation(model.__name__, label, name, "deferred", owner=model), instance
 
 
 def _child_link(instance: Model, parent_model: type[Model]) -> str:

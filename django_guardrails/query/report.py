@@ -37,9 +37,12 @@ def report(findings: Sequence[Finding], mode: str, unit: Unit) -> None:
     """Report each finding once, the way ``mode`` says."""
     if mode == "off":
         return
+    show_third_party = unit.config.third_party == "show"
     for finding in findings:
-        if mode == "raise" and finding.kind == N_PLUS_ONE:
+        if mode == "raise" and finding.kind == N_PLUS_ONE and not finding.third_party:
             continue  # raised at the culprit already
+        if finding.third_party and not show_third_party:
+            continue  # counted, not described: nothing of the project's to change
         text = f"{unit.name}: {finding.describe()}"
         if mode == "warn":
             warnings.warn_explicit(
@@ -61,7 +64,7 @@ def raise_at_culprit(config: GuardrailsSettings) -> Callable[[Unit, QuerySite], 
             return
         site.raised = True
         finding = n_plus_one_finding(site)
-        if not allowed(finding, config, unit.path):
+        if not finding.third_party and not allowed(finding, config, unit.path):
             unit.halted = True
             unit.findings = (finding,)
             function = f" (in {finding.function})" if finding.function else ""

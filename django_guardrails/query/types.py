@@ -12,6 +12,7 @@ UNUSED_EAGER_LOAD = "unused_eager_load"
 QUERY_BUDGET = "query_budget"
 SLOW = "slow"
 TASK_ARGUMENT = "task_argument"
+REPEATED_WRITE = "repeated_write"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,11 @@ class Finding:
     built_at: str | None = None  # where to add it: the line that built the listed rows
 
     @property
+    def third_party(self) -> bool:
+        """No line or template of the project ran it, and the project has no place to fix it."""
+        return self.package is not None and self.built_at is None
+
+    @property
     def location(self) -> str:
         if self.template:
             return self.template
@@ -51,6 +57,7 @@ class Finding:
     def describe(self) -> str:
         titles = {
             N_PLUS_ONE: f"N+1 query: {self.count} similar queries",
+            REPEATED_WRITE: f"Repeated write: {self.count} similar statements",
             DUPLICATE: f"Duplicate query: the same query and parameters {self.count} times",
             QUERY_BUDGET: f"Query budget exceeded: {self.count} queries",
             SLOW: f"Slow unit of work: {self.count} ms",

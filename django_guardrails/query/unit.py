@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django_guardrails.query.callsite import Callsite, Where, looping_package
 from django_guardrails.query.eager import EagerLoad, UsageKey, selected_loads
+from django_guardrails.query.internal import is_internal_repeat
 from django_guardrails.query.receivers import ReceiverRun, Running
 from django_guardrails.query.relations import Relation, relation_of
 
@@ -49,6 +50,7 @@ class QuerySite:
         "count",
         "duration",
         "exact",
+        "ignored",
         "package",
         "raised",
         "receiver",
@@ -70,6 +72,7 @@ class QuerySite:
         self.exact = {exact: 1}
         self.relation: Relation | None = None
         self.package: str | None = None  # set when no project code ran it (looping_package)
+        self.ignored = False  # a repeat that is Django's own business (query.internal)
         self.allowed = False
         self.raised = False
         self.receiver: Running | None = None  # the signal receiver it ran in, if any
@@ -259,6 +262,7 @@ class Unit:
         """The relation that a site's repeated query loads, if a related object made it, and
         the package that ran it when no project code did."""
         site.relation = relation_of(frame)
+        site.ignored = is_internal_repeat(frame)
         if site.where is None:
             site.package = looping_package(frame)
 

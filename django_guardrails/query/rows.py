@@ -1,0 +1,71 @@
+"""Which rows came from a result of several rows: a relation loaded lazily on one of those is an
+N+1 from the second load, however small the development database is.
+
+While a unit is active, each queryset that fetches two rows or more marks them (a flag on each
+row's ``_state``); the relation read of a marked row is then an N+1 at its second query, where a
+query repeated by shape alone waits for ``N_PLUS_ONE_THRESHOLD``. A single lazy load from a
+list, chained loads on one row and a one-row result are not marked. The queryset also notes how
+many rows it fetched, so that an eager load on an empty result is never called unused.
+Rows fetched by ``iterator()`` are not marked (its chunks never reach ``_fetch_all``): there the
+threshold applies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+
+from django_guardrails.query import state
+from django_guardrails.query.origins import ORIGIN
+
+ROWS = "_guardrails_rows"  # on a Query: how many rows its queryset fetched
+BATCH = "guardrails_batch"  # on a row's _state: it came from a result of several rows
+
+_FETCH_ALL = vars(QuerySet)["_fetch_all"]
+FETCH_ALL_CODE = _FETCH_ALL.__code__
+_current = state.current
+
+
+def in_batch(row: Any) -> bool:
+    """Whether ``row`` came from a result of two rows or more, fetched in a unit."""
+    row_state = getattr(row, "_state", None)
+    return bool(getattr(row_state, "__dict__", {}).get(BATCH))
+
+
+def batch_origin(row: Any) -> Any:
+    """The note of where the queryset that fetched ``row`` was built, if it was a batch."""
+    mark = getattr(getattr(row, "_state", None), "__dict__", {}).get(BATCH)
+    return mark if isinstance(mark, tuple) else None
+
+
+def fetched_rows(query: Any) -> int | None:
+    """How many rows the queryset of ``query`` fetched in a unit; None if it did not."""
+    rows = getattr(query, "__dict__", {}).get(ROWS)
+    return rows if isinstance(rows, int) else None
+
+
+def _fetch_all(self: Any) -> None:
+    if self._result_cache is not None or _current.get() is None:
+        _FETCH_ALL(self)
+        return
+    _FETCH_ALL(self)
+    rows: Any = self._result_cache
+    try:
+        notes = self._query.__dict__
+        notes[ROWS] = len(rows)
+        if len(rows) > 1 and isinstance(rows[0], Model):
+            # The mark is where the queryset was built, when known: a loop over it that the
+            # stack does not show (a comprehension's iterator) still finds its place.
+            mark = notes.get(ORIGIN) or True
+            for row in rows:
+                row._state.__dict__[BATCH] = mark
+    except Exception:  # a mark is a nicety: never the reason a queryset fails
+        return
+
+
+def mark_batches() -> None:
+    """Mark rows fetched in batches, from now on; idempotent."""
+    if vars(QuerySet)["_fetch_all"] is _FETCH_ALL:
+        _fetch_all.__wrapped__ = _FETCH_ALL  # type: ignore[attr-defined]
+        setattr(QuerySet, "_fetch_all", _fetch_all)  # noqa: B010
