@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime
 from types import SimpleNamespace as Seed
 
-from django.contrib.contenttypes.models import ContentType
-
 from app.models import (
     Address,
     Allergy,
@@ -35,6 +33,7 @@ from app.models import (
     VanillaForward,
     VanillaReverse,
 )
+from django.contrib.contenttypes.models import ContentType
 
 # -- django-zeal ------------------------------------------------------------------------------
 
@@ -47,7 +46,7 @@ def authors(count: int = 2) -> Seed:
     """``count`` users with one post each."""
     people = users(count)
     posts = [Post.objects.create(author=user, text="hello") for user in people]
-    return Seed(users=people, posts=posts, user_1=people[0], user_2=people[1])
+    return Seed(users=people, posts=posts, user_1=people[0], user_2=people[-1])
 
 
 def one_author(posts: int = 2) -> Seed:
@@ -59,7 +58,7 @@ def one_author(posts: int = 2) -> Seed:
 def profiles(count: int = 2) -> Seed:
     people = users(count)
     made = [Profile.objects.create(user=user, display_name=f"Name {user.pk}") for user in people]
-    return Seed(users=people, profiles=made, user_1=people[0], user_2=people[1])
+    return Seed(users=people, profiles=made, user_1=people[0], user_2=people[-1])
 
 
 def mutual(field: str) -> Seed:

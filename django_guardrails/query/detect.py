@@ -13,6 +13,7 @@ from django_guardrails.query.capture import QuerySite, SiteKey, Unit
 from django_guardrails.query.hints import Fix, outside_fix, relation_fix, unknown_relation_fix
 from django_guardrails.query.listing import statement_text
 from django_guardrails.query.origins import Origin
+from django_guardrails.query.rows import fetched_rows
 from django_guardrails.query.serializers import callsite_of, rendering_of
 from django_guardrails.query.serializers import hint as rendering_hint
 from django_guardrails.query.types import (
@@ -201,8 +202,10 @@ def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
         findings += _n_plus_ones([unit.sites[key] for key in n_plus_ones])
         findings += _duplicates(unit, set(n_plus_ones))
         findings += _repeated_writes(unit, threshold)
-    for (where, _), (method, path, usage, label, origin) in (unit.eager or {}).items():
-        if usage not in unit.reads:
+    for (where, _), (method, path, usage, label, origin, query) in (unit.eager or {}).items():
+        if usage in unit.reads:
+            _needed(origin, path)
+        elif _certainly_unused(origin, path, query):
             findings.append(_unused_eager_load(unit, where, method, path, label, origin))
     budget = config.query_budget
     if budget is not None and unit.count > budget:
@@ -218,6 +221,26 @@ def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
     if not findings or not config.allowlist:
         return findings
     return [f for f in findings if not allowed(f, config, unit.path)]
+
+
+# (where an eager load is written, its path) that some unit of this process read: the same
+# queryset read on another page (page 2 shows what page 1 did not, a fragment cache skipped
+# the template this time) is not unused.
+_needed_loads: set[tuple[object, str]] = set()
+_MAX_NEEDED = 10_000
+
+
+def _needed(origin: Origin | None, path: str) -> None:
+    if origin is not None and len(_needed_loads) < _MAX_NEEDED:
+        _needed_loads.add((origin, path))
+
+
+def _certainly_unused(origin: Origin | None, path: str, query: object) -> bool:
+    """Unused only when rows were loaded, and no unit of this process ever read it there."""
+    rows = fetched_rows(query)
+    if not rows:
+        return False  # no rows, or not known: removing it might make the N+1 of tomorrow
+    return origin is None or (origin, path) not in _needed_loads
 
 
 def _unused_eager_load(

@@ -130,8 +130,9 @@ def _last_key(model: type[Model], path: str) -> tuple[UsageKey, str] | None:
     return key, f"{key[0]._meta.label}.{key[1]}"
 
 
-# (method, path, usage key, relation label, the queryset's origin: query.origins)
-EagerLoad = tuple[str, str, UsageKey, str, Any]
+# (method, path, usage key, relation label, where it was written (query.origins), the
+# queryset's Query, which notes how many rows it fetched: query.rows)
+EagerLoad = tuple[str, str, UsageKey, str, Any, Any]
 
 
 def selected_loads(fetch: FrameType) -> list[EagerLoad]:
@@ -145,7 +146,7 @@ def selected_loads(fetch: FrameType) -> list[EagerLoad]:
         resolved = _last_key(queryset.model, path)
         if resolved is not None:
             written = eager_call_of(queryset, path) or origin
-            found.append(("select_related", path, *resolved, written))
+            found.append(("select_related", path, *resolved, written, queryset.query))
     return found
 
 
@@ -160,7 +161,7 @@ def prefetched_loads(queryset: QuerySet[Any]) -> list[EagerLoad]:
         resolved = _last_key(queryset.model, str(lookup))
         if resolved is not None:
             written = eager_call_of(queryset, str(lookup)) or origin
-            found.append(("prefetch_related", str(lookup), *resolved, written))
+            found.append(("prefetch_related", str(lookup), *resolved, written, queryset.query))
     return found
 
 

@@ -121,6 +121,10 @@ class Candidates:
             elif isinstance(value, list | tuple) and value and isinstance(value[0], Model):
                 yield value
 
+    def by_pk(self, model: type[Model], pk: Any) -> Model | None:
+        """The row of ``model`` with this pk among the stack's, if there is one."""
+        return next((row for row in self.instances() if type(row) is model and row.pk == pk), None)
+
     def instances(self) -> Iterator[Model]:
         for value in self.values:
             if isinstance(value, Model):

@@ -22,6 +22,7 @@ from django.db.models.fields.related_descriptors import (
     ForwardManyToOneDescriptor,
     ReverseOneToOneDescriptor,
 )
+from django.db.models.manager import BaseManager
 from django.db.models.query_utils import DeferredAttribute
 from django.template.defaulttags import ForNode
 
@@ -109,6 +110,34 @@ _QUERYSET_CODES = frozenset(
     for name in ("_fetch_all", "count", "exists", "aggregate", "_iterator", "get", "contains")
 )
 _DEFERRED = _own_code(DeferredAttribute, "__get__")
+
+
+def _many_to_many_shortcuts() -> frozenset[CodeType]:
+    """The code of ``count()`` and ``exists()`` of Django's many-to-many managers, which are
+    made per relation by one factory: one code object each."""
+    from django.db.models.fields.related_descriptors import create_forward_many_to_many_manager
+
+    try:
+        manager = create_forward_many_to_many_manager(BaseManager, None, reverse=False)  # type: ignore[arg-type]
+    except Exception:  # a Django that builds them otherwise: such counts stay unnamed
+        return frozenset()
+    return frozenset(
+        vars(manager)[name].__code__ for name in ("count", "exists") if name in vars(manager)
+    )
+
+
+_MANAGER_SHORTCUTS = _many_to_many_shortcuts()
+
+
+def _from_manager(manager: Any) -> tuple[Relation, Any] | None:
+    instance = getattr(manager, "instance", None)
+    accessor = getattr(manager, "prefetch_cache_name", None)
+    if not isinstance(instance, Model) or not isinstance(accessor, str):
+        return None
+    relation = _relation(type(instance), accessor, "prefetch_related", manager.model)
+    return relation, instance
+
+
 # The descriptors' own code: guardrails wraps their __get__ to see which relations are read.
 _FORWARD = original_get(ForwardManyToOneDescriptor).__code__
 _REVERSE_ONE = original_get(ReverseOneToOneDescriptor).__code__
@@ -187,27 +216,95 @@ def relation_from_queryset(queryset: Any) -> Relation | None:
 
 
 def _by_core_filter(queryset: Any, candidates: list[Any]) -> list[Any]:
-    """Of a model's relations to itself, the one whose join the queryset filters on."""
-    where = str(getattr(queryset, "query", ""))
+    """Of a model's relations to itself, the one whose join the queryset filters on: the
+    forward manager filters the through table's column of the source row (from_member_id),
+    the reverse one that of the target (to_member_id)."""
+    try:
+        where = str(queryset.query).partition(" WHERE ")[2]
+    except Exception:  # a query that cannot be shown: no way to tell them apart
+        return []
     found = []
     for field in candidates:
-        through = getattr(getattr(field, "remote_field", None), "through", None)
-        table = getattr(getattr(through, "_meta", None), "db_table", None)
-        if table and table in where:
-            column = field.m2m_reverse_name() if not isinstance(field, ForeignObjectRel) else None
-            if column is None or column in where:
-                found.append(field)
+        forward = field if not isinstance(field, ForeignObjectRel) else field.field
+        if not getattr(forward, "many_to_many", False):
+            continue
+        column = (
+            forward.m2m_column_name()
+            if not isinstance(field, ForeignObjectRel)
+            else forward.m2m_reverse_name()
+        )
+        if f".{column}" in where.replace('"', "").replace("`", ""):
+            found.append(field)
     return found
+
+
+def _lookups(node: Any) -> Any:
+    for child in getattr(node, "children", ()):
+        if hasattr(child, "children"):
+            yield from _lookups(child)
+        else:
+            yield child
+
+
+def generic_relation_from_queryset(queryset: Any) -> tuple[Relation, type[Model], Any] | None:
+    """A GenericRelation's queryset (``article.tags.all()``), which names no row in its hints:
+    the relation, the owner model and the row's pk, read off its content type and object id
+    filters."""
+    from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+    from django.contrib.contenttypes.models import ContentType
+
+    model = getattr(queryset, "model", None)
+    query = getattr(queryset, "query", None)
+    if model is None or query is None:
+        return None
+    values = {}
+    for lookup in _lookups(query.where):
+        target = getattr(getattr(lookup, "lhs", None), "target", None)
+        if target is not None and getattr(lookup, "lookup_name", "") == "exact":
+            values[target.attname] = lookup.rhs
+            values[target.name] = lookup.rhs
+    for private in model._meta.private_fields:
+        if not isinstance(private, GenericForeignKey):
+            continue
+        content_type = values.get(private.ct_field) or values.get(f"{private.ct_field}_id")
+        object_id = values.get(private.fk_field)
+        if content_type is None or object_id is None:
+            continue
+        content_type_id = getattr(content_type, "pk", content_type)
+        owner = ContentType.objects.get_for_id(content_type_id).model_class()
+        for field in owner._meta.private_fields if owner is not None else ():
+            if isinstance(field, GenericRelation) and field.related_model is model:
+                relation = _relation(owner, field.name, "prefetch_related", model)
+                return relation, owner, object_id
+    return None
 
 
 def _project(code: CodeType) -> bool:
     return is_project_code(code)
 
 
+def _generic(queryset: Any) -> tuple[Relation, Any] | None:
+    """A GenericRelation's relation and its row: a stand-in with the row's pk when the row
+    itself is not on the stack (the listing then looks for it by pk)."""
+    found = generic_relation_from_queryset(queryset)
+    if found is None:
+        return None
+    relation, owner, pk = found
+    return relation, _RowByPk(owner, pk)
+
+
+class _RowByPk:
+    """A row known by its model and pk only, until the listing finds it among the stack's."""
+
+    def __init__(self, model: type[Model], pk: Any) -> None:
+        self.model, self.pk = model, pk
+
+
 def relation_of(frame: FrameType | None) -> Relation | None:
     """The relation the query at ``frame`` loads, if a related descriptor or manager made it,
     with the path from the listed rows and the place that built them."""
     generic = _generic_fk_code()
+    generic_relations = generic is not None  # contenttypes installed
     found: tuple[Relation, Any] | None = None
     from_queryset: tuple[Relation, Any, Any] | None = None
     start = frame
@@ -219,6 +316,10 @@ def relation_of(frame: FrameType | None) -> Relation | None:
             local = frame.f_locals
             relation = _from_descriptor(code, local.get("self"))
             found = (relation, local.get("instance")) if relation is not None else None
+        elif code in _MANAGER_SHORTCUTS and found is None and from_queryset is None:
+            # A many-to-many manager's count() and exists() query the through table straight.
+            manager = frame.f_locals.get("self")
+            found = _from_manager(manager)
         elif code is _DEFERRED and found is None:
             local = frame.f_locals
             found = _deferred(local.get("self"), local.get("instance"))
@@ -229,6 +330,8 @@ def relation_of(frame: FrameType | None) -> Relation | None:
             if relation is not None:
                 owner = getattr(queryset, "_hints", {}).get("instance")
                 from_queryset = (relation, owner, queryset)
+            elif generic_relations and (read := _generic(queryset)) is not None:
+                from_queryset = (read[0], read[1], queryset)
         elif is_project_code(code) or code is RENDER_ANNOTATED:
             break
         frame = frame.f_back
@@ -241,9 +344,12 @@ def relation_of(frame: FrameType | None) -> Relation | None:
             relation = replace(relation, subset=subset[0], subset_written=subset[1])
     else:
         return None
+    candidates = collect(start, _project, RENDER_ANNOTATED, _FOR_LOOP)
+    if isinstance(instance, _RowByPk):
+        instance = candidates.by_pk(instance.model, instance.pk)
     if not isinstance(instance, Model):
         return relation
-    listing = find_listing(instance, collect(start, _project, RENDER_ANNOTATED, _FOR_LOOP))
+    listing = find_listing(instance, candidates)
     hops = listing.hops
     converted = listing.converted_from
     if (

@@ -8,6 +8,8 @@ as their child type.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
@@ -125,3 +127,62 @@ class Restaurant(Place):
     """A place with a chef: its own table, joined to Place's by place_ptr."""
 
     chef = models.ForeignKey(Chef, on_delete=models.CASCADE, related_name="restaurants")
+
+
+class Member(models.Model):
+    """A member who follows others: a many-to-many relation to the same model."""
+
+    name = models.CharField(max_length=100)
+    following = models.ManyToManyField(
+        "self", symmetrical=False, related_name="followers", blank=True
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Club(models.Model):
+    """A club whose members join through a membership with a role."""
+
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(Member, through="Membership", related_name="clubs")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A member's place in a club."""
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE)
+    role = models.CharField(max_length=50)
+
+    def __str__(self) -> str:
+        return self.role
+
+
+class TaggedItem(models.Model):
+    """A tag on any object (a generic foreign key)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    tag = models.CharField(max_length=50)
+
+    class Meta:
+        indexes = [models.Index(fields=["content_type", "object_id"], name="shapes_tagged_subject")]
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class Article(models.Model):
+    """An article with generic tags, read back through a GenericRelation."""
+
+    title = models.CharField(max_length=100)
+    body = models.TextField(blank=True)
+    tags = GenericRelation(TaggedItem, related_query_name="article")
+
+    def __str__(self) -> str:
+        return self.title

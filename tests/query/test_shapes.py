@@ -380,14 +380,15 @@ def test_a_detail_view_counting_per_related_row_is_fixed_on_the_view(
 
     assert "then read .reviews_count on each Book instead of .count()" in finding.hint
     # The hint applied: the queryset in the view, the count read in the template.
-    detail_urls.AuthorDetail.queryset = apply(Author.objects.all(), finding.fix)
-    detail_urls.AuthorDetail.template_name = "shapes/author_detail_fixed.html"
+    view: Any = detail_urls.AuthorDetail
+    view.queryset = apply(Author.objects.all(), finding.fix)
+    view.template_name = "shapes/author_detail_fixed.html"
     try:
         with override_settings(ROOT_URLCONF="tests.query.detail_urls"), capture() as report:
             response = client.get("/authors/Calvino/")
     finally:
-        del detail_urls.AuthorDetail.queryset
-        detail_urls.AuthorDetail.template_name = "shapes/author_detail.html"
+        del view.queryset
+        view.template_name = "shapes/author_detail.html"
     assert "1 review(s)" in response.content.decode()
     assert [f for f in report.n_plus_ones if f.relation == "clean.Book.reviews"] == []
 

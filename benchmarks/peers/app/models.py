@@ -14,34 +14,45 @@ from django.db import models
 
 from app.peer_prefetch import PeersForeignKey, PeersModel, PeersOneToOneField
 
+
+class Row(models.Model):
+    """Every model's base: a plain ``__str__`` that never queries."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.pk}"
+
+
 # -- django-zeal: tests/djangoproject/social/models.py --------------------------------------
 
 
-class User(models.Model):
+class User(Row):
     username = models.TextField()
     following = models.ManyToManyField("self", symmetrical=False, related_name="followers")
     blocked = models.ManyToManyField("self", symmetrical=False)  # reverse accessor: user_set
     tags = GenericRelation("Tag")
 
 
-class Profile(models.Model):
+class Profile(Row):
     user = models.OneToOneField(User, on_delete=models.CASCADE)
     display_name = models.TextField()
 
 
-class Post(models.Model):
+class Post(Row):
     author = models.ForeignKey(User, on_delete=models.CASCADE, related_name="posts")
     text = models.TextField()
 
 
-class Tag(models.Model):
+class Tag(Row):
     label = models.TextField()
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, null=True)
     object_id = models.PositiveIntegerField(null=True)
     obj = GenericForeignKey()
 
 
-class Node(models.Model):
+class Node(Row):
     """zeal's tests/test_patch.py model whose equality compares its parent."""
 
     name = models.CharField(max_length=100)
@@ -59,47 +70,47 @@ class Node(models.Model):
 # -- nplusone: tests/testapp/testapp/models.py ----------------------------------------------
 
 
-class Person(models.Model):
+class Person(Row):
     hobbies = models.ManyToManyField("Hobby", related_name="people")
 
 
-class Pet(models.Model):
+class Pet(Row):
     person = models.ForeignKey(Person, on_delete=models.CASCADE)  # reverse accessor: pet_set
 
 
-class Allergy(models.Model):
+class Allergy(Row):
     pets = models.ManyToManyField(Pet)  # reverse accessor: allergy_set
 
 
-class Occupation(models.Model):
+class Occupation(Row):
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="occupation")
 
 
-class Address(models.Model):
+class Address(Row):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
 
 
-class Hobby(models.Model):
+class Hobby(Row):
     pass
 
 
 # -- django-auto-prefetch: tests/models.py ---------------------------------------------------
 
 
-class Friend(models.Model):
+class Friend(Row):
     pass
 
 
-class Associate(models.Model):
+class Associate(Row):
     number = models.IntegerField()
 
 
-class Vanilla(models.Model):
+class Vanilla(Row):
     friend = models.ForeignKey(Friend, null=True, on_delete=models.CASCADE)
     associates = models.ManyToManyField(Associate)
 
 
-class Vanilla2(models.Model):
+class Vanilla2(Row):
     other = models.ForeignKey(Vanilla, null=True, on_delete=models.CASCADE)
 
 
@@ -112,11 +123,11 @@ class AutoPrefetched2(PeersModel):
     other = PeersForeignKey(AutoPrefetched, null=True, on_delete=models.CASCADE)
 
 
-class VanillaReverse(models.Model):
+class VanillaReverse(Row):
     pass
 
 
-class VanillaForward(models.Model):
+class VanillaForward(Row):
     friend = models.OneToOneField(
         VanillaReverse, null=True, on_delete=models.CASCADE, related_name="friend"
     )
@@ -135,11 +146,11 @@ class AutoForward(PeersModel):
 # -- django-query-capture: tests/news/models.py ----------------------------------------------
 
 
-class Reporter(models.Model):
+class Reporter(Row):
     full_name = models.CharField(max_length=70)
 
 
-class Article(models.Model):
+class Article(Row):
     pub_date = models.DateField()
     headline = models.CharField(max_length=200)
     content = models.TextField()

@@ -1,14 +1,24 @@
-"""The catalogue: importing this package registers every scenario in ``catalogue.CATALOGUE``."""
+"""The catalogue: importing this package registers every scenario in ``catalogue.CATALOGUE``,
+grouped by the peer whose tests they come from, in this order.
+"""
 
 from __future__ import annotations
 
-from scenarios import (  # noqa: F401 - imported for their @scenario registrations
-    auto_prefetch,
-    harness,
-    nplusone_django,
-    query_capture,
-    zeal_iterators,
-    zeal_loops,
-    zeal_more,
-    zeal_single_rows,
+import importlib
+
+MODULES = (
+    "zeal_loops",
+    "zeal_iterators",
+    "zeal_single_rows",
+    "zeal_more",
+    "zeal_misc",
+    "nplusone_django",
+    "nplusone_views",
+    "auto_prefetch",
+    "auto_prefetch_one_to_one",
+    "query_capture",
+    "harness",
 )
+
+for _module in MODULES:
+    importlib.import_module(f"scenarios.{_module}")

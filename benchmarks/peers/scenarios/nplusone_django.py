@@ -9,11 +9,10 @@ eager-load a relation they never read get nplusone's "unused eager load", not an
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 import fixtures as fx
 from app.models import Address, Hobby, Occupation, Person, Pet
 from catalogue import FLAGGED, NPLUSONE, SILENT, Seeded, tests_of
+from django.db.models import QuerySet
 
 nplusone = tests_of(NPLUSONE, "tests/testapp/testapp/tests.py")
 UNUSED = "unused_eager_load"

@@ -4,12 +4,11 @@ tables, prefetches read through a slice, joins, nested eager loads, ``values()``
 
 from __future__ import annotations
 
-from django.db.models import Model
-from django.template import Context, Template
-
 import fixtures as fx
 from app.models import Hobby, Person, Pet
 from catalogue import NPLUSONE, SILENT, Seeded, tests_of
+from django.db.models import Model
+from django.template import Context, Template
 
 nplusone = tests_of(NPLUSONE, "tests/testapp/testapp/tests.py")
 IT = "TestIntegration::test_"

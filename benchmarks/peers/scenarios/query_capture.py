@@ -77,5 +77,6 @@ def qc_two_creates(seed: Seeded) -> None:
 def qc_reporter_and_article(seed: Seeded) -> None:
     """A reporter created, then an article of theirs."""
     reporter = Reporter.objects.create(full_name="target-1")
-    Article.objects.create(pub_date=seed.today, headline="headline", content="content",
-                           reporter=reporter)  # fmt: skip
+    Article.objects.create(
+        pub_date=seed.today, headline="headline", content="content", reporter=reporter
+    )

@@ -6,9 +6,9 @@ both halves are scenarios here, the second named ``..._fixed``.
 
 from __future__ import annotations
 
+import fixtures as fx
 from app.models import Post, Profile, Tag, User
 from catalogue import FLAGGED, SILENT, ZEAL, Seeded, tests_of
-import fixtures as fx
 
 zeal = tests_of(ZEAL, "tests/test_nplusones.py")
 
@@ -159,7 +159,8 @@ def zeal_generic_relation(seed: Seeded) -> None:
         _ = list(user.tags.all())
 
 
-@zeal("test_detects_nplusone_in_generic_relation", SILENT, "bench.User.tags", fx.tagged, part="fixed")  # fmt: skip
+@zeal("test_detects_nplusone_in_generic_relation", SILENT, "bench.User.tags", fx.tagged,
+      part="fixed")  # fmt: skip
 def zeal_generic_relation_fixed(seed: Seeded) -> None:
     """The same loop, with prefetch_related("tags")."""
     for user in User.objects.prefetch_related("tags").all():
@@ -173,7 +174,8 @@ def zeal_generic_fk(seed: Seeded) -> None:
         _ = tag.obj
 
 
-@zeal("test_detects_nplusone_in_generic_foreign_key", SILENT, "bench.Tag.obj", fx.tagged, part="fixed")  # fmt: skip
+@zeal("test_detects_nplusone_in_generic_foreign_key", SILENT, "bench.Tag.obj", fx.tagged,
+      part="fixed")  # fmt: skip
 def zeal_generic_fk_fixed(seed: Seeded) -> None:
     """The same loop, with prefetch_related("obj")."""
     for tag in Tag.objects.prefetch_related("obj").all():

@@ -4,11 +4,10 @@ querysets, and ``prefetch_related_objects()`` called per row or once (TestPrefet
 
 from __future__ import annotations
 
-from django.db.models import prefetch_related_objects
-
 import fixtures as fx
 from app.models import Post, Tag, User
 from catalogue import FLAGGED, SILENT, ZEAL, Seeded, tests_of
+from django.db.models import prefetch_related_objects
 
 zeal = tests_of(ZEAL, "tests/test_nplusones.py")
 PER_ROW = "TestPrefetchRelatedObjects::test_"

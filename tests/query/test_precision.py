@@ -1,0 +1,196 @@
+"""Precision: every kind of relation named, writes told from reads, and silence on what is not
+an N+1 (transaction control, Django's own repeats, a prefetch per chunk, an eager load that
+is needed or has nothing to load). On SQLite and on PostgreSQL (the suite's two legs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.db.models import Prefetch
+from django.template import Context, Template
+from shapes.models import Article, Club, Member, Membership, TaggedItem
+
+from clean.models import Author, Book, Publisher, Review, Tag
+from django_guardrails.testing import capture
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 3
+
+
+@pytest.fixture
+def members() -> None:
+    people = [Member.objects.create(name=f"m{n}") for n in range(ROWS + 1)]
+    for person in people:
+        person.following.set([p for p in people if p is not person][:2])
+    club = Club.objects.create(name="club")
+    for person in people:
+        Membership.objects.create(club=club, member=person, role="x")
+
+
+def relations(report: Any) -> list[str | None]:
+    return sorted(f.relation or "" for f in report.n_plus_ones)
+
+
+def test_a_self_referential_many_to_many_is_named_both_ways(members: None) -> None:
+    with capture() as report:
+        for member in Member.objects.all():
+            assert member.following.count() >= 0
+    assert relations(report) == ["shapes.Member.following"]
+    with capture() as report:
+        for member in Member.objects.all():
+            list(member.followers.all())
+    assert relations(report) == ["shapes.Member.followers"]
+    assert '.prefetch_related("followers")' in report.n_plus_ones[0].hint
+
+
+def test_a_many_to_many_through_a_model_is_named(members: None) -> None:
+    with capture() as report:
+        for member in Member.objects.all():
+            list(member.clubs.all())
+    assert relations(report) == ["shapes.Member.clubs"]
+
+
+def test_a_generic_relation_is_named(members: None) -> None:
+    for number in range(ROWS):
+        article = Article.objects.create(title=f"a{number}")
+        TaggedItem.objects.create(subject=article, tag="t")
+    with capture() as report:
+        for article in Article.objects.all():
+            list(article.tags.all())
+    assert relations(report) == ["shapes.Article.tags"]
+    assert report.n_plus_ones[0].fix == '.prefetch_related("tags")'
+
+
+@pytest.fixture
+def books() -> None:
+    publisher = Publisher.objects.create(name="P")
+    tags = [Tag.objects.create(name=f"t{n}") for n in range(2)]
+    for number in range(ROWS):
+        author = Author.objects.create(name=f"a{number}")
+        book = Book.objects.create(
+            title=f"b{number}", slug=f"b{number}", author=author, publisher=publisher
+        )
+        book.tags.set(tags)
+
+
+def test_a_nested_prefetch_is_named_by_its_whole_path(books: None) -> None:
+    with capture() as report:
+        for author in Author.objects.prefetch_related("books"):
+            for book in author.books.all():
+                list(book.tags.all())
+    [finding] = report.n_plus_ones
+    assert finding.relation == "clean.Book.tags"
+    assert finding.fix == '.prefetch_related("books__tags")'
+
+
+def test_a_deferred_field_is_named(books: None) -> None:
+    with capture() as report:
+        for book in Book.objects.only("slug"):
+            assert book.title
+    [finding] = report.n_plus_ones
+    assert finding.relation == "clean.Book.title"
+
+
+def test_a_loop_of_creates_is_a_repeated_write_not_an_n_plus_one() -> None:
+    with capture() as report:
+        for number in range(4):
+            Tag.objects.create(name=f"tag {number}")
+    assert report.n_plus_ones == [] and report.duplicates == []
+    [write] = report.repeated_writes
+    assert write.count == 4
+    assert "Tag.objects.bulk_create([Tag(...), ...])" in write.hint
+
+
+def test_a_loop_of_saves_names_bulk_update_and_its_fields(books: None) -> None:
+    with capture() as report:
+        for book in Book.objects.all():
+            book.title = book.title.upper()
+            book.save(update_fields=["title"])
+    [write] = report.repeated_writes
+    assert 'Book.objects.bulk_update(objs, fields=["title", "updated_at"])' in write.hint or (
+        'Book.objects.bulk_update(objs, fields=["title"])' in write.hint
+    )
+    assert "queryset.update(" in write.hint
+
+
+def test_transaction_control_is_never_a_finding() -> None:
+    with capture() as report:
+        for _ in range(ROWS):
+            with transaction.atomic(), transaction.atomic():  # a savepoint, released
+                Tag.objects.filter(name="none").exists()
+    assert [f.kind for f in report.findings if "BEGIN" in f.sql or "SAVEPOINT" in f.sql] == []
+
+
+def test_django_caches_filling_up_are_never_findings() -> None:
+    ContentType.objects.clear_cache()
+    with capture() as report:
+        for model in (Author, Book, Publisher, Review, Tag, Member, Article):
+            ContentType.objects.get_for_model(model)
+        for _ in range(ROWS):
+            ContentType.objects.get_for_id(ContentType.objects.get_for_model(Tag).pk)
+    assert report.n_plus_ones == [] and report.duplicates == []
+
+
+def test_a_cascade_delete_is_never_a_duplicate(books: None) -> None:
+    with capture() as report:
+        Book.objects.all().delete()
+    assert report.duplicates == [] and report.n_plus_ones == []
+
+
+def test_a_prefetch_per_iterator_chunk_is_not_an_n_plus_one(books: None) -> None:
+    with capture() as report:
+        for book in Book.objects.prefetch_related("tags").iterator(chunk_size=1):
+            list(book.tags.all())
+    assert report.n_plus_ones == []
+
+
+def unused(report: Any) -> list[str | None]:
+    return [f.relation for f in report.findings if f.kind == "unused_eager_load"]
+
+
+def test_an_eager_load_on_no_rows_is_not_called_unused() -> None:
+    with capture() as report:
+        assert list(Book.objects.select_related("publisher").prefetch_related("tags")) == []
+    assert unused(report) == []
+
+
+def test_an_eager_load_read_once_in_the_process_is_not_called_unused_later(
+    books: None,
+) -> None:
+    def page(read: bool) -> Any:
+        with capture() as report:
+            for book in Book.objects.select_related("publisher"):  # one place, two pages
+                if read:
+                    assert book.publisher.name
+        return report
+
+    assert unused(page(read=True)) == []
+    assert unused(page(read=False)) == []  # page 2 skips it; page 1 needed it: keep it
+
+
+def test_an_eager_load_read_through_to_attr_or_a_template_is_used(books: None) -> None:
+    template = Template(
+        "{% for b in books %}{{ b.publisher.name }}{{ b.tags.all|length }}{% endfor %}"
+    )
+    with capture() as report:
+        books = Book.objects.select_related("publisher").prefetch_related("tags")
+        template.render(Context({"books": books}))
+        listed = Book.objects.prefetch_related(Prefetch("tags", to_attr="tag_list"))
+        assert all(book.tag_list for book in listed)
+    assert unused(report) == []
+
+
+def test_an_unread_eager_load_on_rows_is_reported(books: None) -> None:
+    with capture() as report:
+        for book in Book.objects.select_related("author").order_by("slug"):
+            assert book.slug
+    assert unused(report) == ["clean.Book.author"]
+
+
+def test_the_database_in_use(books: None) -> None:
+    """The module runs on both of the suite's databases; this says which one it ran on."""
+    assert connection.vendor in ("sqlite", "postgresql")
