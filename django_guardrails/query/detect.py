@@ -170,6 +170,8 @@ def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
     for key, site in unit.sites.items():
         if key in n_plus_one_sites or site.allowed or site.ignored or is_write(site.sql):
             continue
+        if site.relation is not None:
+            continue  # one relation read on a few rows that share a related row: not reused
         if site.count == site.distinct and shapes[key[0], key[1]] == 1:
             continue  # every query here was different, and no other line ran this shape
         for exact, count in site.exact.items():

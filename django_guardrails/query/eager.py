@@ -47,7 +47,8 @@ def _accessor_name(descriptor: Any) -> str:
         return str(descriptor.related.get_accessor_name())
     if getattr(descriptor, "reverse", True) is False:  # a forward many-to-many
         return str(descriptor.field.name)
-    return str(descriptor.rel.get_accessor_name())
+    # A GenericRelation's rel has no accessor name: the field is the attribute.
+    return str(descriptor.rel.get_accessor_name() or descriptor.field.name)
 
 
 def _tracking(original: Callable[..., Any]) -> Callable[..., Any]:

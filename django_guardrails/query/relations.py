@@ -233,7 +233,8 @@ def _by_core_filter(queryset: Any, candidates: list[Any]) -> list[Any]:
             if not isinstance(field, ForeignObjectRel)
             else forward.m2m_reverse_name()
         )
-        if f".{column}" in where.replace('"', "").replace("`", ""):
+        table = forward.remote_field.through._meta.db_table
+        if f"{table}.{column}" in where.replace('"', "").replace("`", ""):
             found.append(field)
     return found
 

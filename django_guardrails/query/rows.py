@@ -58,10 +58,21 @@ def _fetch_all(self: Any) -> None:
             # The mark is where the queryset was built, when known: a loop over it that the
             # stack does not show (a comprehension's iterator) still finds its place.
             mark = notes.get(ORIGIN) or True
+            joined = bool(self.query.select_related)
             for row in rows:
                 row._state.__dict__[BATCH] = mark
+                if joined:  # rows joined to these by select_related are as many
+                    _mark_joined(row, mark, 3)
     except Exception:  # a mark is a nicety: never the reason a queryset fails
         return
+
+
+def _mark_joined(row: Any, mark: Any, depth: int) -> None:
+    for joined in row._state.fields_cache.values():
+        if isinstance(joined, Model) and BATCH not in joined._state.__dict__:
+            joined._state.__dict__[BATCH] = mark
+            if depth > 1:
+                _mark_joined(joined, mark, depth - 1)
 
 
 def mark_batches() -> None:
