@@ -28,6 +28,9 @@ class Scenario:
     run: Callable[[Any], None]  # the code under test, watched by the tool
     repeated_writes: bool = False  # writes in a loop: silent for a read N+1 detector
     peer_reports: str | None = None  # what the peer reports instead of an N+1, if anything
+    # The same query with the same parameters, repeated: the peer flags the repeat, and a
+    # duplicate report (guardrails' kind for it) catches it as an N+1 report does.
+    identical: bool = False
 
 
 CATALOGUE: list[Scenario] = []
@@ -51,6 +54,7 @@ def tests_of(repo: str, test_file: str) -> Callable[..., Callable[[Run], Run]]:
         part: str | None = None,
         repeated_writes: bool = False,
         peer_reports: str | None = None,
+        identical: bool = False,
     ) -> Callable[[Run], Run]:
         def add(run: Run) -> Run:
             if any(known.name == run.__name__ for known in CATALOGUE):
@@ -68,6 +72,7 @@ def tests_of(repo: str, test_file: str) -> Callable[..., Callable[[Run], Run]]:
                     run=run,
                     repeated_writes=repeated_writes,
                     peer_reports=peer_reports,
+                    identical=identical,
                 )
             )
             return run

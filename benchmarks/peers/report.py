@@ -10,16 +10,23 @@ def unexpected_kinds(scenario: Any, outcome: dict[str, Any]) -> set[str]:
     """Reports other than an N+1 that the scenario does not call for: not the kind the peer
     itself reports (nplusone's unused eager loads), nor repeated writes where writes repeat."""
     due = {"n_plus_one", scenario.peer_reports}
+    if scenario.identical:
+        due.add("duplicate")
     if scenario.repeated_writes:
         due.add("repeated_write")
     return set(outcome["kinds"]) - due
+
+
+def reported(scenario: Any, outcome: dict[str, Any]) -> bool:
+    """Flagged as an N+1, or, where the peer flags one query repeated as is, as a duplicate."""
+    return bool(outcome["flagged"]) or (scenario.identical and "duplicate" in outcome["kinds"])
 
 
 def summarize(catalogue: list[Any], results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     ran = [scenario for scenario in catalogue if scenario.name in results]
     expected_flagged = [s for s in ran if s.expected == "flagged"]
     expected_silent = [s for s in ran if s.expected == "silent"]
-    caught = [s for s in expected_flagged if results[s.name]["flagged"]]
+    caught = [s for s in expected_flagged if reported(s, results[s.name])]
     false_positives = [s for s in expected_silent if results[s.name]["flagged"]]
     with_relation = [s for s in expected_flagged if s.relation]
     named = [s for s in caught if s.relation and s.relation in results[s.name]["relations"]]
@@ -67,7 +74,8 @@ def print_table(summaries: dict[str, dict[str, Any]]) -> None:
     for row in [header, *rows]:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     print(
-        "\ncaught: of the scenarios the peers expect flagged as an N+1. false positives: an N+1"
+        "\ncaught: of the scenarios the peers expect flagged as an N+1 (a duplicate where the peer"
+        "\nflags one query repeated as is). false positives: an N+1"
         "\nreported where the peers expect none (writes: among the repeated-writes ones)."
         "\nrelation named: caught with the expected app_label.Model.field. other reports:"
         "\nexpected-silent scenarios with a report that is not an N+1 and that the scenario does"
@@ -77,7 +85,9 @@ def print_table(summaries: dict[str, dict[str, Any]]) -> None:
 
 
 def verdict(scenario: Any, outcome: dict[str, Any]) -> str:
-    if outcome["flagged"]:
+    if not outcome["flagged"] and scenario.expected == "flagged" and reported(scenario, outcome):
+        text = "caught as a duplicate"
+    elif outcome["flagged"]:
         text = "caught" if scenario.expected == "flagged" else "FALSE+"
         named = outcome["relations"]
         if scenario.expected == "flagged" and scenario.relation not in (None, *named):

@@ -26,6 +26,7 @@ RENDER_ANNOTATED = Node.render_annotated.__code__
 _fetch_all = vars(QuerySet)["_fetch_all"]
 FETCH_ALL = getattr(_fetch_all, "__wrapped__", _fetch_all).__code__  # Django's, however wrapped
 _THREAD_HANDOVER = SyncToAsync.thread_handler.__code__
+_SYNC_TO_ASYNC_CALL = SyncToAsync.__call__.__code__
 # Where Django calls the view (and renders its TemplateResponse). Project frames beyond it are
 # middleware, a test calling the client, a management command: they pass the request on, and
 # a query of a library's view (the admin's) is not theirs to fix.
@@ -124,6 +125,34 @@ def _template_position(frame: FrameType) -> Template | None:
     return shown, path, int(token.lineno), node
 
 
+def awaiting_task(handover: FrameType) -> asyncio.Task[Any] | None:
+    """The task whose ``sync_to_async`` call handed over the work that ``handover`` (a
+    ``thread_handler`` frame) runs: the task, among its loop's, suspended in that very call
+    (the list ``task_context`` is the call's own)."""
+    local = handover.f_locals
+    source = local.get("source_task")  # asgiref before 3.8 passes the task itself
+    if isinstance(source, asyncio.Task):
+        return source
+    loop, context = local.get("loop"), local.get("task_context")
+    if loop is None or context is None:
+        return None
+    try:
+        tasks = asyncio.all_tasks(loop)
+    except RuntimeError:  # the loop's tasks changed while read from this thread: no place
+        return None
+    for task in tasks:
+        awaitable: Any = task.get_coro()
+        for _ in range(200):
+            frame = getattr(awaitable, "cr_frame", None) or getattr(awaitable, "ag_frame", None)
+            if frame is None:
+                break
+            code = frame.f_code
+            if code is _SYNC_TO_ASYNC_CALL and frame.f_locals.get("task_context") is context:
+                return task
+            awaitable = getattr(awaitable, "cr_await", None) or getattr(awaitable, "ag_await", None)
+    return None
+
+
 def _awaiting(task: asyncio.Task[Any]) -> Callsite | None:
     """The innermost project line that ``task`` is suspended at (its ``await``), inside the
     view: project middleware awaiting the view passes the request on."""
@@ -187,7 +216,11 @@ def locate(frame: FrameType, task: asyncio.Task[Any] | None = None) -> Located:
             elif code is _THREAD_HANDOVER:
                 if template is not None:  # a template rendered in a sync_to_async thread
                     return _in_template(template, ""), anchor_depth, anchor
-                return (_awaiting(task) if task is not None else None), depth, None
+                awaited = _awaiting(task) if task is not None else None
+                if awaited is None:  # asyncio.run() in sync code, a task of asyncio.gather()
+                    waiter = awaiting_task(frame)
+                    awaited = _awaiting(waiter) if waiter is not None else None
+                return awaited, depth, None
             frame = frame.f_back  # type: ignore[assignment]
     except AttributeError:  # frame is None: the bottom of the stack
         pass

@@ -47,8 +47,15 @@ def _accessor_name(descriptor: Any) -> str:
         return str(descriptor.related.get_accessor_name())
     if getattr(descriptor, "reverse", True) is False:  # a forward many-to-many
         return str(descriptor.field.name)
-    # A GenericRelation's rel has no accessor name: the field is the attribute.
-    return str(descriptor.rel.get_accessor_name() or descriptor.field.name)
+    if _is_generic_relation(descriptor):  # its rel's name is a query name: the field's is read
+        return str(descriptor.field.name)
+    return str(descriptor.rel.get_accessor_name())
+
+
+def _is_generic_relation(descriptor: Any) -> bool:
+    generic = sys.modules.get("django.contrib.contenttypes.fields")  # none without contenttypes
+    kind = getattr(generic, "ReverseGenericManyToOneDescriptor", None)
+    return kind is not None and isinstance(descriptor, kind)
 
 
 def _tracking(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -6,12 +6,14 @@ row's ``_state``); the relation read of a marked row is then an N+1 at its secon
 query repeated by shape alone waits for ``N_PLUS_ONE_THRESHOLD``. A single lazy load from a
 list, chained loads on one row and a one-row result are not marked. The queryset also notes how
 many rows it fetched, so that an eager load on an empty result is never called unused.
-Rows fetched by ``iterator()`` are not marked (its chunks never reach ``_fetch_all``): there the
-threshold applies.
+Rows streamed by ``iterator()`` share one mark that counts them as they come: a relation read on
+the second row is an N+1 as it is on a list's.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -24,18 +26,36 @@ BATCH = "guardrails_batch"  # on a row's _state: it came from a result of severa
 
 _FETCH_ALL = vars(QuerySet)["_fetch_all"]
 FETCH_ALL_CODE = _FETCH_ALL.__code__
+_ITERATOR = vars(QuerySet)["_iterator"]
 _current = state.current
+
+
+class _Stream:
+    """The mark of rows streamed by ``iterator()``: how many have come so far."""
+
+    __slots__ = ("origin", "rows")
+
+    def __init__(self, origin: Any) -> None:
+        self.origin, self.rows = origin, 0
+
+
+def _mark_of(row: Any) -> Any:
+    return getattr(getattr(row, "_state", None), "__dict__", {}).get(BATCH)
 
 
 def in_batch(row: Any) -> bool:
     """Whether ``row`` came from a result of two rows or more, fetched in a unit."""
-    row_state = getattr(row, "_state", None)
-    return bool(getattr(row_state, "__dict__", {}).get(BATCH))
+    mark = _mark_of(row)
+    if isinstance(mark, _Stream):
+        return mark.rows > 1
+    return bool(mark)
 
 
 def batch_origin(row: Any) -> Any:
     """The note of where the queryset that fetched ``row`` was built, if it was a batch."""
-    mark = getattr(getattr(row, "_state", None), "__dict__", {}).get(BATCH)
+    mark = _mark_of(row)
+    if isinstance(mark, _Stream):
+        mark = mark.origin
     return mark if isinstance(mark, tuple) else None
 
 
@@ -75,8 +95,27 @@ def _mark_joined(row: Any, mark: Any, depth: int) -> None:
                 _mark_joined(joined, mark, depth - 1)
 
 
+def _iterator(self: Any, use_chunked_fetch: bool, chunk_size: int | None) -> Iterator[Any]:
+    rows = _ITERATOR(self, use_chunked_fetch, chunk_size)
+    if _current.get() is None:
+        return rows  # type: ignore[no-any-return]
+    return _streamed(rows, _Stream(self._query.__dict__.get(ORIGIN) or True))
+
+
+def _streamed(rows: Iterator[Any], mark: _Stream) -> Iterator[Any]:
+    for row in rows:
+        if isinstance(row, Model):
+            mark.rows += 1
+            with contextlib.suppress(Exception):  # a mark never makes a loop fail
+                row._state.__dict__.setdefault(BATCH, mark)
+        yield row
+
+
 def mark_batches() -> None:
     """Mark rows fetched in batches, from now on; idempotent."""
     if vars(QuerySet)["_fetch_all"] is _FETCH_ALL:
         _fetch_all.__wrapped__ = _FETCH_ALL  # type: ignore[attr-defined]
         setattr(QuerySet, "_fetch_all", _fetch_all)  # noqa: B010
+    if vars(QuerySet)["_iterator"] is _ITERATOR:
+        _iterator.__wrapped__ = _ITERATOR  # type: ignore[attr-defined]
+        setattr(QuerySet, "_iterator", _iterator)  # noqa: B010

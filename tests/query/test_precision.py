@@ -184,6 +184,36 @@ def test_an_eager_load_read_through_to_attr_or_a_template_is_used(books: None) -
     assert unused(report) == []
 
 
+def test_a_generic_relation_prefetch_that_is_read_is_used(members: None) -> None:
+    for number in range(ROWS):
+        TaggedItem.objects.create(subject=Article.objects.create(title=f"a{number}"), tag="t")
+    with capture() as report:
+        for article in Article.objects.prefetch_related("tags"):
+            assert list(article.tags.all())
+    assert unused(report) == [] and report.n_plus_ones == []
+    with capture() as report:
+        for article in Article.objects.prefetch_related("tags"):
+            assert article.title
+    assert unused(report) == ["shapes.Article.tags"]
+
+
+def test_a_relation_read_per_row_of_an_iterator_is_an_n_plus_one_from_two_rows(
+    books: None,
+) -> None:
+    with capture() as report:
+        for book in Book.objects.order_by("slug")[:2].iterator(chunk_size=1):
+            assert book.author.name
+    assert relations(report) == ["clean.Book.author"]
+    with capture() as report:  # one row streamed: one read, no loop to speak of
+        for book in Book.objects.order_by("slug")[:1].iterator():
+            assert book.author.name
+    assert report.n_plus_ones == []
+    with capture() as report:
+        for book in Book.objects.select_related("author")[:2].iterator():
+            assert book.author.name
+    assert report.n_plus_ones == []
+
+
 def test_an_unread_eager_load_on_rows_is_reported(books: None) -> None:
     with capture() as report:
         for book in Book.objects.select_related("author").order_by("slug"):

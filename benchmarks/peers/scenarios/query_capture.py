@@ -20,7 +20,7 @@ native = tests_of(QUERY_CAPTURE, "tests/test_native_query_capture.py")
 AssertInefficient = "AssertInefficientQueryTests::test_assert_inefficient_query"
 
 
-@inefficient(AssertInefficient, FLAGGED, None, part="reads")
+@inefficient(AssertInefficient, FLAGGED, None, part="reads", identical=True)
 def qc_same_read_200_times(seed: Seeded) -> None:
     """All reporters listed 200 times in a comprehension: the same query, repeated."""
     _ = [list(Reporter.objects.all()) for _ in range(200)]
@@ -40,7 +40,7 @@ def qc_view_creates_12(seed: Seeded) -> None:
 
 
 @middleware("QueryCaptureMiddlewareTests::test_query_capture_duplicate", FLAGGED, None,
-            part="reads")  # fmt: skip
+            part="reads", identical=True)  # fmt: skip
 def qc_view_same_read_11_times(seed: Seeded) -> None:
     """A view lists all reporters 11 times ("Repeated 11 times")."""
     _ = [list(Reporter.objects.all()) for _ in range(11)]
