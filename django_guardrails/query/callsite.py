@@ -353,6 +353,20 @@ def _app_of_file(path: str) -> str | None:
     return None
 
 
+def writing_package(frame: FrameType | None) -> str | None:
+    """The package whose code asked for a write (Wagtail's rendition cache, the admin's log
+    entries), or None when the project's code did: the first frame outside Django's ORM and
+    the plumbing says. Once per repeated write site."""
+    for _ in _DEPTHS:
+        if frame is None:
+            return None
+        module = str(frame.f_globals.get("__name__", ""))
+        if module and not module.startswith(_PLUMBING):
+            return None if is_project_code(frame.f_code) else _app_of(module)
+        frame = frame.f_back
+    return None
+
+
 def looping_package(frame: FrameType | None) -> str | None:
     """The package whose code ran a query no project line or template ran: the innermost
     library template (admin's ``change_list_results.html``), else the innermost module outside

@@ -158,7 +158,8 @@ def _look_closer(unit: Unit, site: QuerySite) -> None:
     count = site.count
     if count == 1:
         if unit.running_receivers:  # the site is inside a signal receiver
-            site.receiver = unit.running_receivers[-1]
+            running = site.receiver = unit.running_receivers[-1]
+            running.resolve()  # where the signal was sent: its dispatcher is still sending
         if " JOIN " in site.sql:  # perhaps select_related: read the queryset's
             unit.note_selected(site, fetch_frame(_getframe(2)))
     elif count == 2:

@@ -152,21 +152,30 @@ def _repeated_writes(unit: Unit, threshold: int) -> list[Finding]:
     findings = []
     for site in unit.sites.values():
         if site.count >= threshold and is_write(site.sql) and not (site.allowed or site.ignored):
-            hint = write_fix(site.sql, site.count)
-            if callsite_of(site) is None:
-                hint = f"{hint} (Run by {site.package or 'a library'}'s code, not the project's.)"
-            findings.append(_finding(REPEATED_WRITE, site, site.count, hint))
+            if callsite_of(site) is None or site.package is not None:
+                owner = site.package or "a library"
+                hint = (
+                    f"{owner}'s code wrote these rows one by one: nothing in the project's "
+                    "code to change there."
+                )
+                finding = _finding(REPEATED_WRITE, site, site.count, hint)
+                findings.append(replace(finding, package=owner))
+                continue
+            findings.append(
+                _finding(REPEATED_WRITE, site, site.count, write_fix(site.sql, site.count))
+            )
     return findings
 
 
 def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
-    """Each exact (SQL, parameters) pair that ran more than once, at the site it ran first.
+    """Each exact (SQL, parameters) pair that ran more than once, at the site it ran first,
+    naming every place it ran from.
 
     The same SQL from two lines is two sites of one shape: their counts are added up. An
     N+1 site's repeats are part of its N+1 and reported there.
     """
     shapes = Counter((alias, shape) for alias, shape, _ in unit.sites)
-    first: dict[int, tuple[int, SiteKey]] = {}  # exact hash -> (count, first site's key)
+    ran: dict[int, tuple[int, list[SiteKey]]] = {}  # exact hash -> (count, the sites' keys)
     for key, site in unit.sites.items():
         if key in n_plus_one_sites or site.allowed or site.ignored or is_write(site.sql):
             continue
@@ -175,16 +184,31 @@ def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
         if site.count == site.distinct and shapes[key[0], key[1]] == 1:
             continue  # every query here was different, and no other line ran this shape
         for exact, count in site.exact.items():
-            earlier = first.get(exact)
-            first[exact] = (count, key) if earlier is None else (earlier[0] + count, earlier[1])
+            earlier = ran.get(exact)
+            if earlier is None:
+                ran[exact] = (count, [key])
+            else:
+                earlier[1].append(key)
+                ran[exact] = (earlier[0] + count, earlier[1])
     findings = []
-    for count, key in first.values():
+    for count, keys in ran.values():
         if count == 1:
             continue
-        site = unit.sites[key]
+        sites = [unit.sites[key] for key in keys]
+        site = sites[0]
+        places = list(dict.fromkeys(_where(each) for each in sites))
+        where = places[0] if len(places) == 1 else ", ".join(places[:-1]) + f" and {places[-1]}"
+        if all(callsite_of(each) is None for each in sites):  # only a library's code ran it
+            package = next((each.package for each in sites if each.package), "a library")
+            hint = (
+                f"The same query with the same parameters ran {count} times from {package}'s "
+                "code: nothing in the project to change there."
+            )
+            findings.append(replace(_finding(DUPLICATE, site, count, hint), package=package))
+            continue
         hint = (
             f"The same query with the same parameters ran {count} times from "
-            f"{_where(site)}: reuse the first result: a variable, a @cached_property on "
+            f"{where}: reuse the first result: a variable, a @cached_property on "
             "the object, or cache.get_or_set(versioned_key(obj, ...)) "
             "(django_guardrails.cache) across requests."
         )
@@ -256,6 +280,14 @@ def _unused_eager_load(
     if origin is not None:  # where the queryset was built: where the eager load is written
         built_at = f"{display_path(origin[0])}:{origin[1]}"
         place = f"in {built_at} ({statement_text(origin[0], origin[1])})"
+    elif where is None:  # neither built nor run by the project's code: a library's
+        package = site.package or "a library"
+        hint = (
+            f'.{method}("{path}") in {package}\'s code loads {label}, which {unit.name} never '
+            "reads; no line of the project asked for it: nothing in the project to change."
+        )
+        finding = _finding(UNUSED_EAGER_LOAD, site, 1, hint)
+        return replace(finding, relation=label, package=package)
     else:
         place = f"at {_where(site)}"
     hint = (

@@ -14,7 +14,7 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote_plus
 
 from django.core.management.color import color_style
 
@@ -44,9 +44,23 @@ def shown_query_string(query_string: str) -> str:
 
     pairs = []
     for name, value in parse_qsl(query_string, keep_blank_values=True):
-        hidden = secret_name(name.upper()) or credential_shape(value) is not None
-        pairs.append((name, "…" if hidden else value))
-    return "?" + urlencode(pairs, safe="…/:,")
+        lowered = name.lower()
+        hidden = (
+            secret_name(name.upper())
+            or "session" in lowered
+            or lowered in _CREDENTIAL_PARAMETERS
+            or credential_shape(value) is not None
+        )
+        shown = "…" if hidden else quote_plus(value, safe="/:,")
+        pairs.append(f"{quote_plus(name)}={shown}")
+    return "?" + "&".join(pairs)
+
+
+# Query parameters that carry a credential in common protocols (OAuth's code and state, a
+# session id, a signed URL's signature), whatever their value looks like.
+_CREDENTIAL_PARAMETERS = frozenset(
+    {"sid", "code", "state", "sig", "signature", "jwt", "csrftoken", "csrfmiddlewaretoken"}
+)
 
 
 def _kind_counts(findings: Sequence[Finding]) -> str:

@@ -9,6 +9,7 @@ passed); ``prefetch_related`` loads when Django prefetches them.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable, Iterator
 from types import FrameType
@@ -25,7 +26,7 @@ from django.db.models.fields.related_descriptors import (
 from django.db.models.query import ModelIterable
 
 from django_guardrails.query import state
-from django_guardrails.query.origins import eager_call_of, origin_of
+from django_guardrails.query.origins import eager_call_of, eager_written_by_library, origin_of
 
 UsageKey = tuple[type[Model], str]
 
@@ -120,13 +121,24 @@ def _select_paths(tree: Any, prefix: str = "") -> Iterator[str]:
             yield from _select_paths(subtree, path)
 
 
+def _reads_seen(model: type[Model], attribute: str) -> bool:
+    """Whether reading ``model.<attribute>`` goes through a descriptor whose reads are
+    tracked: Django's related descriptors, not a library's own (django-taggit's manager)."""
+    descriptor = inspect.getattr_static(model, attribute, None)
+    get = getattr(type(descriptor), "__get__", None)
+    return getattr(get, "__wrapped__", None) in _ORIGINALS.values()
+
+
 def _last_key(model: type[Model], path: str) -> tuple[UsageKey, str] | None:
-    """The (model, accessor) a path's last step reads, and its ``app.Model.field`` label."""
+    """The (model, accessor) a path's last step reads, and its ``app.Model.field`` label;
+    None when a step's reads cannot be seen, so that it is never called unused."""
     key: UsageKey | None = None
     for part in path.split("__"):
         try:
             field = model._meta.get_field(part)
         except Exception:  # a to_attr, a generic foreign key, a typo Django reports itself
+            return None
+        if not _reads_seen(model, part):
             return None
         key = (model, part)
         related = field.related_model
@@ -151,6 +163,8 @@ def selected_loads(fetch: FrameType) -> list[EagerLoad]:
     origin = origin_of(queryset)
     found = []
     for path in _select_paths(queryset.query.select_related):
+        if eager_written_by_library(queryset, path):
+            continue  # not the project's to remove
         resolved = _last_key(queryset.model, path)
         if resolved is not None:
             written = eager_call_of(queryset, path) or origin
@@ -166,6 +180,8 @@ def prefetched_loads(queryset: QuerySet[Any]) -> list[EagerLoad]:
             if lookup.to_attr:
                 continue  # read through an attribute no descriptor sees
             lookup = lookup.prefetch_through
+        if eager_written_by_library(queryset, str(lookup)):
+            continue  # not the project's to remove
         resolved = _last_key(queryset.model, str(lookup))
         if resolved is not None:
             written = eager_call_of(queryset, str(lookup)) or origin

@@ -33,6 +33,8 @@ def _at(place: Place | None, code: str, listed: str) -> str:
         return f"add {code} to the queryset that lists the {listed}s"
     where = f"in {display_path(place.file)}:{place.line} ({place.what})"
     if place.kind == "model":
+        if not code.startswith("."):  # a description, not code to chain: "a Prefetch"
+            return f"{where} set queryset = {place.model}.objects with {code}"
         return f"{where} use queryset = {place.model}.objects{code}"
     if place.kind == "get_queryset":
         return f"{where} add {code} to the queryset it returns"

@@ -341,6 +341,7 @@ def _view_place(candidates: Candidates, model: str) -> Place | None:
     from django.views.generic.detail import SingleObjectMixin
     from django.views.generic.list import MultipleObjectMixin
 
+    from django_guardrails.project import is_under, library_roots
     from django_guardrails.source.class_facts import class_facts
     from django_guardrails.source.index import SOURCE
 
@@ -352,6 +353,8 @@ def _view_place(candidates: Candidates, model: str) -> Place | None:
             if klass.__module__.startswith("django."):
                 break
             file, facts = class_facts(SOURCE, klass)
+            if file is not None and is_under(file, library_roots()):
+                break  # a library's view (Wagtail's snippet index): not the project's to change
             if file is None or facts is None:
                 continue
             members = facts["members"]

@@ -15,6 +15,7 @@ queryset a manager makes in a unit, never for a clone.
 
 from __future__ import annotations
 
+import os
 import sys
 from types import CodeType
 from typing import Any
@@ -81,8 +82,7 @@ def built_at(queryset: Any) -> Origin | None:
 def _is_query_method(frame: Any) -> bool:
     """A method of a manager or queryset class (``def published(self): return
     self.filter(...)``): where the rows are listed is its caller."""
-    code = frame.f_code
-    if code.co_varnames[:1] != ("self",):
+    if frame.f_code.co_argcount == 0 or frame.f_code.co_varnames[0] != "self":
         return False
     owner = frame.f_locals.get("self")
     return isinstance(owner, BaseManager | QuerySet)
@@ -92,25 +92,23 @@ def _caller_note(depth: int, skip_query_methods: bool = True) -> tuple[str, Any]
     """(key, note) for the first project frame from ``depth`` up: ORIGIN, or BUILT when a
     related manager's frame was passed on the way."""
     frame = sys._getframe(depth + 1)
-    kinds = _kinds
     key = ORIGIN
+    kinds = _kinds
     for _ in range(_MAX_FRAMES):
         code = frame.f_code
         file = code.co_filename
-        if file == _RELATED_FILE:
-            key = BUILT  # a related manager's, per row
-        else:
-            kind = kinds.get(file)
-            if kind is None:
-                kind = PROJECT if is_project_code(code) else LIBRARY
-            if (
-                kind == PROJECT
-                and code.co_name not in _SKIPPED_NAMES
-                and not (skip_query_methods and _is_query_method(frame))
+        kind = kinds.get(file)
+        if kind is None:
+            kind = PROJECT if is_project_code(code) else LIBRARY
+        if kind == PROJECT:
+            if code.co_name not in _SKIPPED_NAMES and not (
+                skip_query_methods and _is_query_method(frame)
             ):
                 if len(_codes) < _MAX_CODES:
                     _codes[id(code)] = code
                 return key, (file, id(code), frame.f_lasti, code.co_name)
+        elif file == _RELATED_FILE:
+            key = BUILT  # a related manager's, per row
         back = frame.f_back
         if back is None:
             return None
@@ -118,29 +116,21 @@ def _caller_note(depth: int, skip_query_methods: bool = True) -> tuple[str, Any]
     return None
 
 
-def _note(queryset: QuerySet[Any]) -> None:
-    notes = queryset._query.__dict__  # type: ignore[attr-defined]
-    if ORIGIN in notes or BUILT in notes:
-        return  # noted by an inner get_queryset (a custom one calling super())
-    found = _caller_note(2)  # 0 here, 1 _note, 2 get_queryset's wrapper, 3 its caller
-    if found is not None:
-        notes[found[0]] = found[1]
-
-
 def _noting(get_queryset: Any) -> Any:
     def noting_get_queryset(self: BaseManager[Any]) -> QuerySet[Any]:
         queryset: QuerySet[Any] = get_queryset(self)
         # A relation read per row names the row in its hints: what an N+1 repeats, not its
-        # place.
-        if (
-            _current.get() is not None
-            and "instance" not in self._hints  # type: ignore[attr-defined]
-            and isinstance(queryset, QuerySet)
-        ):
-            try:
-                _note(queryset)
-            except Exception:  # a note is a nicety: never the reason a queryset fails
-                return queryset
+        # place. Inline, not a helper: this runs for every queryset a manager makes.
+        if _current.get() is None or "instance" in self._hints:  # type: ignore[attr-defined]
+            return queryset
+        try:
+            notes = queryset._query.__dict__  # type: ignore[attr-defined]
+            if ORIGIN not in notes and BUILT not in notes:  # else noted by an inner manager
+                found = _caller_note(1)  # 0 here, 1 get_queryset's caller
+                if found is not None:
+                    notes[found[0]] = found[1]
+        except Exception:  # not a QuerySet, or a note failed: never the reason a queryset fails
+            pass
         return queryset
 
     noting_get_queryset.__wrapped__ = get_queryset  # type: ignore[attr-defined]
@@ -164,11 +154,47 @@ _SELECT_RELATED = vars(QuerySet)["select_related"]
 _PREFETCH_RELATED = vars(QuerySet)["prefetch_related"]
 
 
-def eager_call_of(queryset: Any, lookup: str) -> Origin | None:
+# What the note of an eager load written in a library's code holds (Wagtail's own
+# select_related, the admin's list_select_related): the project cannot remove it there.
+LIBRARY_CALL = "library"
+_ORM_DIR = os.path.dirname(os.path.abspath(sys.modules["django.db.models"].__file__ or ""))
+
+
+def _eager_caller(depth: int) -> Any:
+    """The note of the project line that called select_related()/prefetch_related(), or
+    LIBRARY_CALL when a library's code did; the ORM's own frames (a manager's proxy) skipped."""
+    frame = sys._getframe(depth + 1)
+    for _ in range(_MAX_FRAMES):
+        code = frame.f_code
+        file = code.co_filename
+        if not file.startswith(_ORM_DIR):
+            if not is_project_code(code):
+                return LIBRARY_CALL
+            if len(_codes) < _MAX_CODES:
+                _codes[id(code)] = code
+            return (file, id(code), frame.f_lasti, code.co_name)
+        back = frame.f_back
+        if back is None:
+            return None
+        frame = back
+    return None
+
+
+def _eager_note(queryset: Any, lookup: str) -> Any:
     query = getattr(queryset, "_query", None)
     calls = getattr(query, "__dict__", {}).get(EAGER) or {}
-    note = calls.get(lookup.split("__")[0]) or calls.get(lookup)
+    return calls.get(lookup.split("__")[0]) or calls.get(lookup)
+
+
+def eager_call_of(queryset: Any, lookup: str) -> Origin | None:
+    """The project line that asked for the eager load ``lookup``, if known."""
+    note = _eager_note(queryset, lookup)
     return _resolve(note) if note is not None else None
+
+
+def eager_written_by_library(queryset: Any, lookup: str) -> bool:
+    """Whether a library's code asked for the eager load ``lookup``."""
+    return bool(_eager_note(queryset, lookup) == LIBRARY_CALL)
 
 
 def _noting_eager(method: Any) -> Any:
@@ -176,13 +202,13 @@ def _noting_eager(method: Any) -> Any:
         clone: QuerySet[Any] = method(self, *lookups)
         if _current.get() is not None and lookups and lookups[0] is not None:
             try:
-                found = _caller_note(1, skip_query_methods=False)
+                found = _eager_caller(1)
                 if found is not None:
                     query = clone._query  # type: ignore[attr-defined]
                     calls = dict(query.__dict__.get(EAGER) or {})
                     for lookup in lookups:
                         name = getattr(lookup, "prefetch_through", lookup)
-                        calls[str(name).split("__")[0]] = found[1]
+                        calls[str(name).split("__")[0]] = found
                     query.__dict__[EAGER] = calls
             except Exception:  # a note is a nicety: never the reason a queryset fails
                 return clone

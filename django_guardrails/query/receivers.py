@@ -10,7 +10,6 @@ same way.)
 
 from __future__ import annotations
 
-import functools
 import inspect
 import sys
 from collections.abc import Callable
@@ -41,14 +40,24 @@ class ReceiverRun:
         return f"{self.receiver} ({self.signal}) ran {times}, {self.queries} queries"
 
 
-@dataclass(frozen=True)
 class Running:
-    """A receiver running now, and where the signal it answers was sent from."""
+    """A receiver running now, and where the signal it answers was sent from: read from the
+    dispatcher's frame only when a query of the receiver needs it (``resolve()``), while that
+    frame is still sending."""
 
-    receiver: str
-    signal: str
-    trigger: Callsite | None  # the project line whose call sent the signal
-    own: bool = True  # the project's receiver, not Django's or a library's
+    __slots__ = ("_frame", "_task", "own", "receiver", "signal", "trigger")
+
+    def __init__(self, receiver: str, signal: str, frame: Any, task: Any, own: bool = True) -> None:
+        self.receiver, self.signal, self.own = receiver, signal, own
+        self._frame, self._task = frame, task
+        self.trigger: Callsite | None = None  # the project line whose call sent the signal
+
+    def resolve(self) -> None:
+        frame, task = self._frame, self._task
+        if frame is not None:
+            self._frame = self._task = None
+            where = locate(frame, task)[0]
+            self.trigger = Callsite(*where) if where else None
 
     def describe(self) -> str:
         where = ""
@@ -90,25 +99,42 @@ def _is_own(receiver: Callable[..., Any]) -> bool:
     return code is not None and is_project_code(code)
 
 
+# id(function) -> (function, "module.name", own): described once per receiver, not per send.
+_described: dict[int, tuple[Any, str, bool]] = {}
+_MAX_DESCRIBED = 10_000
+
+
+def _description(receiver: Callable[..., Any]) -> tuple[str, bool]:
+    function = getattr(receiver, "__func__", receiver)
+    known = _described.get(id(function))
+    if known is not None and known[0] is function:
+        return known[1], known[2]
+    name, own = describe(receiver), _is_own(receiver)
+    if len(_described) < _MAX_DESCRIBED:
+        _described[id(function)] = (function, name, own)
+    return name, own
+
+
 def _watched(receiver: Callable[..., Any], signal: Signal, active: Any, is_async: bool) -> Any:
     units = state.units_of(active)
-    name = describe(receiver)
+    name, own = _description(receiver)
     signal_name = _signal_name(signal)
-    own = _is_own(receiver)
+    task = active.task
 
     def start() -> tuple[Running, list[int]]:
-        frame = sys._getframe(2)  # the dispatcher's frame: send() or its gather
-        where = locate(frame, active.task)[0]
-        running = Running(name, signal_name, Callsite(*where) if where else None, own)
+        running = Running(name, signal_name, sys._getframe(2), task, own)  # 2: the dispatcher
         return running, [unit.enter_receiver(running) for unit in units]
 
     def finish(running: Running, before: list[int]) -> None:
         for unit, count in zip(units, before, strict=True):
             unit.leave_receiver(running, count)
+        running._frame = None  # resolved while it was sending, or never needed
 
+    # Not functools.wraps: send() calls the wrapper at once and returns it with the response;
+    # __wrapped__ says what it wraps, copying every attribute would cost each send more than
+    # the rest.
     if is_async:
 
-        @functools.wraps(receiver)
         async def watched_async(**kwargs: Any) -> Any:
             running, before = start()
             try:
@@ -116,9 +142,9 @@ def _watched(receiver: Callable[..., Any], signal: Signal, active: Any, is_async
             finally:
                 finish(running, before)
 
+        watched_async.__wrapped__ = receiver  # type: ignore[attr-defined]
         return watched_async
 
-    @functools.wraps(receiver)
     def watched(**kwargs: Any) -> Any:
         running, before = start()
         try:
@@ -126,6 +152,7 @@ def _watched(receiver: Callable[..., Any], signal: Signal, active: Any, is_async
         finally:
             finish(running, before)
 
+    watched.__wrapped__ = receiver  # type: ignore[attr-defined]
     return watched
 
 

@@ -72,17 +72,21 @@ def _fetch_all(self: Any) -> None:
     _FETCH_ALL(self)
     rows: Any = self._result_cache
     try:
-        notes = self._query.__dict__
-        notes[ROWS] = len(rows)
-        if len(rows) > 1 and isinstance(rows[0], Model):
-            # The mark is where the queryset was built, when known: a loop over it that the
-            # stack does not show (a comprehension's iterator) still finds its place.
-            mark = notes.get(ORIGIN) or True
-            joined = bool(self.query.select_related)
-            for row in rows:
-                row._state.__dict__[BATCH] = mark
-                if joined:  # rows joined to these by select_related are as many
-                    _mark_joined(row, mark, 3)
+        count = len(rows)
+        if count > 1:
+            notes = self._query.__dict__
+            notes[ROWS] = count
+            if isinstance(rows[0], Model):
+                # The mark is where the queryset was built, when known: a loop over it that
+                # the stack does not show (a comprehension's iterator) still finds its place.
+                mark = notes.get(ORIGIN) or True
+                joined = bool(self.query.select_related)
+                for row in rows:
+                    row._state.__dict__[BATCH] = mark
+                    if joined:  # rows joined to these by select_related are as many
+                        _mark_joined(row, mark, 3)
+        elif self._prefetch_related_lookups or self._query.select_related:
+            self._query.__dict__[ROWS] = count  # an eager load on no rows is never unused
     except Exception:  # a mark is a nicety: never the reason a queryset fails
         return
 

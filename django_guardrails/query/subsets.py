@@ -1,5 +1,6 @@
 """A per-row query that reads only part of a relation: ``category.products.order_by("-created")
-[:3]``, ``self.person_relationships.filter(person__live=True)``.
+[:3]``, ``self.person_relationships.filter(person__live=True)``. A slice alone
+(``book.genre.all()[:3]``) is not a part: the plain prefetch serves it.
 
 ``prefetch_related("products")`` does not serve these: the filter, ordering or slice makes a
 new query per row all the same. What does is a ``Prefetch`` with that queryset and ``to_attr``
@@ -52,7 +53,9 @@ def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> tuple[st
     per-row query narrows it, and whether it is as the code wrote it (else rebuilt from the
     query, a filter unknown); None when it reads the whole relation."""
     filtered, ordered, sliced = narrows(queryset, accessor)
-    if not (filtered or ordered or sliced):
+    if not (filtered or ordered):
+        # Whole, or only sliced (``.all()[:3]``): a plain prefetch serves it, since a slice of
+        # a prefetched queryset is taken from its rows, with no code to change.
         return None
     places = [built_at(queryset)]
     if frame is not None and is_project_code(frame.f_code):

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from django_guardrails.query.callsite import Callsite, Where, looping_package
+from django_guardrails.query.callsite import Callsite, Where, looping_package, writing_package
 from django_guardrails.query.eager import EagerLoad, UsageKey, selected_loads
 from django_guardrails.query.internal import is_internal_repeat
 from django_guardrails.query.receivers import ReceiverRun, Running
 from django_guardrails.query.relations import Relation, relation_of
+from django_guardrails.query.writes import is_write
 
 if TYPE_CHECKING:
     from django_guardrails.conf import GuardrailsSettings
@@ -261,6 +262,13 @@ class Unit:
     def note_relation(self, site: QuerySite, frame: FrameType) -> None:
         """The relation that a site's repeated query loads, if a related object made it, and
         the package that ran it when no project code did."""
+        if is_write(site.sql):  # a write loads no relation; whose code wrote it is the question
+            site.ignored = is_internal_repeat(frame)
+            if site.where is None:
+                site.package = looping_package(frame)
+            else:  # a project line set it off; a library's code may have made the write
+                site.package = writing_package(frame)
+            return
         site.relation = relation_of(frame)
         site.ignored = is_internal_repeat(frame)
         if site.where is None:

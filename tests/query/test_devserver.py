@@ -127,3 +127,13 @@ def test_threaded_runserver_names_template_line_relation_fix_and_where_it_goes(
     # The fixed page: no N+1, nothing below its line.
     assert fourth == [fourth[0]] and fourth[0].endswith("| 0 N+1, 0 duplicate")
     assert "outside" not in output and "django_guardrails." not in output
+
+
+def test_the_console_masks_credentials_in_the_query_string() -> None:
+    from django_guardrails.query.devserver import shown_query_string
+
+    shown = shown_query_string(
+        "page=2&password=hunter2&sessionid=abc123def456&code=4/0Aab&q=red+shoes&next=/a/b"
+    )
+    assert shown == "?page=2&password=…&sessionid=…&code=…&q=red+shoes&next=/a/b"
+    assert "hunter2" not in shown and "abc123" not in shown and "%E2" not in shown

@@ -4,6 +4,7 @@ is needed or has nothing to load). On SQLite and on PostgreSQL (the suite's two 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,6 +118,54 @@ def test_a_loop_of_saves_names_bulk_update_and_its_fields(books: None) -> None:
     assert "queryset.update(" in write.hint
 
 
+def test_writes_a_library_makes_are_its_own_not_the_projects() -> None:
+    """create_user() saves through django.contrib.auth's code: bulk_create at the project's
+    line is not a fix for it (as Wagtail's renditions, written one by one on first render)."""
+    from django.contrib.auth import get_user_model
+
+    with capture() as report:
+        for number in range(3):
+            get_user_model().objects.create_user(f"user{number}", password=None)
+    assert report.repeated_writes == []
+    [write] = [f for f in report.third_party if f.kind == "repeated_write"]
+    assert write.package == "django.contrib.auth" and "bulk_create" not in write.hint
+
+
+def test_a_duplicate_names_every_place_it_ran_from(books: None) -> None:
+    with capture() as report:
+        first = Tag.objects.filter(name="t0").first()  # place one
+        again = Tag.objects.filter(name="t0").first()  # place two
+    assert first == again
+    [duplicate] = report.duplicates
+    lines = [line_of("place one"), line_of("place two")]
+    assert f"test_precision.py:{lines[0]} and tests/query/test_precision.py:{lines[1]}" in (
+        duplicate.hint
+    )
+    assert duplicate.line == lines[0]
+
+
+@pytest.mark.urls("tests.query.fake_library.urls")
+def test_a_librarys_own_duplicate_is_third_party(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_guardrails.query import callsite
+
+    library = str(Path(__file__).parent / "fake_library")
+    monkeypatch.setattr(callsite, "library_roots", lambda: (library,))
+    monkeypatch.setattr(callsite, "_kinds", {})
+    with capture() as report:
+        assert client.get("/twice/").status_code == 200
+    assert report.duplicates == []
+    [duplicate] = [f for f in report.third_party if f.kind == "duplicate"]
+    assert duplicate.count == 2 and "reuse" not in duplicate.hint
+    assert "nothing in the project to change there" in duplicate.hint
+
+
+def line_of(marker: str) -> int:
+    lines = Path(__file__).read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if f"# {marker}" in line)
+
+
 def test_transaction_control_is_never_a_finding() -> None:
     with capture() as report:
         for _ in range(ROWS):
@@ -224,3 +273,19 @@ def test_an_unread_eager_load_on_rows_is_reported(books: None) -> None:
 def test_the_database_in_use(books: None) -> None:
     """The module runs on both of the suite's databases; this says which one it ran on."""
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_a_relation_read_through_a_library_descriptor_is_never_called_unused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """django-taggit's manager, say, reads the prefetched rows without Django's descriptors:
+    nothing says whether it was read, so it is never judged."""
+    from django_guardrails.query.eager import _last_key
+
+    class OwnManager:  # a descriptor of its own, as a library's field installs
+        def __get__(self, instance: object, owner: object = None) -> object:
+            return self
+
+    assert _last_key(Book, "tags") == ((Book, "tags"), "clean.Book.tags")
+    monkeypatch.setattr(Book, "tags", OwnManager())
+    assert _last_key(Book, "tags") is None

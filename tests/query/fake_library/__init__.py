@@ -1,0 +1,1 @@
+"""Stands for an installed library (the tests say its directory is among the libraries')."""

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from .views import customer_twice
+
+urlpatterns = [path("twice/", customer_twice)]
