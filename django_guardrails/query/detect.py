@@ -57,7 +57,7 @@ def n_plus_one_fix(site: QuerySite, admin_selects: list[str] | None = None) -> F
         return outside_fix(relation, site.package, site.count)
     context = f" ({site.receiver.describe()})" if site.receiver is not None else ""
     if relation is None:
-        return unknown_relation_fix(context)
+        return unknown_relation_fix(context, site.sql)
     return relation_fix(relation, site.sql, context, admin_selects)
 
 

@@ -8,6 +8,7 @@ a promise: tests apply each kind of ``fix`` at its place and see the N+1 gone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django_guardrails.project import display_path
@@ -159,8 +160,14 @@ def outside_fix(relation: Relation | None, package: str | None, count: int) -> F
     )
 
 
-def unknown_relation_fix(context: str = "") -> Fix:
+def unknown_relation_fix(context: str = "", sql: str = "") -> Fix:
+    """No relation names the repeat: the table it reads tells two such findings apart."""
+    table = _FROM.search(sql)
+    on = f" on {table.group(1)}" if table else ""
     return Fix(
-        f"The same query ran once per row{context}: load the rows in one query before the "
+        f"The same query{on} ran once per row{context}: load the rows in one query before the "
         "loop (select_related, prefetch_related, or __in)."
     )
+
+
+_FROM = re.compile(r"\bFROM\s+([\w.]+)")

@@ -29,7 +29,7 @@ from django.template.defaulttags import ForNode
 from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
 from django_guardrails.query.eager import original_get
 from django_guardrails.query.listing import Hop, Place, collect, find_listing
-from django_guardrails.query.rows import in_batch
+from django_guardrails.query.rows import batch_origin, in_batch
 from django_guardrails.query.subsets import subset_of
 
 
@@ -301,9 +301,19 @@ class _RowByPk:
         self.model, self.pk = model, pk
 
 
-def relation_of(frame: FrameType | None) -> Relation | None:
+# (relation, its subset, the batch mark of the row read, whether it is a batch yet, where the
+# query ran) -> the relation with its path and place. A row's batch mark says where its
+# queryset was built: the same relation read at the same place on rows built at the same line
+# has the same path and fix, so the stack is looked through once per process for it, not
+# once per request (on a template-heavy page that look is most of the guard's cost).
+_known: dict[tuple[Any, ...], Relation] = {}
+_MAX_KNOWN = 4096
+
+
+def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
     """The relation the query at ``frame`` loads, if a related descriptor or manager made it,
-    with the path from the listed rows and the place that built them."""
+    with the path from the listed rows and the place that built them. ``where``: the query's
+    place, which with the row's batch mark lets a known answer be reused."""
     generic = _generic_fk_code()
     generic_relations = generic is not None  # contenttypes installed
     found: tuple[Relation, Any] | None = None
@@ -345,11 +355,29 @@ def relation_of(frame: FrameType | None) -> Relation | None:
             relation = replace(relation, subset=subset[0], subset_written=subset[1])
     else:
         return None
+    key: tuple[Any, ...] | None = None
+    if where is not None and isinstance(instance, Model):
+        mark = batch_origin(instance)
+        if mark is not None:
+            key = (relation.label, relation.subset, mark, in_batch(instance), where)
+            known = _known.get(key)
+            if known is not None:
+                return known
     candidates = collect(start, _project, RENDER_ANNOTATED, _FOR_LOOP)
     if isinstance(instance, _RowByPk):
         instance = candidates.by_pk(instance.model, instance.pk)
     if not isinstance(instance, Model):
         return relation
+    found_relation = _with_listing(relation, instance, candidates)
+    if key is not None and found_relation.place is not None:
+        if len(_known) >= _MAX_KNOWN:
+            _known.clear()
+        _known[key] = found_relation
+    return found_relation
+
+
+def _with_listing(relation: Relation, instance: Model, candidates: Any) -> Relation:
+    """``relation`` with the path from the listed rows to ``instance`` and their place."""
     listing = find_listing(instance, candidates)
     hops = listing.hops
     converted = listing.converted_from

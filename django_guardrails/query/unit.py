@@ -269,7 +269,7 @@ class Unit:
             else:  # a project line set it off; a library's code may have made the write
                 site.package = writing_package(frame)
             return
-        site.relation = relation_of(frame)
+        site.relation = relation_of(frame, site.where)
         site.ignored = is_internal_repeat(frame)
         if site.where is None:
             site.package = looping_package(frame)

@@ -44,3 +44,12 @@ def test_a_librarys_view_is_never_the_place(monkeypatch: pytest.MonkeyPatch) -> 
     library = str(Path(__file__).parent / "fake_library")
     monkeypatch.setattr(django_guardrails.project, "library_roots", lambda: (library,))
     assert _view_place(candidates, "Customer") is None
+
+
+def test_a_repeat_no_relation_names_says_which_table_it_reads() -> None:
+    from django_guardrails.query.hints import unknown_relation_fix
+
+    blog = unknown_relation_fix("", "SELECT blog_blogpage.page_ptr_id FROM blog_blogpage WHERE ?")
+    bread = unknown_relation_fix("", "SELECT breads_breadpage.id FROM breads_breadpage WHERE ?")
+    assert "The same query on blog_blogpage ran once per row" in blog.hint
+    assert blog.hint != bread.hint
