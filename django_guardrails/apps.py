@@ -31,23 +31,17 @@ class GuardrailsConfig(AppConfig):
             return
         # conf connects its setting_changed receiver when imported.
         from django_guardrails import conf  # noqa: F401
-        from django_guardrails.checks import (
-            app,
-            caching,
-            csrf,
-            hardcoded_paths,
-            lookups,
-            migrations,
-            model_options,
-            models,
-            secrets,
-            security,
-            settings,
-            signals,
-            split_settings,
-            templates,
-            urls,
-        )
+        from django_guardrails.checks import app, caching, signals
+        from django_guardrails.checks.migrations import checks as migrations
+        from django_guardrails.checks.models import checks as models
+        from django_guardrails.checks.models import options as model_options
+        from django_guardrails.checks.security import checks as security
+        from django_guardrails.checks.security import csrf, lookups, templates
+        from django_guardrails.checks.settings import checks as settings
+        from django_guardrails.checks.settings import secrets
+        from django_guardrails.checks.settings import split as split_settings
+        from django_guardrails.checks.urls import checks as urls
+        from django_guardrails.checks.urls import hardcoded_paths
         from django_guardrails.query import capture, eager, origins, receivers, rows
 
         register(app.check_setting, Tags.compatibility)
@@ -98,7 +92,8 @@ class GuardrailsConfig(AppConfig):
         """Celery's and DRF's checks, when each is installed, and their run-time hooks once the
         project imports it: a package merely installed is never imported (see
         ``checks.optional``)."""
-        from django_guardrails.checks import celery_sends, optional
+        from django_guardrails.checks import optional
+        from django_guardrails.checks.celery import sends as celery_sends
         from django_guardrails.checks.engine import register
         from django_guardrails.integrations import CELERY, DRF, TOOLBAR, installed, toolbar
         from django_guardrails.integrations.imports import when_imported

@@ -6,7 +6,7 @@ dependency of a dependency), and importing it costs: DRF about 0.5 s, Celery abo
 these checks are registered without importing either, and each first asks whether the project
 has imported the package itself, by the time the checks run: its settings package (where
 Celery's Django layout creates the app), its URLconf and views, its serializers modules.
-W705, which reads only the source, is registered on its own (``checks.celery_sends``).
+W705, which reads only the source, is registered on its own (``checks.celery.sends``).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def _when_used(module: str, name: str, in_use: UsePredicate) -> GuardrailCheck:
     return check
 
 
-_CELERY = "django_guardrails.checks.celery"
+_CELERY = "django_guardrails.checks.celery.checks"
 _DRF = "django_guardrails.checks.drf"
 
 celery_acks_late = _when_used(_CELERY, "check_acks_late", celery_in_use)

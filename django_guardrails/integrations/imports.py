@@ -34,7 +34,7 @@ Callback = Callable[[], None]
 _lock = threading.RLock()
 _waiting: dict[str, list[Callback]] = {}
 # When each module was found for import, from the moment this module was: a file written after
-# its module was imported is not what the process runs (``checks.migration_reads``).
+# its module was imported is not what the process runs (``checks.migrations.reads``).
 _found_at: dict[str, int] = {}
 WATCH_STARTED_NS = time.time_ns()
 

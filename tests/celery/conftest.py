@@ -108,7 +108,7 @@ def make_celery(monkeypatch: pytest.MonkeyPatch) -> MakeCelery:
 
     from celery import Celery
 
-    from django_guardrails.checks import celery as celery_checks
+    from django_guardrails.checks.celery import checks as celery_checks
     from django_guardrails.integrations.celery_app import ProjectApp
 
     def make(**conf: object) -> Celery:

@@ -15,8 +15,9 @@ import pytest
 from django.apps import apps
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import celery as celery_checks
-from django_guardrails.checks import celery_sends, ids
+from django_guardrails.checks import ids
+from django_guardrails.checks.celery import checks as celery_checks
+from django_guardrails.checks.celery import sends as celery_sends
 from django_guardrails.checks.engine import CheckScope, run_guardrail_checks
 from django_guardrails.conf import get_config
 from django_guardrails.integrations.celery_app import (

@@ -25,12 +25,12 @@ def test_a_crashing_check_is_one_E002_and_the_other_checks_still_run(
     def explode(model: object) -> bool:
         raise ValueError("sk_live_51HxLrPq2eZvKYlo2C0123456789 leaked into an error")
 
-    monkeypatch.setattr("django_guardrails.checks.models.defines_str", explode)
+    monkeypatch.setattr("django_guardrails.checks.models.checks.defines_str", explode)
     messages = run_guardrail_checks()
     [crash] = [m for m in messages if m.id == ids.E002.id]
-    assert "django_guardrails.checks.models.check_model_str" in crash.msg
+    assert "django_guardrails.checks.models.checks.check_model_str" in crash.msg
     assert "ValueError" in crash.msg
-    assert crash.obj == "django_guardrails.checks.models.check_model_str"
+    assert crash.obj == "django_guardrails.checks.models.checks.check_model_str"
     assert "sk_live" not in str(crash)  # the exception text could carry a secret
     assert ids.W120.id in ids_of(messages)
 

@@ -11,10 +11,12 @@ from django.db import connection
 from django.db.migrations.state import ProjectState
 from django.test import override_settings
 
-from django_guardrails.checks import ids, migration_history, migrations
+from django_guardrails.checks import ids
 from django_guardrails.checks.engine import run_guardrail_checks
 from django_guardrails.checks.messages import GuardrailsMessage
-from django_guardrails.checks.migration_history import Node, read_history
+from django_guardrails.checks.migrations import checks as migrations
+from django_guardrails.checks.migrations import history as migration_history
+from django_guardrails.checks.migrations.history import Node, read_history
 
 MakeApp = Callable[[str], Path]
 MIGRATION_IDS = (ids.W501, ids.W502, ids.W503, ids.W504, ids.I506)

@@ -8,7 +8,7 @@ from django.apps import apps
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import run_guardrail_checks
 from django_guardrails.checks.messages import GuardrailsMessage
-from django_guardrails.checks.models import defines_str
+from django_guardrails.checks.models.checks import defines_str
 
 MakeApp = Callable[[str], Path]
 

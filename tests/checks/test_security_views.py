@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 
 from django_guardrails.checks import ids
-from django_guardrails.checks.csrf import _is_drf_view
 from django_guardrails.checks.engine import run_guardrail_checks
 from django_guardrails.checks.messages import GuardrailsMessage
-from django_guardrails.checks.templates import _findings
+from django_guardrails.checks.security.csrf import _is_drf_view
+from django_guardrails.checks.security.templates import _findings
 
 
 def findings(check_id: ids.CheckId, app_label: str) -> list[GuardrailsMessage]:

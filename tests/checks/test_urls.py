@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import run_guardrail_checks
-from django_guardrails.checks.urls import _integer_ids
+from django_guardrails.checks.urls.checks import _integer_ids
 
 BROKEN_URLS = Path(__file__).parents[2] / "testproject/broken/urls.py"
 PDF_LINE = next(

@@ -1,5 +1,5 @@
 """What a judgement of the migrations read besides the migration files: the modules and settings
-that kept findings depend on (``migration_store``).
+that kept findings depend on (``migrations.store``).
 
 An operation is built when its migration is imported, from whatever the migration imports: a
 custom field class and its bases, a helper in a ``migrations/ops`` subpackage, a dict of field

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import migrations, models
 from django.db.models import NOT_PROVIDED
 
-from django_guardrails.checks.migration_history import RenamedModel
+from django_guardrails.checks.migrations.history import RenamedModel
 
 Judgement = tuple[str, str]  # what the operation does, the recipe that avoids the harm
 

@@ -9,7 +9,7 @@ from django.db import models
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.model_source import model_source
+from django_guardrails.checks.models.source import model_source
 
 _LABEL_FIELDS = (models.CharField, models.TextField)  # SlugField, EmailField are CharFields
 

@@ -1,5 +1,5 @@
 """2xx beyond ``__str__``: save() overrides (I202, W206), legacy Meta options (W203), nullable
-strings (W204). Models come from the app registry, their code from ``model_source``."""
+strings (W204). Models come from the app registry, their code from ``models.source``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import models
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.model_source import ClassFacts, model_source
+from django_guardrails.checks.models.source import ClassFacts, model_source
 
 _STRING_FIELDS = (models.CharField, models.TextField)  # SlugField, EmailField... included
 _LEGACY_OPTIONS = {

@@ -1,7 +1,7 @@
 """5xx: the project's own migrations, judged by their operations and the state before them.
 
 No database is touched: Django's MigrationLoader reads the migration files, and the project
-state is replayed from the operations (see ``migration_history``), never from generated SQL.
+state is replayed from the operations (see ``migrations.history``), never from generated SQL.
 """
 
 from __future__ import annotations
@@ -18,15 +18,16 @@ from django.core.checks import CheckMessage
 from django.db import migrations
 from django.db.migrations.operations.models import ModelOperation
 
-from django_guardrails.checks import ids, migration_imports
+from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
-from django_guardrails.checks.migration_applied import applied_migrations
-from django_guardrails.checks.migration_history import History, Node, read_history
-from django_guardrails.checks.migration_imports import may_import_a_model, model_class_uses
-from django_guardrails.checks.migration_reads import Reads, read_by
-from django_guardrails.checks.migration_safety import breaking_change, locking_index_change
-from django_guardrails.checks.migration_store import Judgement, MigrationStore
+from django_guardrails.checks.migrations import imports as migration_imports
+from django_guardrails.checks.migrations.applied import applied_migrations
+from django_guardrails.checks.migrations.history import History, Node, read_history
+from django_guardrails.checks.migrations.imports import may_import_a_model, model_class_uses
+from django_guardrails.checks.migrations.reads import Reads, read_by
+from django_guardrails.checks.migrations.safety import breaking_change, locking_index_change
+from django_guardrails.checks.migrations.store import Judgement, MigrationStore
 from django_guardrails.conf import SETTING_NAME
 from django_guardrails.source.facts import Extractor
 from django_guardrails.source.index import ModuleSource, SourceIndex

@@ -22,7 +22,7 @@ from django.urls import ResolverMatch, resolve
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
-from django_guardrails.checks.templates import template_files
+from django_guardrails.checks.security.templates import template_files
 from django_guardrails.source.facts import Extractor
 from django_guardrails.source.files import python_files
 from django_guardrails.source.index import ModuleSource, may_mention

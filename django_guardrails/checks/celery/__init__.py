@@ -1,0 +1,1 @@
+"""7xx: Celery (registered only when Celery is installed)."""

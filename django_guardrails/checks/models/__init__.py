@@ -1,0 +1,1 @@
+"""2xx: models of the project's own apps."""

@@ -1,0 +1,1 @@
+"""6xx: security, read from the project's source and templates."""

@@ -1,0 +1,1 @@
+"""1xx: settings and the secrets in their source."""

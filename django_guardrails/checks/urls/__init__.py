@@ -1,0 +1,1 @@
+"""3xx: URLconfs and the paths the project writes by hand."""
