@@ -3,8 +3,10 @@
 Each labelled snippet of tests/checks/secret_snippets.py is written to a file (``settings.py``,
 or ``development.py`` for development snippets) and given to each tool; a snippet counts as
 flagged when the tool reports anything in it. Precision and recall are over snippets.
+django-guardrails is imported from this checkout, so the virtualenv needs only the peers:
 
-    python3 -m venv /tmp/benchvenv && /tmp/benchvenv/bin/pip install -e . bandit detect-secrets
+    python3 -m venv /tmp/benchvenv
+    /tmp/benchvenv/bin/pip install django bandit==1.9.4 detect-secrets==1.5.0
     /tmp/benchvenv/bin/python benchmarks/secrets_precision.py
 """
 
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's django_guardrails, installed or not
 _spec = importlib.util.spec_from_file_location(
     "secret_snippets", ROOT / "tests" / "checks" / "secret_snippets.py"
 )

@@ -4,9 +4,12 @@ Django's receiver lists say what is connected, not where the connection was made
 was connected weakly and has been garbage-collected since. So from the moment guardrails'
 app module is imported (while ``INSTALLED_APPS`` load) until the first request starts, every
 ``connect()`` call is noted after Django has made it: the signal, Django's lookup key, a weak
-reference to the receiver, and the first frame outside the dispatcher (the ``@receiver`` line
-or the ``.connect()`` call). The first request ends the watch: ``connect()`` is Django's own
-again, and serving costs nothing (Django's test client connects a receiver on every request).
+reference to the receiver, the first frame outside the dispatcher (the ``@receiver`` line or
+the ``.connect()`` call), and the modules whose import was under way: a receiver connected
+while an app's ``models`` module is imported, by that module or by one it imports, is
+connected at models import time wherever its ``connect()`` is written. The first request
+ends the watch: ``connect()`` is Django's own again, and serving costs nothing (Django's test
+client connects a receiver on every request).
 """
 
 from __future__ import annotations
@@ -40,6 +43,27 @@ _DISPATCH_DIR = os.path.dirname(_source_of(Signal.__module__))
 _PLUMBING = frozenset({_source_of("django.db.models.signals"), _source_of("django.apps.registry")})
 
 
+@dataclass(frozen=True)
+class ModuleRun:
+    """A module whose code was running (being imported) when a connection was made."""
+
+    module: str  # its ``__name__``: "shop.models"
+    file: str
+    line: int  # the line it was running: its import of the next one, or the connection
+
+
+def _importing(frame: FrameType | None) -> tuple[ModuleRun, ...]:
+    """The modules whose top-level code is on the stack, outermost first."""
+    runs = []
+    while frame is not None:
+        if frame.f_code.co_name == "<module>":
+            name = frame.f_globals.get("__name__")
+            if isinstance(name, str):
+                runs.append(ModuleRun(name, frame.f_code.co_filename, frame.f_lineno))
+        frame = frame.f_back
+    return tuple(reversed(runs))
+
+
 @dataclass
 class Connection:
     """One ``connect()`` call site for one receiver of one signal."""
@@ -57,6 +81,7 @@ class Connection:
     kind: str = ""  # "function", "lambda", "closure", "bound method", "callable"
     times: int = 1  # how often this site connected a receiver of this shape
     distinct_keys: int = 1  # ... as how many different receivers (or senders)
+    importing: tuple[ModuleRun, ...] = ()  # modules being imported then, outermost first
 
     @property
     def dead(self) -> bool:
@@ -204,6 +229,7 @@ def _note(
             function,
             describe(receiver),
             kind_of(receiver),
+            importing=_importing(frame),
         )
         _log.append(connection)
         _by_site[site] = connection

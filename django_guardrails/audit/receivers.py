@@ -9,12 +9,14 @@ sender, ``dispatch_uid``, weak or strong, and whether it is still alive.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import sys
 import weakref
 from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from django.apps import AppConfig, apps
@@ -24,6 +26,7 @@ from django.dispatch.dispatcher import NONE_ID
 
 from django_guardrails.audit.connections import (
     Connection,
+    ModuleRun,
     connection_for,
     connections,
     describe,
@@ -31,6 +34,7 @@ from django_guardrails.audit.connections import (
     sender_name,
 )
 from django_guardrails.project import is_under, library_roots, own_app_configs
+from django_guardrails.source.index import SOURCE
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Receiver:
     project: bool  # defined in the project's own code
     app_label: str | None  # the app whose code defines it
     target: Any = None  # the receiver itself (None once dead); not shown, used by checks
+    importing: tuple[ModuleRun, ...] = ()  # modules being imported when it was connected
 
     @property
     def location(self) -> str | None:
@@ -90,25 +95,95 @@ def discover_signals(app_configs: Iterable[AppConfig] | None = None) -> dict[Sig
     one of Django's signals (``post_save`` imported by ``shop.signals`` is still
     ``django.db.models.signals.post_save``), and a module called ``signals`` before others
     (``django.core.signals.setting_changed``, not ``django.test.signals.setting_changed``).
+    A signal known only from a connection (a third-party one, say) is looked for among every
+    loaded module; one bound to no module-level name is named after where it was connected,
+    ``<signal connected at shop/models.py:12>``, with the path relative to the project.
     """
     own = own_app_configs(list(app_configs) if app_configs is not None else None)
     names: dict[int, list[str]] = {}
     found: dict[int, Signal] = {}
     for module_name, module in _modules(own):
-        try:
-            members = list(vars(module).items())
-        except TypeError:
-            continue
-        for attribute, value in members:
+        for attribute, value in _members(module):
             if issubclass(type(value), Signal):  # type(): a lazy object (admin.site) stays lazy
                 found[id(value)] = value
                 names.setdefault(id(value), []).append(f"{module_name}.{attribute}")
+    unnamed: dict[int, tuple[Signal, Connection]] = {}
     for connection in connections():
         signal = connection.signal()
-        if signal is not None and id(signal) not in found:
-            found[id(signal)] = signal
-            names[id(signal)] = [f"<signal at {connection.file}:{connection.line}>"]
+        if signal is not None and id(signal) not in found and id(signal) not in unnamed:
+            unnamed[id(signal)] = (signal, connection)
+    bound = _bound_names(set(unnamed)) if unnamed else {}
+    for key, (signal, connection) in unnamed.items():
+        found[key] = signal
+        names[key] = [_defining_name(bound[key])] if key in bound else [_unnamed(connection)]
     return {found[key]: _best_name(names[key]) for key in found}
+
+
+def _members(module: Any) -> list[tuple[str, Any]]:
+    if not isinstance(module, ModuleType):
+        return []  # something else placed in sys.modules: not read, lest it run code
+    try:
+        return list(vars(module).items())
+    except Exception:
+        return []
+
+
+def _bound_names(wanted: set[int]) -> dict[int, list[tuple[str, str]]]:
+    """(module, attribute) of each module-level name bound to one of the ``wanted`` objects."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for module_name, module in list(sys.modules.items()):
+        for attribute, value in _members(module):
+            if id(value) in wanted:
+                found.setdefault(id(value), []).append((module_name, attribute))
+    return found
+
+
+def _defining_name(candidates: list[tuple[str, str]]) -> str:
+    """``module.attribute``, from the module that assigns the name (``updated = Signal()``)
+    before those that import it, then as for Django's signals."""
+
+    def assigns(module_name: str, attribute: str) -> bool:
+        path = getattr(sys.modules.get(module_name), "__file__", None)
+        source = SOURCE.module(path) if isinstance(path, str) and path.endswith(".py") else None
+        return source is not None and attribute in source.assignments
+
+    names = [f"{module}.{attribute}" for module, attribute in candidates]
+    if len(candidates) > 1:
+        defining = [f"{m}.{a}" for m, a in candidates if assigns(m, a)]
+        names = defining or names
+    return _best_name(names)
+
+
+def _unnamed(connection: Connection) -> str:
+    if connection.file is None:
+        return "<signal connected by unknown code>"
+    return f"<signal connected at {project_path(connection.file)}:{connection.line}>"
+
+
+@functools.lru_cache(maxsize=8)
+def _roots(entries: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(os.path.realpath(entry or os.curdir) for entry in entries)
+
+
+def project_path(path: str) -> str:
+    """``shop/models.py``: ``path`` relative to the ``sys.path`` entry it is imported from
+    (the project's directory for the project's files), or to the working directory; never
+    absolute."""
+    real = os.path.realpath(path)
+    roots = _roots((*(entry for entry in sys.path if isinstance(entry, str)), os.getcwd()))
+    containing = [root for root in roots if real.startswith(root.rstrip(os.sep) + os.sep)]
+    if not containing:
+        return os.path.basename(real)
+    return os.path.relpath(real, max(containing, key=len)).replace(os.sep, "/")
+
+
+def signal_label(name: str) -> str:
+    """How a message names a signal: Django's by their own name (``post_save``), the others
+    by ``module.attribute`` (``shop.signals.order_paid``), an unnamed one by where it was
+    connected (``signal connected at shop/hub.py:3``)."""
+    if name.startswith("<") and name.endswith(">"):
+        return name[1:-1]
+    return name.rsplit(".", 1)[-1] if name.startswith("django.") else name
 
 
 def _best_name(names: list[str]) -> str:
@@ -186,7 +261,9 @@ def _dispatch_uid(key: Hashable, target: Any, connection: Connection | None) -> 
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _is_project_file(path: str | None) -> bool:
+def is_project_file(path: str | None) -> bool:
+    """Code of the project's own: neither an installed library's, the standard library's,
+    nor guardrails'."""
     if path is None or path.startswith("<"):
         return False
     return not (is_under(path, (_OWN_DIR,)) or is_under(path, library_roots()))
@@ -228,9 +305,10 @@ def inventory(signals: dict[Signal, str] | None = None) -> list[Receiver]:
                     weak=weak,
                     alive=target is not None,
                     is_async=is_async,
-                    project=_is_project_file(origin),
+                    project=is_project_file(origin),
                     app_label=_app_label(qualname.rsplit(".", 1)[0]),
                     target=target,
+                    importing=connection.importing if connection else (),
                 )
             )
     receivers.sort(key=lambda r: (not r.project, r.signal, r.qualname))

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.checks import CheckMessage
 
-from django_guardrails.audit.receivers import Receiver, inventory
-from django_guardrails.project import display_path
+from django_guardrails.audit.receivers import Receiver, inventory, project_path
 
 
 def findings_by_receiver(messages: Iterable[CheckMessage]) -> dict[str, list[str]]:
@@ -26,7 +25,7 @@ def findings_by_receiver(messages: Iterable[CheckMessage]) -> dict[str, list[str
 def _path(path: str | None, line: int | None) -> str:
     if path is None:
         return "unknown"
-    return f"{display_path(path)}:{line}" if line else display_path(path)
+    return f"{project_path(path)}:{line}" if line else project_path(path)
 
 
 def as_json(receivers: Sequence[Receiver], findings: dict[str, list[str]]) -> list[dict[str, Any]]:

@@ -68,7 +68,7 @@ E101 = CheckId("E101", "DEBUG is not a bool (an environment string read as is)")
 W102 = CheckId("W102", "DEBUG is on while ALLOWED_HOSTS names a host that is not local")
 W110 = CheckId("W110", "A secret is written as a literal in a settings module")
 W111 = CheckId("W111", "The same secret appears in two settings modules")
-W112 = CheckId("W112", "A secret read from the environment falls back to a literal default")
+W112 = CheckId("W112", "A secret is read with a literal fallback (environment or a mapping)")
 W121 = CheckId("W121", "Deploy: development settings in a production run")
 I122 = CheckId("I122", "One settings module serves every environment")
 W120 = CheckId("W120", "AUTH_USER_MODEL is still Django's auth.User")
@@ -87,7 +87,7 @@ W402 = CheckId("W402", "A receiver of a model signal is connected without sender
 W403 = CheckId("W403", "A signal receiver will never run: it was garbage-collected")
 W404 = CheckId("W404", "A signal receiver is connected twice, or again by code that reruns")
 W405 = CheckId("W405", "A signal receiver carries business logic (writes, mail, network)")
-I406 = CheckId("I406", "A signal receiver is connected when models.py is imported")
+I406 = CheckId("I406", "A signal receiver is connected while an app's models module is imported")
 W501 = CheckId("W501", "A migration mixes data and schema operations")
 W502 = CheckId("W502", "A migration operation breaks zero-downtime deploys")
 W503 = CheckId("W503", "RunPython or RunSQL without a reverse")
@@ -109,8 +109,13 @@ W801 = CheckId("W801", 'A ModelSerializer with fields = "__all__"')
 W802 = CheckId("W802", "A ModelSerializer with Meta.exclude")
 W803 = CheckId("W803", "A ModelSerializer with Meta.depth (nested output)")
 W804 = CheckId("W804", "A list view's queryset lacks the eager loads its serializer needs")
-W808 = CheckId("W808", "DRF's default permission is AllowAny in production")
-W901 = CheckId("W901", "The default cache is per process (LocMemCache or DummyCache) in production")
+W808 = CheckId(
+    "W808", "DRF's default permission is AllowAny in production and API views rely on it"
+)
+W901 = CheckId(
+    "W901",
+    "The default cache is not shared by the workers (LocMemCache or DummyCache) in production",
+)
 
 ALL: tuple[CheckId, ...] = (
     E001,

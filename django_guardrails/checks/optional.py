@@ -88,7 +88,7 @@ def _when_used(module: str, name: str, in_use: UsePredicate) -> GuardrailCheck:
 
 
 _CELERY = "django_guardrails.checks.celery.checks"
-_DRF = "django_guardrails.checks.drf"
+_DRF = "django_guardrails.checks.drf.checks"
 
 celery_acks_late = _when_used(_CELERY, "check_acks_late", celery_in_use)
 celery_reject_on_worker_lost = _when_used(_CELERY, "check_reject_on_worker_lost", celery_in_use)

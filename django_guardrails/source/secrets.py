@@ -1,81 +1,36 @@
-"""Secrets written into settings source: literals, and literal defaults of environment reads.
+"""Secrets written into settings source: literals, and literal fallbacks of reads.
 
 Pure functions over a parsed settings module; a finding carries the setting's name, the line and
-a hash of the value, never the value itself.
+a hash of the value, never the value itself. What a value is (a token format, a placeholder, an
+import path...) lives in ``secret_values``; which reads fall back to a literal, in
+``secret_reads``.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
-import math
-import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-_SECRET_NAME = re.compile(
-    r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL|"
-    r"AUTH_?KEY|SIGNING_?KEY|CLIENT_?KEY|\bDSN\b|_DSN$",
-    re.IGNORECASE,
+from django_guardrails.source.module import child_bodies
+from django_guardrails.source.secret_reads import FallbackRead, fallback_read
+from django_guardrails.source.secret_values import (
+    FORMAT_LABELS,
+    cannot_be_secret,
+    credential_shape,
+    is_placeholder,
+    name_shape,
+    secret_name,
 )
-_HARMLESS_NAME = re.compile(
-    r"(_NAME|_HEADER|_TIMEOUT|_AGE|_LENGTH|_VALIDATORS|_HASHERS|_BACKEND|_FIELD|_PATH|_URL_NAME)$",
-    re.IGNORECASE,
-)
-_KNOWN_FORMATS = (
-    ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a GitHub token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b")),
-    ("a GitLab token", re.compile(r"\bglpat-[\w-]{20,}")),
-    ("a Slack token", re.compile(r"\bxox[abposr]-[\w-]{10,}")),
-    ("a Stripe key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{16,}")),
-    ("a Google API key", re.compile(r"\bAIza[\w-]{35}\b")),
-    ("a SendGrid key", re.compile(r"\bSG\.[\w-]{16,}\.[\w-]{16,}")),
-    ("a private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")),
-    ("a JSON web token", re.compile(r"\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}")),
-    ("a Mailgun key", re.compile(r"\bkey-[0-9a-f]{32}\b")),
-)
-_URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^:/@\s]*:([^@/\s]+)@", re.IGNORECASE)
-_PLACEHOLDERS = frozenset(
-    {
-        "",
-        "changeme",
-        "change-me",
-        "change_me",
-        "changethis",
-        "secret",
-        "password",
-        "passwd",
-        "pass",
-        "xxx",
-        "dummy",
-        "test",
-        "testing",
-        "example",
-        "todo",
-        "none",
-        "null",
-        "default",
-        "placeholder",
-        "your-secret-key",
-        "your_secret_key",
-        "secret-key",
-        "secretkey",
-        "admin",
-        "postgres",
-        "root",
-        "guest",
-        "fake",
-        "notasecret",
-        "not-a-secret",
-        "insecure",
-    }
-)
-_PLACEHOLDER_SHAPES = re.compile(
-    r"^(x+|\*+|\.+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_]+|%\([^)]*\)s|\{\{[^}]*\}\}|\{[a-z_]*\})$",
-    re.IGNORECASE,
-)
-_ENV_FUNCTIONS = frozenset({"getenv", "get", "env", "str", "config", "Env"})
+
+__all__ = [
+    "SecretFinding",
+    "credential_shape",
+    "is_placeholder",
+    "scan",
+    "secret_name",
+]
 
 
 @dataclass(frozen=True)
@@ -85,74 +40,21 @@ class SecretFinding:
     kind: str  # "literal" or "env_default"
     reason: str  # why it looks like a secret, never the value
     digest: str  # sha256 of the value, to find the same secret elsewhere
-
-
-def is_placeholder(value: str, *, development: bool = False) -> bool:
-    """A value that is no secret: empty, a dummy, a template; in development Django's own
-    ``django-insecure-`` keys too."""
-    folded = value.strip().lower()
-    if development and folded.startswith("django-insecure-"):
-        return True
-    if folded in _PLACEHOLDERS or _PLACEHOLDER_SHAPES.match(value.strip()):
-        return True
-    tail = re.split(r"[_.-]", folded)[-1]
-    if len(tail) >= 4 and len(set(tail)) == 1:  # "sk_test_xxxxxxxx": a format with no key
-        return True
-    return folded.startswith(("change", "replace", "your-", "your_", "todo", "fixme", "dummy"))
-
-
-def _entropy(value: str) -> float:
-    counts = Counter(value)
-    return -sum(n / len(value) * math.log2(n / len(value)) for n in counts.values())
-
-
-def _high_entropy(value: str) -> bool:
-    if len(value) < 24 or any(c.isspace() for c in value) or "/" in value or "." in value:
-        return False
-    classes = sum(
-        (
-            any(c.islower() for c in value),
-            any(c.isupper() for c in value),
-            any(c.isdigit() for c in value),
-        )
-    )
-    if re.fullmatch(r"[0-9a-fA-F]+", value):
-        return len(value) >= 32 and _entropy(value) >= 3.0
-    return classes >= 2 and _entropy(value) >= 4.0
-
-
-def credential_shape(value: str) -> str | None:
-    """Why ``value`` looks like a credential whatever its name, or None."""
-    for label, pattern in _KNOWN_FORMATS:
-        if pattern.search(value):
-            return label
-    match = _URL_PASSWORD.match(value)
-    if match and not is_placeholder(match.group(1)):
-        return "a URL with a password"
-    if _high_entropy(value):
-        return "a high-entropy string"
-    return None
-
-
-def secret_name(name: str) -> bool:
-    last = name.rsplit("'", 2)[-2] if name.endswith("']") else name
-    return bool(_SECRET_NAME.search(last)) and not _HARMLESS_NAME.search(last)
+    read: str = ""  # env_default: the read without its fallback, os.environ['KEY']
+    placeholder: bool = False  # env_default: "changeme", "admin"... (still a working value)
 
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-_FORMAT_LABELS = frozenset(label for label, _ in _KNOWN_FORMATS)
-
-
 def _literal(name: str, value: str, line: int, development: bool) -> SecretFinding | None:
     if is_placeholder(value, development=development):
         return None
-    shape = credential_shape(value)
+    shape = name_shape(value, name)
     if development:
         # Development and test keys are local by nature; a real third-party token is not.
-        if shape in _FORMAT_LABELS:
+        if shape in FORMAT_LABELS:
             return SecretFinding(name, line, "literal", shape or "", _digest(value))
         return None
     if shape is not None:
@@ -160,8 +62,8 @@ def _literal(name: str, value: str, line: int, development: bool) -> SecretFindi
     if (
         secret_name(name)
         and len(value) >= 6
-        and not value.startswith("django.")
         and " " not in value
+        and cannot_be_secret(value, name) is None
     ):
         return SecretFinding(
             name, line, "literal", "a literal under a secret's name", _digest(value)
@@ -169,26 +71,27 @@ def _literal(name: str, value: str, line: int, development: bool) -> SecretFindi
     return None
 
 
-def _env_default(call: ast.Call) -> ast.expr | None:
-    """The literal default of ``os.environ.get``/``os.getenv``/``env(...)``/``config(...)``."""
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    if name not in _ENV_FUNCTIONS:
+def _fallback(name: str, read: FallbackRead, development: bool) -> SecretFinding | None:
+    """A read whose literal fallback is a credential: any non-empty fallback of a secret
+    (placeholders too: "changeme" is the password wherever the variable is missing), or a
+    fallback shaped like a credential whatever the names."""
+    value = read.default
+    if not value.strip():
+        return None  # no credential at all: the service refuses, nothing works by accident
+    shape = name_shape(value, name, read.key)
+    secret = secret_name(name) or (read.key is not None and secret_name(read.key))
+    if shape is None and (not secret or cannot_be_secret(value, name, read.key) is not None):
         return None
-    if name == "get" and not (
-        isinstance(func, ast.Attribute)
-        and (
-            getattr(func.value, "attr", None) == "environ"
-            or getattr(func.value, "id", None) == "environ"
-        )
-    ):
-        return None
-    for keyword in call.keywords:
-        if keyword.arg == "default":
-            return keyword.value
-    if name in {"get", "getenv"} and len(call.args) >= 2:
-        return call.args[1]
-    return None
+    placeholder = is_placeholder(value, development=development)
+    if shape is not None:
+        reason = shape
+    elif placeholder:
+        reason = "a placeholder under a secret's name"
+    else:
+        reason = "a literal under a secret's name"
+    return SecretFinding(
+        name, read.line, "env_default", reason, _digest(value), read.required, placeholder
+    )
 
 
 def _values(node: ast.expr, name: str) -> Iterator[tuple[str, ast.expr]]:
@@ -208,7 +111,7 @@ def _values(node: ast.expr, name: str) -> Iterator[tuple[str, ast.expr]]:
 
 
 def scan(tree: ast.Module, *, development: bool = False) -> Iterator[SecretFinding]:
-    """Every literal secret and every literal default of an environment read, with its setting.
+    """Every literal secret and every literal fallback of a read, with its setting.
 
     ``development``: the module is a development or test one, whose ``django-insecure-`` keys
     are no secrets.
@@ -216,14 +119,20 @@ def scan(tree: ast.Module, *, development: bool = False) -> Iterator[SecretFindi
     statements: list[ast.stmt] = list(tree.body)
     while statements:
         statement = statements.pop(0)
-        for attribute in ("body", "orelse", "finalbody"):
-            statements.extend(getattr(statement, attribute, []) or [])
-        for handler in getattr(statement, "handlers", []) or []:
-            statements.extend(handler.body)
+        for body in child_bodies(statement):
+            statements.extend(body)
         if isinstance(statement, ast.Assign):
             targets, value = statement.targets, statement.value
         elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
             targets, value = [statement.target], statement.value
+        elif isinstance(statement, ast.Expr):
+            # os.environ.setdefault("DJANGO_SECRET_KEY", "..."): named by the key it sets.
+            read = fallback_read(statement.value)
+            if read is not None and read.key is not None:
+                found = _fallback(read.key, read, development)
+                if found is not None:
+                    yield found
+            continue
         else:
             continue
         for target in targets:
@@ -248,19 +157,11 @@ def _target_name(target: ast.expr) -> str | None:
 
 def _scan_value(setting: str, value: ast.expr, development: bool) -> Iterator[SecretFinding]:
     for name, node in _values(value, setting):
+        found: SecretFinding | None = None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             found = _literal(name, node.value, node.lineno, development)
-            if found is not None:
-                yield found
-        elif isinstance(node, ast.Call):
-            default = _env_default(node)
-            if (
-                isinstance(default, ast.Constant)
-                and isinstance(default.value, str)
-                and not is_placeholder(default.value, development=development)
-                and (secret_name(name) or credential_shape(default.value))
-            ):
-                reason = credential_shape(default.value) or "a default under a secret's name"
-                yield SecretFinding(
-                    name, node.lineno, "env_default", reason, _digest(default.value)
-                )
+        elif isinstance(node, ast.Call | ast.BoolOp):
+            read = fallback_read(node)
+            found = _fallback(name, read, development) if read is not None else None
+        if found is not None:
+            yield found

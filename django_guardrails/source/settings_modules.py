@@ -7,9 +7,11 @@ import importlib.util
 import os
 import re
 import sys
+from typing import NamedTuple
 
 from django.conf import settings
 
+from django_guardrails.project import is_under, library_roots
 from django_guardrails.source.index import SOURCE, ModuleSource, child_bodies
 
 _MAX_MODULES = 20
@@ -27,25 +29,70 @@ def _module_path(name: str) -> str | None:
     return path if path and path.endswith(".py") else None
 
 
-def _star_imports(source: ModuleSource, module_name: str) -> list[str]:
+class SettingsImport(NamedTuple):
+    module: str  # absolute name: "shop.settings.development"
+    line: int
+    star: bool  # ``from x import *``, as opposed to ``from x import DEBUG`` or ``import x``
+    optional: bool  # inside ``try: ... except ImportError``: the module may well be absent
+
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def _catches_import_error(statement: ast.Try) -> bool:
+    for handler in statement.handlers:
+        if handler.type is None:
+            return True
+        caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        if any(getattr(c, "id", getattr(c, "attr", None)) in _IMPORT_ERRORS for c in caught):
+            return True
+    return False
+
+
+def _import_targets(node: ast.ImportFrom, package: str) -> list[str]:
+    try:
+        target = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+    except (ImportError, ValueError):
+        return []
+    if node.module is None and all(alias.name != "*" for alias in node.names):
+        return [f"{target}.{alias.name}" for alias in node.names]  # from . import development
+    return [target]
+
+
+def _imports(source: ModuleSource, module_name: str) -> list[SettingsImport]:
+    """Every import of the module, top level and inside if/try blocks
+    (``if ENV == "prod": from .x import *``), with relative names resolved."""
     if source.tree is None:
         return []
     package = module_name.rpartition(".")[0]
-    names = []
-    statements = list(source.tree.body)
-    while statements:  # top level and inside if/try blocks: `if ENV == "prod": from .x import *`
-        node = statements.pop(0)
-        for body in child_bodies(node):
-            statements.extend(body)
-        if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
-            try:
-                target = importlib.util.resolve_name(
-                    "." * node.level + (node.module or ""), package
+    found: list[SettingsImport] = []
+
+    def visit(body: list[ast.stmt], optional: bool) -> None:
+        for node in body:
+            if isinstance(node, ast.ImportFrom):
+                star = any(alias.name == "*" for alias in node.names)
+                found.extend(
+                    SettingsImport(target, node.lineno, star, optional)
+                    for target in _import_targets(node, package)
                 )
-            except (ImportError, ValueError):
-                continue
-            names.append(target)
-    return names
+            elif isinstance(node, ast.Import):
+                found.extend(
+                    SettingsImport(alias.name, node.lineno, False, optional) for alias in node.names
+                )
+            elif isinstance(node, ast.Try):
+                visit(node.body, optional or _catches_import_error(node))
+                for other in (node.orelse, node.finalbody, *(h.body for h in node.handlers)):
+                    visit(other, optional)
+            else:
+                for child in child_bodies(node):
+                    visit(child, optional)
+
+    visit(source.tree.body, False)
+    return found
+
+
+def _star_imports(source: ModuleSource, module_name: str) -> list[str]:
+    return [i.module for i in _imports(source, module_name) if i.star]
 
 
 def settings_sources() -> list[tuple[str, ModuleSource]]:
@@ -142,5 +189,37 @@ def settings_package_sources() -> list[tuple[str, ModuleSource]]:
     return modules
 
 
-def star_imports_of(name: str, source: ModuleSource) -> list[str]:
-    return _star_imports(source, name)
+def settings_imports(name: str, source: ModuleSource) -> list[SettingsImport]:
+    """The imports of settings module ``name``: star imports and named ones, with lines."""
+    return _imports(source, name)
+
+
+def _project_source(name: str) -> ModuleSource | None:
+    path = _module_path(name)
+    if path is None or is_under(path, library_roots()):
+        return None
+    return SOURCE.module(path)
+
+
+def development_chain(name: str) -> list[str] | None:
+    """How importing module ``name`` loads a development settings module of the project:
+    ``[name]`` when it is one, else the chain of star imports from ``name`` to one (through
+    modules that are not production settings, which answer for themselves); None when it
+    loads none."""
+    queue: list[list[str]] = [[name]]
+    seen: set[str] = set()
+    while queue and len(seen) < _MAX_MODULES:
+        chain = queue.pop(0)
+        current = chain[-1]
+        if current in seen or is_production_module(current):
+            continue
+        seen.add(current)
+        source = _project_source(current)
+        if source is None:
+            continue
+        if is_development_module(current):
+            return chain
+        queue += [
+            [*chain, i.module] for i in _imports(source, current) if i.star and not i.optional
+        ]
+    return None

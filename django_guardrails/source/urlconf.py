@@ -1,32 +1,55 @@
-"""The live URL resolver, walked once: every route with its namespace and defining module.
+"""The live URL resolvers of every URLconf the project serves, walked once: each route with its
+namespace, its defining module and the URLconf (host, tenant) it is served by.
 
 Patterns come from the resolver, not from the source, because only the resolver knows what an
-include() really mounted and under which namespace; the source is read only to find lines.
+include() really mounted and under which namespace; the source is read only to find lines
+(``route_lines``). The URLconfs are ``ROOT_URLCONF`` and those that host and tenant packages name
+in settings (``served_urlconfs``). A URLconf mounted twice, by two include()s or by two hosts,
+is walked once, at its first mount: its routes are judged once.
 """
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
-from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from django_guardrails.project import is_under, library_roots
-from django_guardrails.source.facts import Extractor
-from django_guardrails.source.index import SOURCE, ModuleSource
+from django_guardrails.source.route_display import route_text
+from django_guardrails.source.served_urlconfs import served_urlconfs
 
 
 @dataclass(frozen=True)
 class Route:
-    path: str  # the full route, prefixes included: "broken/invoices/<str:number>/"
+    path: str  # Django's join of the patterns, regexes raw: "broken/invoices/<str:number>/"
     entry: URLPattern | URLResolver
     namespace: str  # "clean" or "admin:auth", "" at the top
     module: ModuleType | None  # the URLconf module that defines the entry
+    served_by: str = ""  # "" under ROOT_URLCONF, else the URLconf's name: "host 'docs'"
+    mount: Route | None = None  # the include() this route is under
+
+    @property
+    def patterns(self) -> list[Any]:
+        route: Route | None = self
+        found = []
+        while route is not None:
+            found.append(route.entry.pattern)
+            route = route.mount
+        return found[::-1]
+
+    @property
+    def shown(self) -> str:
+        """The route as written, from the root: "/api/v2/persons/<int:pk>/"."""
+        return route_text(self.patterns)
+
+    @property
+    def where(self) -> str:
+        """``shown``, with the URLconf that serves it when that is not ``ROOT_URLCONF``."""
+        return f"{self.shown} ({self.served_by})" if self.served_by else self.shown
 
 
 def _module(urlconf: Any) -> ModuleType | None:
@@ -34,31 +57,54 @@ def _module(urlconf: Any) -> ModuleType | None:
 
 
 def walk() -> Iterator[Route]:
-    """Every pattern and include() of the project's URLconf; nothing without ROOT_URLCONF."""
-    if not getattr(settings, "ROOT_URLCONF", None):
-        return
-    root = get_resolver()
-    yield from _walk(root.url_patterns, "", "", _module(root.urlconf_module), frozenset())
+    """Every pattern and include() of the URLconfs the project serves; nothing without any."""
+    walked: set[int] = set()  # ids of the URLconf modules and pattern lists already walked
+    for served in served_urlconfs():
+        resolver = get_resolver(cast(str, served.urlconf))  # Django takes a module too
+        try:
+            entries = resolver.url_patterns
+            urlconf = resolver.urlconf_module
+        except Exception:  # a broken URLconf: Django's own checks report it
+            continue
+        if id(urlconf) in walked:
+            continue
+        walked.add(id(urlconf))
+        yield from _walk(entries, "", "", _module(urlconf), served.label, None, walked)
 
 
 def _walk(
-    entries: list[Any], prefix: str, namespace: str, module: ModuleType | None, seen: frozenset[int]
+    entries: Any,
+    prefix: str,
+    namespace: str,
+    module: ModuleType | None,
+    served_by: str,
+    mount: Route | None,
+    walked: set[int],
 ) -> Iterator[Route]:
+    if not isinstance(entries, list | tuple):
+        return
     for entry in entries:
+        if not isinstance(entry, URLPattern | URLResolver):
+            continue
         path = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            if id(entry) in seen:  # a URLconf that includes itself
-                continue
-            yield Route(path, entry, namespace, module)
-            inner = (
-                f"{namespace}:{entry.namespace}"
-                if namespace and entry.namespace
-                else (entry.namespace or namespace)
-            )
-            inner_module = _module(entry.urlconf_module) or module
-            yield from _walk(entry.url_patterns, path, inner, inner_module, seen | {id(entry)})
-        elif isinstance(entry, URLPattern):
-            yield Route(path, entry, namespace, module)
+        route = Route(path, entry, namespace, module, served_by, mount)
+        yield route
+        if isinstance(entry, URLPattern):
+            continue
+        try:
+            included, inner_entries = entry.urlconf_module, entry.url_patterns
+        except Exception:  # an include() that does not import: Django reports it
+            continue
+        if id(included) in walked:  # mounted before, or a URLconf that includes itself
+            continue
+        walked.add(id(included))
+        inner = (
+            f"{namespace}:{entry.namespace}"
+            if namespace and entry.namespace
+            else (entry.namespace or namespace)
+        )
+        inner_module = _module(included) or module
+        yield from _walk(inner_entries, path, inner, inner_module, served_by, route, walked)
 
 
 def is_own_module(module: ModuleType | None) -> bool:
@@ -75,31 +121,3 @@ def is_own_module(module: ModuleType | None) -> bool:
 def _under(path: str, roots: tuple[str, ...]) -> bool:
     # Asked once per route about the same few modules: realpath stats every path component.
     return is_under(path, roots)
-
-
-Location = tuple[str | None, int | None]
-
-
-def _call_lines(source: ModuleSource) -> dict[str, int]:
-    """For each string a call gets as its first argument, the line of the first such call (in
-    ``ast.walk`` order): where ``path("books/", ...)`` made the pattern "books/"."""
-    lines: dict[str, int] = {}
-    for node in source.nodes():
-        if (
-            isinstance(node, ast.Call)
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-        ):
-            lines.setdefault(node.args[0].value, node.lineno)
-    return lines
-
-
-CALL_LINES = Extractor("urlconf-call-lines", _call_lines)
-
-
-def line_of(module: ModuleType | None, entry: URLPattern | URLResolver) -> Location:
-    """(file, line) of the path()/re_path()/include() call that made ``entry``, when found."""
-    path = getattr(module, "__file__", None)
-    lines = SOURCE.facts(path, CALL_LINES) if path else None
-    return path, lines.get(str(entry.pattern)) if lines else None

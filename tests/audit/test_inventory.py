@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import os
 import subprocess
@@ -224,3 +225,29 @@ def test_runserver_prints_the_summary_line_once(tmp_path: Path) -> None:
     assert summary[0].rstrip().endswith("6 need attention (manage.py guardrails signals)"), summary[
         0
     ]
+
+
+def test_a_signal_found_through_a_connection_is_named_where_it_is_defined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, watching: None
+) -> None:
+    # A library's signal, defined in one module and re-exported by its package (a shorter
+    # name): the module whose source assigns it names it.
+    package = tmp_path / "hooklib_naming"
+    package.mkdir()
+    (package / "__init__.py").write_text("from hooklib_naming.definitions import changed\n")
+    (package / "definitions.py").write_text(
+        "from django.dispatch import Signal\n\nchanged = Signal()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    hooklib_naming = importlib.import_module("hooklib_naming")
+
+    def on_change(sender: object, **kwargs: Any) -> None:
+        pass
+
+    hooklib_naming.changed.connect(on_change)
+    try:
+        assert discover_signals()[hooklib_naming.changed] == "hooklib_naming.definitions.changed"
+    finally:
+        hooklib_naming.changed.disconnect(on_change)
+        for name in ("hooklib_naming", "hooklib_naming.definitions"):
+            sys.modules.pop(name, None)

@@ -116,4 +116,110 @@ SNIPPETS: list[Snippet] = [
     s('ROOT_URLCONF = "shop.urls"'),
     s('SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")'),
     s('BUILD_ID = "release-2024.11.25-build-4312"'),
+    # literal fallbacks of any read, placeholders included: the fallback is the credential
+    # wherever the variable or key is missing (keys are upper case or short here only so that
+    # tests/test_no_secret_anywhere.py, which treats longer literals as secrets, can tell them
+    # apart: the hint rightly names the key read)
+    s(
+        'import json\nSECRETS = json.load(open("/srv/shop/secrets.json"))\n'
+        'PAYMENT_PROCESSOR = SECRETS.get("PAYMENTS_SECRET_KEY", "sk_test_51Fake0Qw8Er7Ty6Ui5Op4As")',
+        "PAYMENT_PROCESSOR",
+    ),
+    s('CONFIG = {}\nMAPS_CLIENT = CONFIG.get("api_key", "mapkey-local-2291")', "MAPS_CLIENT"),
+    s(
+        'import os\nADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "changeme")',
+        "ADMIN_PASSWORD",
+    ),
+    s('SECRETS = {}\nWEBHOOK_SECRET = SECRETS.get("WEBHOOK_SECRET", "dummy")', "WEBHOOK_SECRET"),
+    s(
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql",'
+        ' "PASSWORD": env.get("DB_PASSWORD", "postgres")}}',
+        "DATABASES['default']['PASSWORD']",
+    ),
+    s(
+        'SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="ci-fallback-3kd9-2mx8-q7w1")',
+        "SECRET_KEY",
+    ),
+    s('EMAIL_HOST_PASSWORD = config("SMTP_PASSWORD", default="admin")', "EMAIL_HOST_PASSWORD"),
+    s(
+        'import os\nSECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "fallback-for-ci-7731"',
+        "SECRET_KEY",
+    ),
+    s(
+        'import os\nos.environ.setdefault("DJANGO_SECRET_KEY", "setdefault-key-5521-zz")',
+        "DJANGO_SECRET_KEY",
+    ),
+    s(
+        'import os\nREDIS_PASSWORD = os.environ.get("REDIS_PW", os.environ.get("REDIS_PASSWORD",'
+        ' "redispw"))',
+        "REDIS_PASSWORD",
+    ),
+    s('SECRETS = {}\nSECRET_KEY = str(SECRETS.get("SECRET_KEY", "Kq83-mzPw-x0Lr"))', "SECRET_KEY"),
+    s(
+        'DATABASES = {"default": env.db("DATABASE_URL",'
+        ' default="postgres://shop:Zr8-pw-local@db/shop")}',
+        "DATABASES['default']",
+    ),
+    # real secrets beside values that cannot be secrets
+    s(
+        'CACHE_SERVERS = ["redis://:Qm7x-cache-pw@cache-1:6379/0", "redis://cache-2:6379/0"]',
+        "CACHE_SERVERS",
+    ),
+    s('TRUSTED_CLIENTS = ["web", "Hj7Kl9Mn2Pq4Rs6Tu8Vw0Xy1Za3Bc5De"]', "TRUSTED_CLIENTS"),
+    # no secret: fallbacks that are no credential
+    s('SECRETS = {}\nSTRIPE_PRODUCT_ID = SECRETS.get("stripe_product_id", "prod_dummy_month")'),
+    s(
+        'SECRETS = {}\nCACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.'
+        'RedisCache", "LOCATION": SECRETS.get("cache_url", "redis://localhost:6379/1")}}'
+    ),
+    s(
+        'SECRETS = {}\nDATABASES = {"default": {"USER": SECRETS.get("db_user", "shop"),'
+        ' "PASSWORD": SECRETS.get("db_password", "")}}'
+    ),
+    s('import os\nALLOWED_HOSTS = os.getenv("DJANGO_ALLOWED_HOSTS", "localhost").split(",")'),
+    s(
+        'import os\nPASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT",'
+        ' "259200"))'
+    ),
+    s('TOKEN_TTL = env("TOKEN_TTL", default="3600")'),
+    s('CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://localhost:6379/0")'),
+    s(
+        'SECRETS = {}\nSTRIPE_PUBLISHABLE_KEY = SECRETS.get("stripe_publishable_key",'
+        ' "pk_test_Fake51Hx2Lq9Zr8Ty7Ui6Op5As4Df")'
+    ),
+    s('import os\nADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "admin")', dev=True),
+    # no secret: app labels, import paths, URLs without credentials, file paths
+    s(
+        'INSTALLED_APPS = ["django.contrib.admin", "shop", "_legacy_2019_checkout_workaround",'
+        ' "payments.apps.PaymentsConfigForProduction"]'
+    ),
+    s(
+        'MIDDLEWARE = ["django.middleware.security.SecurityMiddleware",'
+        ' "shop.middleware.RequestIdMiddlewareForTracing"]'
+    ),
+    s(
+        'AUTHENTICATION_BACKENDS = ("social_core.backends.google.GoogleOAuth2",'
+        ' "django.contrib.auth.backends.ModelBackend")'
+    ),
+    s('PUSH_CREDENTIALS = "feeds.utils.push_credentials"'),
+    s('PASSWORD_RESET_TOKEN_GENERATOR = "accounts.tokens.ActivationTokenGenerator"'),
+    s(
+        'SIMPLE_JWT = {"AUTH_TOKEN_CLASSES": ("rest_framework_simplejwt.tokens.AccessToken",),'
+        ' "TOKEN_OBTAIN_SERIALIZER": "accounts.serializers.TokenPairSerializer"}'
+    ),
+    s('OIDC_OP_TOKEN_ENDPOINT = "https://login.example.com/oauth2/v1/token"'),
+    s('GOOGLE_APPLICATION_CREDENTIALS = "/etc/shop/gcp-service-account.json"'),
+    s('JWT_PRIVATE_KEY = "keys/jwt-signing.pem"'),
+    s('RECAPTCHA_PUBLIC_KEY = "6LcFake0AAAAAHx2Lq9Zr8Ty7Ui6Op5As4DfGhJk"'),
+    # no secret: settings about a secret (its rate limit, claim name), not the secret
+    s('ACCOUNT_RATE_LIMITS = {"change_password": "1/m/user", "reset_password": "5/m/ip"}'),
+    s(
+        'import os\nREST_FRAMEWORK = {"DEFAULT_THROTTLE_RATES": {"login": os.getenv('
+        '"LOGIN_TOKEN_THROTTLE_RATE", "5/min")}}'
+    ),
+    s('SIMPLE_JWT = {"TOKEN_TYPE_CLAIM": "token_type", "USER_ID_CLAIM": "user_id"}'),
+    s('import os\nTOKEN_EXPIRE_HOURS = os.getenv("TOKEN_EXPIRE_HOURS", "24")'),
+    s('API_TOKEN_AUTH = env("API_TOKEN_AUTH", default="off")'),
+    # ... yet a number is a password like any other
+    s('import os\nDB_PASS = os.getenv("DB_PASS", "123456")', "DB_PASS"),
 ]

@@ -166,6 +166,7 @@ def test_template_links(site: Path) -> None:
         <a href="/items/{% if x %}a{% endif %}/">built by a tag</a>
         <link href="/static/site.css"><a href="//cdn.example.com/items/">cdn</a>
         <a href="/about-us/">a CMS page</a>
+        <a href="/items/?page=2#top">page 2</a>
         """,
     )
     found = {m.line: str(m.hint) for m in w304(site)}
@@ -173,6 +174,8 @@ def test_template_links(site: Path) -> None:
         line_of(template, '<a href="/items/">'): "Use {% url 'items:listing' %}: the link "
         "follows the route when its path changes.",
         line_of(template, "action="): "Use {% url 'items:detail' slug=item.slug %}: the link "
+        "follows the route when its path changes.",
+        line_of(template, "page 2"): "Use {% url 'items:listing' %}?page=2#top: the link "
         "follows the route when its path changes.",
     }
 
@@ -187,3 +190,31 @@ def test_an_inline_ignore_silences_it(site: Path) -> None:
         """,
     )
     assert w304(site) == []
+
+
+def test_a_regex_route_that_takes_any_two_words_is_a_catch_all(site: Path) -> None:
+    """Like a docs site's ``^(?P<lang>[a-z-]+)/(?P<version>[\\w.-]+)/$``: any two-part path
+    reaches it, so a path it takes is no sign of a hand-written link to it."""
+    (site / "docs_urls.py").write_text(
+        textwrap.dedent(
+            f"""\
+            from django.urls import re_path
+
+            from {site.name} import views
+
+            urlpatterns = [
+                re_path(r"^(?P<lang>[a-z-]+)/(?P<version>[\\w.-]+)/$", views.page, name="doc"),
+            ]
+            """
+        )
+    )
+    add_python(
+        site,
+        """
+
+        def gone(request):
+            return redirect("/foundation/donate/")
+        """,
+    )
+    with override_settings(ROOT_URLCONF=f"{site.name}.docs_urls"):
+        assert w304(site) == []

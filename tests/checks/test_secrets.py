@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import subprocess
+import sys
+import textwrap
 from io import StringIO
 from pathlib import Path
 
@@ -11,9 +15,10 @@ from django.core.management import call_command
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.source.secrets import scan
 
-from .secret_snippets import SNIPPETS
+from .secret_snippets import SNIPPETS, Snippet
 
 SETTINGS = Path(__file__).resolve().parents[2] / "testproject" / "testproject" / "settings"
 
@@ -38,6 +43,56 @@ def test_precision_and_recall_on_the_labelled_snippets() -> None:
     assert recall >= 0.95, recall
 
 
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda snippet: snippet.source[-50:])
+def test_each_labelled_snippet_is_found_exactly(snippet: Snippet) -> None:
+    """Every labelled setting found, nothing else: a secret missed or a harmless value (an app
+    label, an import path, a URL or file path, a public key) reported fails its own case."""
+    assert detected(snippet.source, snippet.dev) == snippet.secrets
+
+
+@pytest.mark.parametrize(
+    ("source", "read"),
+    [
+        (
+            'import os\nSECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "k")',
+            'os.environ["DJANGO_SECRET_KEY"]',
+        ),
+        (
+            'import os\nSECRET_KEY = os.getenv("DJANGO_SECRET_KEY", "k")',
+            'os.environ["DJANGO_SECRET_KEY"]',
+        ),
+        ('SECRET_KEY = env("DJANGO_SECRET_KEY", default="k")', 'env("DJANGO_SECRET_KEY")'),
+        ('SECRET_KEY = env.str("DJANGO_SECRET_KEY", "k")', 'env.str("DJANGO_SECRET_KEY")'),
+        (
+            'SECRET_KEY = config("DJANGO_SECRET_KEY", default="k", cast=str)',
+            'config("DJANGO_SECRET_KEY", cast=str)',
+        ),
+        ('STRIPE = SECRETS.get("stripe_secret_key", "k")', 'SECRETS["stripe_secret_key"]'),
+        (
+            'DATABASES = {"default": {"PASSWORD": env.get("DB_PASSWORD", "postgres")}}',
+            'env["DB_PASSWORD"]',
+        ),
+        ('SECRET_KEY = os.environ.get("APP_KEY") or "k"', 'os.environ["APP_KEY"]'),
+        (
+            'REDIS_PASSWORD = os.environ.get("REDIS_PW", os.environ.get("REDIS_PASS", "k"))',
+            'os.environ["REDIS_PASS"]',
+        ),
+        ('SECRET_KEY = str(CONF.get("app_key", "k")).strip()', 'CONF["app_key"]'),
+        ('os.environ.setdefault("DJANGO_SECRET_KEY", "k")', 'os.environ["DJANGO_SECRET_KEY"]'),
+    ],
+)
+def test_a_fallback_names_the_read_it_belongs_to(source: str, read: str) -> None:
+    """The hint names the variable or key actually read, never the setting it lands in."""
+    [finding] = scan(ast.parse(source))
+    assert (finding.kind, finding.read) == ("env_default", read)
+
+
+def test_a_read_is_not_shown_when_its_text_holds_a_credential() -> None:
+    source = 'API_KEY = vault("ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789").get("api", "k")'
+    [finding] = scan(ast.parse(source))
+    assert (finding.kind, finding.read) == ("env_default", "")
+
+
 def by_id(check_id: ids.CheckId) -> list[tuple[str, int | None, str]]:
     return sorted(
         (Path(m.file or "").name, m.line, str(m.obj).split(" ", 1)[1])
@@ -55,6 +110,20 @@ def test_the_staging_and_qa_settings_fire_each_check() -> None:
     ]
     assert by_id(ids.W112) == [("staging.py", 17, "SECRET_KEY")]
     assert by_id(ids.W111) == [("staging.py", 20, "STRIPE_API_KEY")]
+
+
+def test_w112_names_the_variable_read_and_calls_the_default_a_working_credential() -> None:
+    [message] = [m for m in run_guardrail_checks() if m.id == ids.W112.id]
+    staging = str(SETTINGS / "staging.py")
+    assert message == ids.W112.message(
+        "SECRET_KEY in testproject.settings.staging falls back to a literal default, a working "
+        'credential wherever os.environ["DJANGO_SECRET_KEY"] is missing (a high-entropy '
+        "string).",
+        hint='Read it with os.environ["DJANGO_SECRET_KEY"] without a default, so a missing '
+        "value fails at start-up; keep defaults in the development settings only.",
+        obj=SourceLocation(staging, 17, "SECRET_KEY"),
+    )
+    assert (message.file, message.line) == (staging, 17)
 
 
 def test_base_development_production_and_test_settings_are_silent() -> None:
@@ -93,3 +162,107 @@ def test_no_secret_value_reaches_any_output(
         assert value not in rendered
     if output_format != "text":
         assert json.loads(out.getvalue())
+
+
+SHOP_BASE = """\
+import json
+import os
+
+SECRETS = {}
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django_guardrails",
+    "_vendored_2019_sphinx_workaround",
+]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "PASSWORD": SECRETS.get("db_password", ""),
+    }
+}
+SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+PAYMENTS = SECRETS.get("payments_secret_key", "sk_test_51Fake0Qw8Er7Ty6Ui5Op4As")
+WEBHOOK_SECRET = SECRETS.get("webhook_secret", "insecure")
+ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "changeme")
+PUSH_CREDENTIALS = "feeds.utils.push_credentials"
+TOKEN_ENDPOINT = "https://login.example.com/oauth2/token"
+GOOGLE_APPLICATION_CREDENTIALS = "/etc/shop/gcp-service-account.json"
+"""
+
+SHOP_PRODUCTION = """\
+import os
+
+from .base import *
+
+ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "changeme")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ.get("REDIS_URL", "redis://:Qm7x-cache-pw@cache:6379/0"),
+    }
+}
+"""
+
+SHOP_STAGING = """\
+from .base import *
+
+CACHES = {"default": {"LOCATION": SECRETS.get("cache_url", "redis://:Qm7x-cache-pw@cache:6379/0")}}
+"""
+
+
+def test_fallbacks_of_any_read_in_a_real_settings_package(tmp_path: Path) -> None:
+    """``manage.py``-style run on a settings package of our own: every literal fallback of a
+    secret is W112 (placeholders too, on a mapping as on the environment); app labels, import
+    paths, URLs without credentials and file paths are no W110; a placeholder repeated in two
+    modules is no shared secret, a real fallback repeated is (W111); no value is printed."""
+    files = {
+        "shop/__init__.py": "",
+        "shop/settings/__init__.py": "",
+        "shop/settings/base.py": SHOP_BASE,
+        "shop/settings/production.py": SHOP_PRODUCTION,
+        "shop/settings/staging.py": SHOP_STAGING,
+        "_vendored_2019_sphinx_workaround/__init__.py": "",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "shop.settings.production",
+        "DJANGO_SECRET_KEY": "z" * 50,
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "guardrails", "check", "--format", "json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    found = [
+        m
+        for m in json.loads(result.stdout)
+        if m["id"] in {"guardrails.W110", "guardrails.W111", "guardrails.W112"}
+    ]
+    assert sorted((m["id"], m["obj"]) for m in found) == [
+        ("guardrails.W111", "shop/settings/staging.py:3 CACHES['default']['LOCATION']"),
+        ("guardrails.W112", "shop/settings/base.py:19 PAYMENTS"),
+        ("guardrails.W112", "shop/settings/base.py:20 WEBHOOK_SECRET"),
+        ("guardrails.W112", "shop/settings/base.py:21 ADMIN_PASSWORD"),
+        ("guardrails.W112", "shop/settings/production.py:5 ADMIN_PASSWORD"),
+        ("guardrails.W112", "shop/settings/production.py:9 CACHES['default']['LOCATION']"),
+        ("guardrails.W112", "shop/settings/staging.py:3 CACHES['default']['LOCATION']"),
+    ]
+    [payments] = [m for m in found if m["obj"].endswith("PAYMENTS")]
+    assert payments["message"] == (
+        "PAYMENTS in shop.settings.base falls back to a literal default, a working credential "
+        'wherever SECRETS["payments_secret_key"] is missing (a Stripe key).'
+    )
+    assert payments["hint"].startswith('Read it with SECRETS["payments_secret_key"] without')
+    for value in ("sk_test_51Fake0Qw8Er7Ty6Ui5Op4As", "insecure", "changeme", "Qm7x-cache-pw"):
+        assert value not in result.stdout + result.stderr

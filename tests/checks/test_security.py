@@ -133,3 +133,118 @@ def test_the_badges_render() -> None:
 def w602(app_label: str | None = None) -> list[GuardrailsMessage]:
     app_configs = [apps.get_app_config(app_label)] if app_label else None
     return [m for m in run_guardrail_checks(app_configs) if m.id == ids.W602.id]
+
+
+HELPERS = """\
+from django.utils.html import format_html
+
+
+def badge(label):
+    return format_html("<span class='badge'>{}</span>", label)
+
+
+def raw_badge(label):
+    return f"<span class='badge'>{label}</span>"
+"""
+
+MARKS = """\
+import html
+
+import bleach
+from django.conf import settings
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+
+from . import helpers
+from .helpers import badge, raw_badge
+from {label}.helpers import badge as absolute_badge
+
+ARROW = "&rarr;"
+FOOTER = getattr(settings, "FOOTER", "")
+
+
+def code_block(code):
+    return format_html("<pre>{{}}</pre>", code)
+
+
+def plain(code):
+    return "<pre>" + code + "</pre>"
+
+
+class Widget:
+    help_text = mark_safe(_("Use <b>letters</b> only."))
+    title = mark_safe(f"<h2>{{ARROW}}</h2>")
+    footer = mark_safe(FOOTER)  # fires
+
+    def _without_name(self, rendered, name):
+        return rendered.replace(f'name="{{name}}"', "")
+
+    def render(self, name, value):
+        rendered = super().render(name, value)
+        return mark_safe(self._without_name(rendered, name))
+
+    def render_group(self, context, renderer=None):
+        return mark_safe(renderer.render("widgets/group.html", context))
+
+
+def silent(value, items, code, lexer):
+    return [
+        mark_safe(code_block(value)),
+        mark_safe(highlight(code, lexer, HtmlFormatter())),
+        mark_safe(bleach.clean(value)),
+        mark_safe(html.escape(value) + ARROW),
+        mark_safe("".join(format_html("<li>{{}}</li>", i) for i in items)),
+        mark_safe(f"<b>{{escape(value)}}</b>"),
+        mark_safe(_("Hello %(name)s") % {{"name": escape(value)}}),
+        mark_safe(badge(value)),
+        mark_safe(helpers.badge(value)),
+        mark_safe(absolute_badge(value)),
+        SafeString(format_html_join("", "<li>{{}}</li>", ((x,) for x in items))),
+        mark_safe("&nbsp;" * len(items)),
+        mark_safe(f"<img{{flatatt({{'alt': value}})}}>"),
+    ]
+
+
+def fires(value, items, flag):
+    listing = ""
+    for item in items:
+        listing += f"<li>{{item}}</li>"
+    parts = []
+    for item in items:
+        parts.append("<li>%s</li>" % item)
+    if flag:
+        label = value
+    else:
+        label = escape(value)
+    return [
+        mark_safe(listing),  # fires
+        mark_safe("".join(parts)),  # fires
+        mark_safe(escape(value) if flag else value),  # fires
+        mark_safe(label),  # fires
+        mark_safe(format_html(f"<b>{{value}}</b>")),  # fires
+        mark_safe(plain(value)),  # fires
+        mark_safe(raw_badge(value)),  # fires
+        mark_safe(helpers.raw_badge(value)),  # fires
+        mark_safe("<b>{{}}</b>".format(value)),  # fires
+        mark_safe("<b>" + value + "</b>"),  # fires
+        mark_safe(value * 2),  # fires
+    ]
+"""
+
+
+def test_w602_follows_values_through_helpers_builders_and_branches(make_app: MakeApp) -> None:
+    package = make_app("").parent
+    (package / "helpers.py").write_text(HELPERS)
+    marks = package / "marks.py"
+    marks.write_text(MARKS.format(label=package.name))
+    found = sorted((m.line, m.msg) for m in w602() if m.file == str(marks))
+    assert [line for line, _ in found] == lines_of(marks, "# fires")
+    assert found[0][1] == (
+        "mark_safe() in class Widget marks a value that was not escaped as safe HTML: an XSS risk."
+    )
+    assert found[1][1].startswith("mark_safe() in fires() marks a value")
+    assert [m for m in w602() if m.file == str(package / "helpers.py")] == []

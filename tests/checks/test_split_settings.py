@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -30,6 +31,36 @@ def check(root: Path, settings: str, *args: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def w121(root: Path, settings: str) -> list[dict[str, object]]:
+    """The W121 findings of a deploy run, as JSON objects."""
+    found = json.loads(check(root, settings, "--deploy"))
+    return [m for m in found if m["id"] == "guardrails.W121"]
+
+
+HINT = (
+    "Import the shared base module instead; development settings (DEBUG, keys, local hosts) "
+    "must not reach production."
+)
+
+
+def finding(message: str, file: str, line: int, name: str) -> dict[str, object]:
+    return {
+        "id": "guardrails.W121",
+        "level": "WARNING",
+        "message": message,
+        "hint": HINT,
+        "obj": f"{file}:{line} {name}",
+        "file": file,
+        "line": line,
+    }
+
+
+def package(**modules: str) -> dict[str, str]:
+    files = {"shop/__init__.py": "", "shop/settings/__init__.py": ""}
+    files |= {f"shop/settings/{name}.py": text for name, text in modules.items()}
+    return files
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -77,16 +108,112 @@ def test_i122_silent_on_split_settings(tmp_path: Path) -> None:
 def test_w121_fires_when_production_imports_development(tmp_path: Path) -> None:
     write(
         tmp_path,
-        {
-            "shop/__init__.py": "",
-            "shop/settings/__init__.py": "",
-            "shop/settings/development.py": COMMON + "DEBUG = True\n",
-            "shop/settings/production.py": "from .development import *\nDEBUG = False\n",
-        },
+        package(
+            development=COMMON + "DEBUG = True\n",
+            production='"""Production."""\n\nimport os\n\nfrom .development import *\n'
+            "DEBUG = False\n",
+        ),
     )
-    output = check(tmp_path, "shop.settings.production", "--deploy")
-    assert "star-import the development module shop.settings.development" in output
+    assert w121(tmp_path, "shop.settings.production") == [
+        finding(
+            "Production settings shop.settings.production import the development module "
+            "shop.settings.development.",
+            "shop/settings/production.py",
+            5,
+            "shop.settings.production",
+        )
+    ]
     assert "guardrails.W121" not in check(tmp_path, "shop.settings.production")  # deploy only
+
+
+def test_w121_points_at_a_named_import_and_at_an_import_through_another_module(
+    tmp_path: Path,
+) -> None:
+    """``from .development import DATABASES`` runs all of development.py; so does a star
+    import of a module that star-imports it."""
+    write(
+        tmp_path,
+        package(
+            development=COMMON + "DEBUG = True\n",
+            shared="from .development import *\n",
+            production="from .shared import *\nfrom .development import DATABASES\n",
+            live="import os\n\nif os.environ.get('X'):\n    from . import development\n"
+            "DEBUG = False\n",
+        ),
+    )
+    assert w121(tmp_path, "shop.settings.production") == [
+        finding(
+            "Production settings shop.settings.production import the development module "
+            "shop.settings.development through shop.settings.shared.",
+            "shop/settings/production.py",
+            1,
+            "shop.settings.production",
+        ),
+        finding(
+            "Production settings shop.settings.live import the development module "
+            "shop.settings.development.",
+            "shop/settings/live.py",
+            4,
+            "shop.settings.live",
+        ),
+    ]
+
+
+def test_w121_on_a_site_settings_module_named_for_no_environment(tmp_path: Path) -> None:
+    """The module check --deploy runs against is production, whatever its name."""
+    write(
+        tmp_path,
+        package(development=COMMON + "DEBUG = True\n")
+        | {"site_settings.py": "# the settings in use\nfrom shop.settings.development import *\n"},
+    )
+    assert w121(tmp_path, "site_settings") == [
+        finding(
+            "check --deploy runs against site_settings, which imports the development "
+            "module shop.settings.development.",
+            "site_settings.py",
+            2,
+            "site_settings",
+        )
+    ]
+
+
+OPTIONAL_LOCAL = """from .base import *
+
+try:
+    from .local import *
+except ImportError:
+    pass
+"""
+
+
+def test_w121_on_an_optional_import_only_when_it_ran(tmp_path: Path) -> None:
+    """``try: from .local import *``: the file exists on some machines only. It counts in the
+    module being deployed when it was really loaded, never in another production module."""
+    write(tmp_path, package(base=COMMON, production=OPTIONAL_LOCAL, prod_eu=OPTIONAL_LOCAL))
+    assert w121(tmp_path, "shop.settings.production") == []
+    write(tmp_path, package(local="DEBUG = True\n"))
+    assert w121(tmp_path, "shop.settings.production") == [
+        finding(
+            "Production settings shop.settings.production import the development module "
+            "shop.settings.local.",
+            "shop/settings/production.py",
+            4,
+            "shop.settings.production",
+        )
+    ]
+
+
+def test_w121_silent_when_production_imports_only_base(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        package(
+            base=COMMON,
+            development="from .base import *\nDEBUG = True\n",
+            production="from .base import *\n"
+            "from django.test.utils import setup_test_environment\n",
+        ),
+    )
+    assert w121(tmp_path, "shop.settings.production") == []
 
 
 def test_w121_on_the_testproject_development_and_production_settings() -> None:

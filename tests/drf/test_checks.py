@@ -7,14 +7,16 @@ import pytest
 
 pytest.importorskip("rest_framework", reason="an optional extra: django-guardrails[drf]")
 
+import importlib
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from django.apps import apps
 from django.test import override_settings
 
-from django_guardrails.checks import drf, ids
+from django_guardrails.checks import ids
+from django_guardrails.checks.drf import checks as drf
 from django_guardrails.checks.engine import CheckScope, run_guardrail_checks
 from django_guardrails.checks.messages import GuardrailsMessage
 from django_guardrails.conf import get_config
@@ -142,21 +144,214 @@ def test_serializers_no_urlconf_imports_are_seen_and_w804_reads_nested_paths(
     assert missing_loads(queryset.prefetch_related("author__books"), loads) == []
 
 
-def test_w808_fires_on_allow_any_under_deploy_only() -> None:
-    allow_any = {"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"]}
-    with override_settings(REST_FRAMEWORK=allow_any):
-        [message] = drf.check_default_permission(scope("broken", "clean"))
-        assert message.id == ids.W808.id
-        assert message.msg == (
-            'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] is AllowAny: every API view that sets '
-            "no permission_classes is open to anyone."
+ALLOW_ANY = {"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"]}
+
+API = """\
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
+from django.urls import include, path
+from rest_framework import generics, routers, serializers, viewsets
+from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.response import Response
+
+
+class GroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Group
+        fields = ["id", "name"]
+
+
+class Groups(viewsets.ModelViewSet):
+    queryset = Group.objects.all()
+    serializer_class = GroupSerializer
+
+
+class Audited(viewsets.ModelViewSet):
+    queryset = Group.objects.all()
+    serializer_class = GroupSerializer
+
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+
+class GroupList(generics.ListAPIView):
+    queryset = Group.objects.all()
+    serializer_class = GroupSerializer
+
+
+class PublicGroups(viewsets.ReadOnlyModelViewSet):
+    queryset = Group.objects.all()
+    serializer_class = GroupSerializer
+    permission_classes = [AllowAny]
+
+
+class ReadableGroups(generics.ListCreateAPIView):
+    queryset = Group.objects.all()
+    serializer_class = GroupSerializer
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+
+class PublicBase(generics.GenericAPIView):
+    permission_classes = [AllowAny]
+
+
+class InheritedPublic(PublicBase, generics.ListAPIView):
+    queryset = Group.objects.all()
+    serializer_class = GroupSerializer
+
+
+class PerAction(viewsets.ModelViewSet):
+    queryset = Group.objects.all()
+    serializer_class = GroupSerializer
+
+    def get_permissions(self):
+        return [AllowAny()] if self.action == "list" else [IsAuthenticated()]
+
+
+class Pings(viewsets.GenericViewSet):
+    @action(detail=False, methods=["post"], permission_classes=[AllowAny])
+    def ping(self, request):
+        return Response()
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def health(request):
+    return Response()
+
+
+@api_view(["POST"])
+def hook(request):
+    return Response()
+"""
+
+
+def api_app(make_app: MakeApp, urls: str) -> str:
+    """An app with the views above and a URLconf of ``urls``; returns its label."""
+    models_py = make_app("")
+    (models_py.parent / "api.py").write_text(API)
+    (models_py.parent / "urls.py").write_text(
+        "from django.urls import path, include\n"
+        "from rest_framework import routers, viewsets\n"
+        "from django.contrib.auth.decorators import login_required\n"
+        "from .api import *\n\n" + textwrap.dedent(urls)
+    )
+    label = models_py.parent.name
+    importlib.import_module(f"{label}.urls")  # a URLconf that fails would leave nothing to judge
+    return label
+
+
+def w808(label: str, rest_framework: Mapping[str, object] = ALLOW_ANY) -> list[GuardrailsMessage]:
+    with override_settings(ROOT_URLCONF=f"{label}.urls", REST_FRAMEWORK=rest_framework):
+        found = list(drf.check_default_permission(scope(label)))
+    return [m for m in found if isinstance(m, GuardrailsMessage)]
+
+
+def test_w808_names_the_views_anyone_can_write_through(make_app: MakeApp) -> None:
+    label = api_app(
+        make_app,
+        """\
+        router = routers.SimpleRouter()
+        router.register("groups", Groups)
+        router.register("audited", Audited, basename="audited")
+        urlpatterns = [
+            path("api/", include(router.urls)),
+            path("hook/", hook),
+            path("list/", GroupList.as_view()),
+        ]
+        """,
+    )
+    [message] = w808(label)
+    assert message == ids.W808.message(
+        'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] is AllowAny: anyone can write through API '
+        f"views that set no permission_classes: {label}.api.Audited (POST, PUT, PATCH, DELETE), "
+        f"{label}.api.Groups (POST, PUT, PATCH, DELETE), {label}.api.hook (POST).",
+        hint='Set it to ["rest_framework.permissions.IsAuthenticatedOrReadOnly"] to keep reads '
+        "public and require a login to write (IsAuthenticated for a private API); a view open to "
+        "all by design says so with permission_classes = [AllowAny].",
+        obj="settings.REST_FRAMEWORK",
+    )
+    assert w808(label, {}) == [message]  # DRF's own default is AllowAny as well
+
+
+def test_w808_names_own_read_only_views_without_asking_for_a_login(make_app: MakeApp) -> None:
+    label = api_app(
+        make_app,
+        """\
+        router = routers.SimpleRouter()
+        router.register("public", PublicGroups)
+        urlpatterns = [path("list/", GroupList.as_view()), path("", include(router.urls))]
+        """,
+    )
+    [message] = w808(label)
+    assert message.msg == (
+        'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] is AllowAny: anyone can read through API '
+        f"views of the project that set no permission_classes: {label}.api.GroupList."
+    )
+    assert message.hint == (
+        "Give each view public by design permission_classes = [AllowAny], or set it to "
+        '["rest_framework.permissions.IsAuthenticatedOrReadOnly"] (reads stay public, writes '
+        "need a login); IsAuthenticated only if no API reader is anonymous."
+    )
+
+
+def test_w808_silent_on_views_that_decide_their_own_access(make_app: MakeApp) -> None:
+    label = api_app(
+        make_app,
+        """\
+        router = routers.DefaultRouter()  # its API root: DRF's read-only view, on the default
+        router.register("public", PublicGroups, basename="public")
+        router.register("per-action", PerAction, basename="per-action")
+        router.register("pings", Pings, basename="ping")
+        urlpatterns = [
+            path("", include(router.urls)),
+            path("readable/", ReadableGroups.as_view()),
+            path("inherited/", InheritedPublic.as_view()),
+            path("health/", health),
+            path(
+                "open/",
+                Groups.as_view({"get": "list", "post": "create"}, permission_classes=[AllowAny]),
+            ),
+            # Access decided by a decorator DRF does not see.
+            path("staff/", login_required(Groups.as_view({"get": "list", "post": "create"}))),
+        ]
+        """,
+    )
+    assert w808(label) == []
+
+
+def test_w808_counts_a_librarys_view_that_accepts_writes(make_app: MakeApp) -> None:
+    label = api_app(
+        make_app,
+        """\
+        view = viewsets.ModelViewSet.as_view(
+            {"get": "list", "post": "create"},
+            queryset=GroupSerializer.Meta.model.objects.all(),
+            serializer_class=GroupSerializer,
         )
+        urlpatterns = [path("raw/", view)]
+        """,
+    )
+    [message] = w808(label)
+    assert "rest_framework.viewsets.ModelViewSet (POST)." in message.msg
+
+
+def test_w808_runs_under_deploy_only_and_on_the_testproject_names_its_list_views() -> None:
+    with override_settings(REST_FRAMEWORK=ALLOW_ANY):
         assert not [m for m in run_guardrail_checks(None) if m.id == ids.W808.id]
-        assert [m for m in run_guardrail_checks(None, deploy=True) if m.id == ids.W808.id]
-    with override_settings(REST_FRAMEWORK={}):  # DRF's own default is AllowAny
-        assert [m.id for m in drf.check_default_permission(scope("broken"))] == [ids.W808.id]
+        [message] = [m for m in run_guardrail_checks(None, deploy=True) if m.id == ids.W808.id]
+    assert message.msg == (
+        'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] is AllowAny: anyone can read through API '
+        "views of the project that set no permission_classes: broken.api.InvoiceList, "
+        "broken.api.RecentInvoiceList, clean.api.AuthorBookList and 1 more."
+    )
 
 
-def test_w808_is_silent_with_a_closing_default() -> None:
+def test_w808_is_silent_with_a_closing_default(make_app: MakeApp) -> None:
     assert list(drf.check_default_permission(scope("broken", "clean"))) == []
     assert list(drf.check_default_permission(scope("broken", whole=False))) == []
+    label = api_app(make_app, 'urlpatterns = [path("hook/", hook)]')
+    closing = {"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"]}
+    assert w808(label, closing) == []
+    assert len(w808(label)) == 1

@@ -2,21 +2,18 @@
 
 No database is touched: Django's MigrationLoader reads the migration files, and the project
 state is replayed from the operations (see ``migrations.history``), never from generated SQL.
+Each migration is judged in ``migrations.operations``; this module keeps and filters findings.
 """
 
 from __future__ import annotations
 
-import ast
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage
-from django.db import migrations
-from django.db.migrations.operations.models import ModelOperation
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
@@ -24,70 +21,16 @@ from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.checks.migrations import imports as migration_imports
 from django_guardrails.checks.migrations.applied import applied_migrations
 from django_guardrails.checks.migrations.history import History, Node, read_history
-from django_guardrails.checks.migrations.imports import may_import_a_model, model_class_uses
+from django_guardrails.checks.migrations.operations import (
+    Located,
+    data_operations,
+    schema_operations,
+)
 from django_guardrails.checks.migrations.reads import Reads, read_by
-from django_guardrails.checks.migrations.safety import breaking_change, locking_index_change
 from django_guardrails.checks.migrations.store import Judgement, MigrationStore
 from django_guardrails.conf import SETTING_NAME
-from django_guardrails.source.facts import Extractor
-from django_guardrails.source.index import ModuleSource, SourceIndex
+from django_guardrails.source.index import SourceIndex
 from django_guardrails.source.settings_modules import setting_location
-
-_DATA_OPERATIONS = (migrations.RunPython, migrations.RunSQL)
-
-
-class _Located:
-    """Messages about one migration, placed at its file and the line of an operation.
-
-    The file is parsed only when it is needed: for a message, or to read a data migration's
-    imports. Most migrations of a large project need neither.
-    """
-
-    def __init__(self, node: Node, path: str | None, index: SourceIndex) -> None:
-        self.qualified = f"{node[0]}.{node[1]}"
-        self.path, self._index = path, index
-
-    @property
-    def text(self) -> str | None:
-        return self._index.text(self.path) if self.path else None
-
-    @cached_property
-    def source(self) -> ModuleSource | None:
-        return self._index.module(self.path) if self.path else None
-
-    @cached_property
-    def lines(self) -> list[int]:
-        lines = self._index.facts(self.path, OPERATION_LINES) if self.path else None
-        return lines or []
-
-    def message(
-        self,
-        check_id: ids.CheckId,
-        msg: str,
-        hint: str,
-        *,
-        index: int | None = None,
-        line: int | None = None,
-    ) -> CheckMessage:
-        if line is None and index is not None and index < len(self.lines):
-            line = self.lines[index]
-        obj = SourceLocation(self.path, line, self.qualified) if self.path else self.qualified
-        return check_id.message(msg, hint=hint, obj=obj, file=self.path, line=line)
-
-
-def _operation_lines(source: ModuleSource) -> list[int]:
-    """Lines of the elements of ``operations = [...]``, in order."""
-    for node in source.statements():
-        if (
-            isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == "operations" for t in node.targets)
-            and isinstance(node.value, ast.List | ast.Tuple)
-        ):
-            return [element.lineno for element in node.value.elts]
-    return []
-
-
-OPERATION_LINES = Extractor("migration-operation-lines", _operation_lines)
 
 
 def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
@@ -167,11 +110,11 @@ def _judge(
         for node, migration in history.selected:
             module = sys.modules.get(type(migration).__module__)
             path = getattr(module, "__file__", None)
-            at = _Located(node, path, source)
+            at = Located(node, path, source)
             operations = list(migration.operations)
             found = judgement.by_app.setdefault(node[0], [])
-            found.extend(_data_operations(at, operations, module))
-            found.extend(_schema_operations(at, node, operations, history, postgresql))
+            found.extend(data_operations(at, operations, module, history))
+            found.extend(schema_operations(at, operations, history, postgresql))
     finally:
         migration_imports.consulted.reset(token)
     return judgement, _JudgedHistory(history, consulted)
@@ -232,95 +175,3 @@ def _uses_postgresql() -> bool:
         or "postgis" in str(database.get("ENGINE", ""))
         for database in settings.DATABASES.values()
     )
-
-
-def _data_operations(at: _Located, operations: list[Any], module: Any) -> Iterator[CheckMessage]:
-    data = [i for i, op in enumerate(operations) if isinstance(op, _DATA_OPERATIONS)]
-    if not data:
-        return
-    if len(data) < len(operations):
-        yield at.message(
-            ids.W501,
-            f"Migration {at.qualified} mixes data operations with schema operations.",
-            "Split it: schema changes in one migration, the RunPython/RunSQL in the next; a "
-            "failure then leaves no half-applied schema, and each can be reversed alone.",
-            index=data[0],
-        )
-    for index in data:
-        kind = _irreversible(operations[index])
-        if kind:
-            yield at.message(
-                ids.W503,
-                f"{kind} in {at.qualified} has no reverse, so the migration cannot be unapplied.",
-                "Give it reverse_code= (migrations.RunPython.noop when nothing needs undoing) "
-                "or reverse_sql= (migrations.RunSQL.noop).",
-                index=index,
-            )
-    for line, name in _model_class_imports(at, module):
-        yield at.message(
-            ids.W504,
-            f"Data migration {at.qualified} imports the model class {name} directly.",
-            f'Use apps.get_model("app_label", "{name.rsplit(".", 1)[-1]}") inside the function: '
-            "the imported class is today's model, not the historical one this migration sees.",
-            line=line,
-        )
-
-
-def _irreversible(operation: Any) -> str | None:
-    if isinstance(operation, migrations.RunPython) and operation.reverse_code is None:
-        return "RunPython"
-    if isinstance(operation, migrations.RunSQL) and operation.reverse_sql is None:
-        return "RunSQL"
-    return None
-
-
-def _model_class_imports(at: _Located, module: Any) -> Iterator[tuple[int, str]]:
-    text = at.text
-    if text is None or not may_import_a_model(text):
-        return
-    source = at.source
-    if source is not None and source.tree is not None:
-        yield from model_class_uses(source, getattr(module, "__package__", None))
-
-
-def _model_of(operation: Any) -> str | None:
-    """The lower-case name of the model an operation changes, however the operation spells it:
-    ``model_name`` for fields, indexes and constraints, ``name`` for the model's own options
-    (``AlterUniqueTogether``...), the old name for ``RenameModel``."""
-    if hasattr(operation, "model_name_lower"):
-        return str(operation.model_name_lower)
-    if isinstance(operation, ModelOperation):
-        return operation.name_lower  # RenameModel's ``name`` is its old name
-    return None
-
-
-def _schema_operations(
-    at: _Located, node: Node, operations: list[Any], history: History, postgresql: bool
-) -> Iterator[CheckMessage]:
-    created: set[str] = set()  # models whose table this migration creates: empty, unused
-    for index, operation in enumerate(operations):
-        if isinstance(operation, migrations.CreateModel):
-            created.add(operation.name_lower)
-        elif _model_of(operation) in created:
-            if isinstance(operation, migrations.RenameModel):
-                created.add(operation.new_name_lower)
-            continue
-        before = history.replaced.get((node, index))
-        breaking = breaking_change(operation, before)
-        if breaking:
-            what, recipe = breaking
-            yield at.message(
-                ids.W502,
-                f"{what} in {at.qualified} breaks the code still running during a deploy.",
-                f"Zero-downtime recipe: {recipe}.",
-                index=index,
-            )
-        locking = locking_index_change(operation, before) if postgresql else None
-        if locking:
-            what, recipe = locking
-            yield at.message(
-                ids.I506,
-                f"{what} in {at.qualified} locks writes to the table while it runs on PostgreSQL.",
-                recipe,
-                index=index,
-            )

@@ -1,9 +1,10 @@
 """The project's migrations read once through Django's MigrationLoader, without a database.
 
 Besides the migrations to judge, this replays every migration's operations on a ``ProjectState``
-(as ``MigrationGraph.make_state`` does) to know what an operation changes: the field an
-``AlterField`` replaces or a ``RenameField`` renames, the constraint a ``RemoveConstraint``
-drops, the table a ``RenameModel`` renames.
+(as ``MigrationGraph.make_state`` does) to know what an operation changes: the model it
+changes and whether Django manages that model's table at that point (``migrations.states``),
+the field an ``AlterField`` replaces, a ``RenameField`` renames or a ``RemoveField`` removes,
+the constraint a ``RemoveConstraint`` drops, the table a ``RenameModel`` renames.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.state import ProjectState
 from django.db.migrations.utils import resolve_relation
 from django.db.models import NOT_PROVIDED, Field
+
+from django_guardrails.checks.migrations.states import ModelAt, model_at, model_of
 
 Node = tuple[str, str]
 
@@ -37,6 +40,9 @@ class History:
     selected: list[tuple[Node, migrations.Migration]]
     # (migration, operation index) -> what the operation replaces or removes in the state before
     replaced: dict[tuple[Node, int], Any] = field(default_factory=dict)
+    # (migration, operation index) -> the model the operation changes, as it was before it;
+    # missing where the replay could not reach (a third-party operation it cannot replay).
+    models: dict[tuple[Node, int], ModelAt] = field(default_factory=dict)
     # Selected migrations at or before their app's MIGRATIONS_SINCE: judged, their findings
     # summarised rather than shown.
     earlier: set[Node] = field(default_factory=set)
@@ -71,16 +77,13 @@ def read_history(labels: Iterable[str], since: Mapping[str, str]) -> History:
     return history
 
 
-_JUDGED_AGAINST_STATE = (
-    migrations.AlterField,
-    migrations.RemoveConstraint,
-    migrations.RenameField,
-    migrations.RenameModel,
-)
-
-
 def _needs_state(migration: migrations.Migration) -> bool:
-    return any(isinstance(op, _JUDGED_AGAINST_STATE) for op in migration.operations)
+    """Whether judging the migration needs the state before its operations: any operation on a
+    model does (its model may be unmanaged at that point)."""
+    return any(
+        isinstance(op, migrations.CreateModel) or model_of(op) is not None
+        for op in migration.operations
+    )
 
 
 def _plan(loader: MigrationLoader) -> list[Node]:
@@ -130,6 +133,9 @@ def _replay(history: History, judged: set[Node]) -> None:
                 before = _replaced(state, label, operation)
                 if before is not None:
                     history.replaced[(node, index)] = before
+                model = model_at(state, label, operation)
+                if model is not None:
+                    history.models[(node, index)] = model
             try:
                 operation.state_forwards(label, state)
             except Exception:  # a third-party operation we cannot replay: stop there
@@ -143,6 +149,9 @@ def _replaced(state: ProjectState, label: str, operation: Any) -> Any:
     if isinstance(operation, migrations.RenameField):
         model = state.models.get((label, operation.model_name_lower))
         return model.fields.get(operation.old_name) if model else None
+    if isinstance(operation, migrations.RemoveField):
+        model = state.models.get((label, operation.model_name_lower))
+        return model.fields.get(operation.name) if model else None
     if isinstance(operation, migrations.RenameModel):
         model = state.models.get((label, operation.old_name_lower))
         if model is None:

@@ -33,6 +33,11 @@ _RECIPES = {
     "null": "deploy code that never writes NULL, backfill the NULL rows, then make the column "
     "NOT NULL (on PostgreSQL: add a CHECK (col IS NOT NULL) NOT VALID constraint, VALIDATE it, "
     "then SET NOT NULL without a long lock)",
+    "null with db_default": "db_default fills the rows that are NULL now, but code deployed "
+    "before this migration still writes NULL (where it sets None, and wherever it leaves the "
+    "field out unless the field already had db_default): first deploy code that never writes "
+    "None, then make the column NOT NULL (on PostgreSQL: a CHECK (col IS NOT NULL) NOT VALID "
+    "constraint, VALIDATE, then SET NOT NULL without a long lock)",
     "type": "add a column of the new type, write both, backfill, switch reads, then remove the "
     "old column in a later release; changing the type in place rewrites the table under lock",
 }
@@ -59,6 +64,12 @@ def breaking_change(operation: Any, before: Any) -> Judgement | None:
         operation, before
     ):
         return None
+    if (
+        isinstance(operation, migrations.RemoveField)
+        and isinstance(before, models.Field)
+        and _without_column(before, operation.name)
+    ):
+        return None
     if isinstance(
         operation,
         migrations.RemoveField
@@ -67,7 +78,9 @@ def breaking_change(operation: Any, before: Any) -> Judgement | None:
         | migrations.RenameModel,
     ):
         return kind, _RECIPES[kind]
-    if isinstance(operation, migrations.AddField) and _not_null_without_db_default(operation.field):
+    if isinstance(operation, migrations.AddField) and _not_null_without_db_default(
+        operation.field, operation.name
+    ):
         return f"AddField of NOT NULL {operation.name!r} without db_default", _RECIPES[kind]
     if isinstance(operation, migrations.AlterField) and isinstance(before, models.Field):
         return _tightened(operation, before)
@@ -91,25 +104,54 @@ def _python_only(operation: migrations.RenameField | migrations.RenameModel, bef
 
 
 def _column(field: models.Field[Any, Any], name: str) -> str | None:
-    """The column of ``field`` when it is called ``name`` (``<name>_id`` for a foreign key)."""
-    named = field.clone()
-    named.set_attributes_from_name(name)
+    """The column of ``field`` when it is called ``name`` (``<name>_id`` for a foreign key);
+    None for a field without one, or one that cannot be copied to find out."""
+    try:
+        named = field.clone()
+        named.set_attributes_from_name(name)
+    except Exception:  # a custom field that cannot deconstruct outside its model
+        return None
     column = named.column
     return column if isinstance(column, str) else None
 
 
-def _not_null_without_db_default(field: models.Field[Any, Any]) -> bool:
-    if field.many_to_many or field.null:
+def _without_column(field: models.Field[Any, Any], name: str) -> bool:
+    """A field with no column of its own (``ForeignObject``, ``CompositePrimaryKey``): adding
+    or removing it runs no SQL. Unknown (the field cannot be copied): False."""
+    if field.many_to_many:
         return False
-    return getattr(field, "db_default", NOT_PROVIDED) is NOT_PROVIDED
+    try:
+        named = field.clone()
+        named.set_attributes_from_name(name)
+    except Exception:
+        return False
+    return named.column is None
+
+
+def _not_null_without_db_default(field: models.Field[Any, Any], name: str) -> bool:
+    """Whether adding ``field`` adds a NOT NULL column the database fills for no row inserted
+    without it. A GeneratedField's column is computed, never written, and never NOT NULL; a
+    field with ``db_default`` has the database fill it; a ForeignObject or a
+    CompositePrimaryKey has no column of its own."""
+    if field.many_to_many or field.null or getattr(field, "generated", False):
+        return False
+    if getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+        return False
+    return not _without_column(field, name)
 
 
 def _tightened(
     operation: migrations.AlterField, before: models.Field[Any, Any]
 ) -> Judgement | None:
     after = operation.field
+    if getattr(before, "generated", False) or getattr(after, "generated", False):
+        # A generated column is never NOT NULL nor written; Django refuses to alter one into
+        # or out of a GeneratedField (remove and re-add it, which W502 judges).
+        return None
     if before.null and not after.null:
-        return f"AlterField making {operation.name!r} NOT NULL", _RECIPES["null"]
+        has_db_default = getattr(after, "db_default", NOT_PROVIDED) is not NOT_PROVIDED
+        recipe = _RECIPES["null with db_default" if has_db_default else "null"]
+        return f"AlterField making {operation.name!r} NOT NULL", recipe
     if before.many_to_many or after.many_to_many:
         return None
     if _shortened(before, after):

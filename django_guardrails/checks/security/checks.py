@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +13,8 @@ from django.core.checks import CheckMessage
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.project import is_under, library_roots
+from django_guardrails.source.escaping import SAFE_MAKERS, escaping_functions, unescaped_marks
 from django_guardrails.source.facts import Extractor
 from django_guardrails.source.files import python_files
 from django_guardrails.source.index import ModuleSource, may_mention
@@ -156,43 +160,81 @@ def check_sql_formatting(scope: CheckScope) -> Iterator[CheckMessage]:
         )
 
 
-_SAFE_MAKERS = frozenset({"mark_safe", "SafeString"})
-_ESCAPERS = frozenset(
-    {"escape", "conditional_escape", "format_html", "format_html_join", "json_script"}
-)
-
-
-def _escaped(node: ast.expr, assigned: dict[str, ast.expr], depth: int = 0) -> bool:
-    """A literal, or a value that went through an escaping function first."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return True
-    if isinstance(node, ast.Name) and depth < 3 and node.id in assigned:
-        return _escaped(assigned[node.id], assigned, depth + 1)
-    return isinstance(node, ast.Call) and _callee(node) in _ESCAPERS
-
-
 def _unescaped_marks(source: ModuleSource) -> list[list[Any]]:
-    """[line, function, callee], per mark_safe()/SafeString() of a value not known escaped."""
-    found: list[list[Any]] = []
-    for function, node, assigned in _calls(source):
-        name = _callee(node)
-        if name in _SAFE_MAKERS and len(node.args) == 1 and not _escaped(node.args[0], assigned):
-            found.append([node.lineno, function, name])
-    return found
+    """[line, where, label, callee, requirements] per mark_safe()/SafeString() of a value not
+    known escaped (see ``source.escaping``)."""
+    return unescaped_marks(source.tree) if source.tree is not None else []
+
+
+def _escaping_functions(source: ModuleSource) -> list[str]:
+    return escaping_functions(source.tree) if source.tree is not None else []
 
 
 UNESCAPED_MARKS = Extractor("unescaped-marks", _unescaped_marks)
+ESCAPING_FUNCTIONS = Extractor("escaping-functions", _escaping_functions)
+
+
+class _Helpers:
+    """Settles a mark's requirements: the functions of other own modules it relies on."""
+
+    def __init__(self, scope: CheckScope) -> None:
+        self.scope = scope
+        self.roots = [
+            (os.path.realpath(a.path), a.name)
+            for a in scope.app_configs
+            if getattr(a, "path", None)
+        ]
+
+    def _module_name(self, path: str) -> str | None:
+        real = os.path.realpath(path)
+        for root, name in self.roots:
+            if real.startswith(root + os.sep):
+                parts = os.path.splitext(os.path.relpath(real, root))[0].split(os.sep)
+                return ".".join(
+                    [name, *parts[:-1]] + ([] if parts[-1] == "__init__" else parts[-1:])
+                )
+        return None
+
+    def _file_of(self, importer: str, module: str) -> str | None:
+        if module.startswith("."):
+            own = self._module_name(importer)
+            if own is None:
+                return None
+            package = own if importer.endswith("__init__.py") else own.rpartition(".")[0]
+            try:
+                module = importlib.util.resolve_name(module, package)
+            except (ImportError, ValueError):
+                return None
+        try:
+            spec = importlib.util.find_spec(module)
+        except Exception:  # importing the parent package may fail in any way
+            return None
+        origin = spec.origin if spec is not None else None
+        if not origin or not origin.endswith(".py") or is_under(origin, library_roots()):
+            return None
+        return origin
+
+    def settle(self, importer: str, requirement: str) -> bool:
+        """Whether the function named by ``requirement`` returns escaped HTML."""
+        module, _, function = requirement.rpartition(":")
+        path = self._file_of(importer, module)
+        found = self.scope.source.facts(path, ESCAPING_FUNCTIONS) if path else None
+        return function in (found or [])
 
 
 def check_mark_safe(scope: CheckScope) -> Iterator[CheckMessage]:
     """W602: ``mark_safe()``/``SafeString()`` on a value that is neither literal nor escaped."""
-    for path, (line, function, name) in _own_facts(scope, _SAFE_MAKERS, UNESCAPED_MARKS):
+    helpers = _Helpers(scope)
+    for path, (line, where, label, name, requires) in _own_facts(
+        scope, SAFE_MAKERS, UNESCAPED_MARKS
+    ):
+        if requires and all(helpers.settle(path, r) for r in requires):
+            continue
         yield ids.W602.message(
-            f"{name}() in {function}() marks a value that was not escaped as safe HTML: "
-            "an XSS risk.",
+            f"{name}() {where} marks a value that was not escaped as safe HTML: an XSS risk.",
             hint='Build the markup with format_html("<b>{}</b>", value), which escapes the '
             f"values, instead of {name}() on a formatted string.",
-            obj=SourceLocation(path, line, f"{function}()"),
+            obj=SourceLocation(path, line, label),
             file=path,
             line=line,
         )

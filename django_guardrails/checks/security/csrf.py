@@ -47,7 +47,7 @@ def check_csrf_exempt_views(scope: CheckScope) -> Iterator[CheckMessage]:
     own = {app_config.name for app_config in scope.app_configs}
     reported: set[int] = set()
     for found in walk():
-        pattern, route = found.entry, found.path
+        pattern = found.entry
         if not isinstance(pattern, URLPattern):
             continue
         callback = pattern.callback
@@ -59,7 +59,7 @@ def check_csrf_exempt_views(scope: CheckScope) -> Iterator[CheckMessage]:
         reported.add(id(callback))
         file, line, name = _definition(callback, scope)
         yield ids.W604.message(
-            f"View {name} is csrf_exempt and reachable at /{route}: its POSTs skip CSRF "
+            f"View {name} is csrf_exempt and reachable at {found.where}: its POSTs skip CSRF "
             "protection.",
             hint="Remove @csrf_exempt and send the token ({% csrf_token %} in forms, the "
             "X-CSRFToken header from JavaScript). For a webhook, verify the sender's signature "

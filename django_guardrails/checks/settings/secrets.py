@@ -35,17 +35,19 @@ def check_settings_secrets(scope: CheckScope) -> Iterator[CheckMessage]:
         development = is_development_module(module)
         for finding in scan(source.tree, development=development):
             location = SourceLocation(source.path, finding.line, finding.name)
-            earlier = first_seen.setdefault(finding.digest, (module, finding, source.path))
-            if earlier[0] != module:
-                yield ids.W111.message(
-                    f"{finding.name} in {module} has the same secret as {earlier[1].name} in "
-                    f"{earlier[0]} ({display_path(earlier[2])}:{earlier[1].line}).",
-                    hint="Give each environment its own secret, read from that environment; "
-                    "rotate the one that was shared.",
-                    obj=location,
-                    file=source.path,
-                    line=finding.line,
-                )
+            # A placeholder fallback repeated ("changeme") is no secret shared between modules.
+            if not finding.placeholder:
+                earlier = first_seen.setdefault(finding.digest, (module, finding, source.path))
+                if earlier[0] != module:
+                    yield ids.W111.message(
+                        f"{finding.name} in {module} has the same secret as {earlier[1].name} "
+                        f"in {earlier[0]} ({display_path(earlier[2])}:{earlier[1].line}).",
+                        hint="Give each environment its own secret, read from that environment; "
+                        "rotate the one that was shared.",
+                        obj=location,
+                        file=source.path,
+                        line=finding.line,
+                    )
             if finding.kind == "literal":
                 variable = _environment_name(finding.name)
                 yield ids.W110.message(
@@ -58,12 +60,13 @@ def check_settings_secrets(scope: CheckScope) -> Iterator[CheckMessage]:
                     line=finding.line,
                 )
             elif not development:
+                read = finding.read or "the variable"
+                fix = f"{finding.read} without a default" if finding.read else "no default"
                 yield ids.W112.message(
-                    f"{finding.name} in {module} falls back to a literal default when the "
-                    f"environment lacks it ({finding.reason}).",
-                    hint="Drop the default so a missing variable fails at start-up: "
-                    f'os.environ["{_environment_name(finding.name)}"]; keep defaults in the '
-                    "development settings only.",
+                    f"{finding.name} in {module} falls back to a literal default, a working "
+                    f"credential wherever {read} is missing ({finding.reason}).",
+                    hint=f"Read it with {fix}, so a missing value fails at start-up; keep "
+                    "defaults in the development settings only.",
                     obj=location,
                     file=source.path,
                     line=finding.line,

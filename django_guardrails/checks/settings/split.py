@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
@@ -9,11 +10,13 @@ from django.core.checks import CheckMessage
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.source.index import ModuleSource
 from django_guardrails.source.settings_modules import (
+    development_chain,
     is_development_module,
     is_production_module,
+    settings_imports,
     settings_package_sources,
-    star_imports_of,
 )
 
 
@@ -52,15 +55,41 @@ def check_production_is_not_development(scope: CheckScope) -> Iterator[CheckMess
             obj=SourceLocation(root.path, None, root_name),
             file=root.path,
         )
-    for name, source in modules:
-        if not is_production_module(name):
+    else:
+        # The module check --deploy runs against is production, whatever its name.
+        yield from _imports_of_development(root_name, root, deployed=True)
+    for name, source in modules[1:]:
+        if is_production_module(name):
+            yield from _imports_of_development(name, source, deployed=False)
+
+
+def _imports_of_development(
+    name: str, source: ModuleSource, *, deployed: bool
+) -> Iterator[CheckMessage]:
+    """W121 at each import by which production module ``name`` loads development settings.
+
+    An optional import (``try: from .local import * except ImportError``) counts only in the
+    module being deployed and only when it ran: elsewhere the file may exist on laptops alone.
+    """
+    reported: set[str] = set()
+    for imported in settings_imports(name, source):
+        if imported.optional and not (deployed and imported.module in sys.modules):
             continue
-        for imported in star_imports_of(name, source):
-            if is_development_module(imported):
-                yield ids.W121.message(
-                    f"Production settings {name} star-import the development module {imported}.",
-                    hint="Import the shared base module instead; development settings (DEBUG, "
-                    "keys, local hosts) must not reach production.",
-                    obj=SourceLocation(source.path, None, name),
-                    file=source.path,
-                )
+        chain = development_chain(imported.module)
+        if chain is None or chain[-1] in reported:
+            continue
+        reported.add(chain[-1])
+        through = f" through {' -> '.join(chain[:-1])}" if len(chain) > 1 else ""
+        subject = (
+            f"check --deploy runs against {name}, which imports"
+            if deployed and not is_production_module(name)
+            else f"Production settings {name} import"
+        )
+        yield ids.W121.message(
+            f"{subject} the development module {chain[-1]}{through}.",
+            hint="Import the shared base module instead; development settings (DEBUG, keys, "
+            "local hosts) must not reach production.",
+            obj=SourceLocation(source.path, imported.line, name),
+            file=source.path,
+            line=imported.line,
+        )

@@ -1,4 +1,4 @@
-"""3xx: the project's own URLconfs, read from the live resolver."""
+"""3xx: the project's own URLconfs, read from the live resolvers of every URLconf it serves."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from django.urls.converters import IntConverter
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
-from django_guardrails.source.urlconf import Route, is_own_module, line_of, walk
+from django_guardrails.source.route_lines import Location, locate
+from django_guardrails.source.urlconf import Route, is_own_module, walk
 
 _ID_NAMES = re.compile(r"^(pk|id|.+_id|.+_pk)$")
 _DIGITS_GROUP = re.compile(r"\(\?P<(\w+)>(?:\\d|\[0-9\])[+*]\)")
@@ -37,9 +38,12 @@ def _is_own(route: Route) -> bool:
     return is_own_module(sys.modules.get(getattr(view, "__module__", "") or ""))
 
 
-def _message(check_id: ids.CheckId, route: Route, msg: str, hint: str) -> CheckMessage:
-    file, line = line_of(route.module, route.entry)
-    obj = SourceLocation(file, line, f"/{route.path}") if file else f"/{route.path}"
+def _message(
+    check_id: ids.CheckId, route: Route, msg: str, hint: str, at: Location | None = None
+) -> CheckMessage:
+    at = at or locate(route)
+    file, line = at.file, at.line
+    obj = SourceLocation(file, line, route.where) if file else route.where
     return check_id.message(msg, hint=hint, obj=obj, file=file, line=line)
 
 
@@ -58,7 +62,8 @@ def check_urls(scope: CheckScope) -> Iterator[CheckMessage]:
     if not scope.whole_project:
         return
     routes = [route for route in walk() if _is_own(route)]
-    views_by_name: dict[tuple[str, str], dict[str, Route]] = defaultdict(dict)
+    # Names clash within one namespace of one URLconf: hosts and tenants reverse separately.
+    views_by_name: dict[tuple[str, str, str], dict[str, Route]] = defaultdict(dict)
     for route in routes:
         entry = route.entry
         if isinstance(entry, URLResolver):
@@ -72,7 +77,7 @@ def check_urls(scope: CheckScope) -> Iterator[CheckMessage]:
                 yield _message(
                     ids.W302,
                     route,
-                    f"include() at /{route.path} mounts {included.__name__} without a namespace.",
+                    f"include() at {route.where} mounts {included.__name__} without a namespace.",
                     f'Add app_name = "<app label>" to {included.__name__}, or pass '
                     "namespace= to include(), and reverse its names as 'app:name'.",
                 )
@@ -81,27 +86,36 @@ def check_urls(scope: CheckScope) -> Iterator[CheckMessage]:
             yield _message(
                 ids.W301,
                 route,
-                f"The URL pattern /{route.path} has no name.",
+                f"The URL pattern {route.where} has no name.",
                 "Add name=... and link to it with reverse() or {% url %}, never with the path.",
             )
         else:
-            views_by_name[(route.namespace, entry.name)][_view_name(entry.callback)] = route
+            key = (route.served_by, route.namespace, entry.name)
+            views_by_name[key][_view_name(entry.callback)] = route
         for name in _integer_ids(entry):
+            at = locate(route)
+            fix = "Address rows by a slug or UUID field instead (<slug:slug>, <uuid:public_id>)"
+            if at.router_view:
+                fix = (
+                    f"The router builds this route for {at.router_view}: look rows up there by "
+                    "a slug or UUID field instead (DRF: lookup_field)"
+                )
             yield _message(
                 ids.W303,
                 route,
-                f"/{route.path} puts the internal integer ID <{name}> in the URL.",
-                "Address rows by a slug or UUID field instead (<slug:slug>, <uuid:public_id>): "
-                "integer IDs leak row counts and invite guessing.",
+                f"{route.where} puts the internal integer ID <{name}> in the URL.",
+                f"{fix}: integer IDs leak row counts and invite guessing.",
+                at,
             )
-    for (namespace, name), views in views_by_name.items():
+    for (served_by, namespace, name), views in views_by_name.items():
         if len(views) > 1:
             qualified = f"{namespace}:{name}" if namespace else name
+            served = f" ({served_by})" if served_by else ""
             *_, last = views.values()
             yield _message(
                 ids.W305,
                 last,
-                f"The URL name {qualified!r} points at {len(views)} different views: "
+                f"The URL name {qualified!r}{served} points at {len(views)} different views: "
                 f"{', '.join(sorted(views))}.",
                 "Give each view its own name; reverse() can only return one of them.",
             )

@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.checks import CheckMessage
-from django.urls import ResolverMatch, resolve
 
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.checks.security.templates import template_files
+from django_guardrails.checks.urls.route_finder import NamedRoute, RouteFinder
 from django_guardrails.source.facts import Extractor
 from django_guardrails.source.files import python_files
 from django_guardrails.source.index import ModuleSource, may_mention
-from django_guardrails.source.urlconf import is_own_module
 
 _REDIRECTS = frozenset({"redirect", "HttpResponseRedirect", "HttpResponsePermanentRedirect"})
 _URL_ATTRIBUTES = frozenset({"success_url", "login_url", "permission_denied_url"})
@@ -35,68 +31,6 @@ _TEMPLATE_LINK = re.compile(
     re.IGNORECASE,
 )
 _TEMPLATE_VARIABLE = re.compile(r"\{\{\s*(.*?)\s*\}\}")
-# Placeholders for interpolated values: digits fit int, slug, str and path converters.
-_DIGIT_SLOTS = [str(9100 + n) for n in range(20)]
-_UUID_SLOTS = [str(uuid.UUID(int=0x9100 + n)) for n in range(20)]
-
-
-@dataclass(frozen=True)
-class NamedRoute:
-    name: str  # "clean:book_detail"
-    args: tuple[str, ...]  # source of each positional argument: "'dune'" or "book.slug"
-    kwargs: tuple[tuple[str, str], ...]
-
-
-class RouteFinder:
-    """Resolves candidate paths against the live URLconf, each path once per check run."""
-
-    _PROBE = "guardrails-probe-7f3a"
-
-    def __init__(self) -> None:
-        self._matches: dict[str, ResolverMatch | None] = {}
-
-    def _resolve(self, path: str) -> ResolverMatch | None:
-        if path not in self._matches:
-            try:
-                self._matches[path] = resolve(path)
-            except Exception:  # Resolver404, or a broken URLconf: Django reports that one
-                self._matches[path] = None
-        return self._matches[path]
-
-    def _catch_all(self, match: ResolverMatch, path: str) -> bool:
-        """A route that also takes paths nobody wrote: a CMS page pattern, ``<path:...>``."""
-        probes = (f"/{self._PROBE}/{self._PROBE}/", f"{path.rstrip('/')}/{self._PROBE}/")
-        for probe in probes:
-            other = self._resolve(probe)
-            if other is not None and other.route == match.route:
-                return True
-        return False
-
-    def named_route(self, path: str, expressions: list[str]) -> NamedRoute | None:
-        """The own named route ``path`` reaches, ``expressions`` filling its ``{}`` slots."""
-        for slots in (_DIGIT_SLOTS, _UUID_SLOTS):
-            if len(expressions) > len(slots):
-                return None
-            concrete = path.format(*slots[: len(expressions)])
-            concrete = concrete.split("#", 1)[0].split("?", 1)[0]
-            match = self._resolve(concrete)
-            if match is None:
-                continue
-            if not match.url_name or not _own_view(match) or self._catch_all(match, concrete):
-                return None
-            by_slot = dict(zip(slots, expressions, strict=False))
-            return NamedRoute(
-                match.view_name,
-                tuple(by_slot.get(str(v), repr(v)) for v in match.args),
-                tuple((k, by_slot.get(str(v), repr(v))) for k, v in match.kwargs.items()),
-            )
-        return None
-
-
-def _own_view(match: ResolverMatch) -> bool:
-    view = getattr(match.func, "view_class", None) or getattr(match.func, "cls", None)
-    target = view if isinstance(view, type) else match.func
-    return is_own_module(sys.modules.get(getattr(target, "__module__", "") or ""))
 
 
 def _path_template(node: ast.expr) -> tuple[str, list[str]] | None:
@@ -151,9 +85,15 @@ def _python_fix(style: str, route: NamedRoute) -> str:
     return f"HttpResponseRedirect({call})" if style == "reverse" else call
 
 
-def _template_fix(route: NamedRoute) -> str:
+def _named(route: NamedRoute) -> str:
+    return f"'{route.name}' ({route.served_by})" if route.served_by else f"'{route.name}'"
+
+
+def _template_fix(route: NamedRoute, value: str) -> str:
+    """``{% url %}`` for the route, followed by the link's own query or fragment."""
     arguments = [*route.args, *(f"{k}={v}" for k, v in route.kwargs)]
-    return "{% url " + " ".join([f"'{route.name}'", *arguments]) + " %}"
+    suffix = value[len(value.split("#", 1)[0].split("?", 1)[0]) :]
+    return "{% url " + " ".join([f"'{route.name}'", *arguments]) + " %}" + suffix
 
 
 def _template_candidates(text: str) -> Iterator[tuple[int, str, str, list[str]]]:
@@ -205,9 +145,12 @@ def _in_python(scope: CheckScope, finder: RouteFinder) -> Iterator[CheckMessage]
             if route is None:
                 continue
             fix = _python_fix(style, route)
+            elsewhere = ""
+            if route.urlconf:
+                elsewhere = f' Outside its requests, pass urlconf="{route.urlconf}" to reverse().'
             yield ids.W304.message(
-                f"The path {shown} is written out by hand; it is the route '{route.name}'.",
-                hint=f"Use {fix}: the link follows the route when its path changes.",
+                f"The path {shown} is written out by hand; it is the route {_named(route)}.",
+                hint=f"Use {fix}: the link follows the route when its path changes.{elsewhere}",
                 obj=SourceLocation(path, line, "path"),
                 file=path,
                 line=line,
@@ -226,8 +169,8 @@ def _in_templates(scope: CheckScope, finder: RouteFinder) -> Iterator[CheckMessa
             if route is None:
                 continue
             yield ids.W304.message(
-                f"The path {value} is written out by hand; it is the route '{route.name}'.",
-                hint=f"Use {_template_fix(route)}: the link follows the route when its path "
+                f"The path {value} is written out by hand; it is the route {_named(route)}.",
+                hint=f"Use {_template_fix(route, value)}: the link follows the route when its path "
                 "changes.",
                 obj=SourceLocation(path, line, "link"),
                 file=path,

@@ -1,5 +1,6 @@
 """8xx: Django REST framework, the project's serializers and API views. Registered only when
-DRF is installed (``django-guardrails[drf]``); nothing here is imported otherwise."""
+DRF is installed (``django-guardrails[drf]``); nothing here is imported otherwise. W808, the
+default permission, lives in ``drf.permissions`` and is registered through this module."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from rest_framework.mixins import ListModelMixin
 from rest_framework.serializers import ALL_FIELDS, ModelSerializer
 
 from django_guardrails.checks import ids
+from django_guardrails.checks.drf.permissions import (
+    check_default_permission as check_default_permission,  # W808, registered from here
+)
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
 from django_guardrails.checks.optional import import_serializer_modules
 from django_guardrails.integrations.drf_fields import Load, missing_loads, required_loads
 from django_guardrails.source.class_facts import class_facts
 from django_guardrails.source.index import SourceIndex
-from django_guardrails.source.settings_modules import setting_location
 from django_guardrails.source.urlconf import walk
 
 
@@ -196,39 +199,3 @@ def check_list_view_loads(scope: CheckScope) -> Iterator[CheckMessage]:
             file=file,
             line=line,
         )
-
-
-def _uses_drf() -> bool:
-    """DRF is installed as an app, or the URLconf reaches one of its views."""
-    if apps.is_installed("rest_framework"):
-        return True
-    from rest_framework.views import APIView
-
-    for route in walk():
-        cls = getattr(getattr(route.entry, "callback", None), "cls", None)
-        if isinstance(cls, type) and issubclass(cls, APIView):
-            return True
-    return False
-
-
-def check_default_permission(scope: CheckScope) -> Iterator[CheckMessage]:
-    """W808 (deploy): DRF's default permission lets anyone in."""
-    if not scope.whole_project or not _uses_drf():
-        return
-    from rest_framework.permissions import AllowAny
-    from rest_framework.settings import api_settings
-
-    classes = list(api_settings.DEFAULT_PERMISSION_CLASSES)
-    if classes and not all(isinstance(c, type) and issubclass(c, AllowAny) for c in classes):
-        return
-    file, line = setting_location("REST_FRAMEWORK")
-    shown = "AllowAny" if classes else "empty"
-    yield ids.W808.message(
-        f'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] is {shown}: every API view that sets no '
-        "permission_classes is open to anyone.",
-        hint='Set it to ["rest_framework.permissions.IsAuthenticated"] and open public views '
-        "one by one with permission_classes = [AllowAny].",
-        obj="settings.REST_FRAMEWORK",
-        file=file,
-        line=line,
-    )

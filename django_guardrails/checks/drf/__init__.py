@@ -1,0 +1,1 @@
+"""8xx: Django REST framework (registered only when DRF is installed)."""
