@@ -9,7 +9,7 @@ a promise: tests apply each kind of ``fix`` at its place and see the N+1 gone.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django_guardrails.project import display_path
 from django_guardrails.query.listing import Place
@@ -55,6 +55,10 @@ def _admin_at(place: Place, relation: Relation, selects: list[str] | None = None
     where = f"in {display_path(place.file)}:{place.line} ({place.what})"
     if place.kind == "admin" and not relation.many and relation.subset is None:
         return f"{where} set {admin_selects(place, selects or [relation.lookup_path])}"
+    if place.own_get_queryset:  # it has one already: the fix goes into what it returns
+        admin = place.what.split(".")[0]
+        at = f"in {display_path(place.file)}:{place.own_get_queryset} ({admin}.get_queryset)"
+        return f"{at} add {relation.call} to the queryset it returns"
     return (
         f"{where} override get_queryset(self, request) to return "
         f"super().get_queryset(request){relation.call}"
@@ -127,6 +131,9 @@ def relation_fix(
     place = relation.place
     if place is not None and place.kind in ("admin", "inline"):
         at = _admin_at(place, relation, admin_selects)
+        if place.own_get_queryset and "get_queryset)" in at:  # the fix goes in there
+            admin = place.what.split(".")[0]
+            place = replace(place, line=place.own_get_queryset, what=f"{admin}.get_queryset")
         return Fix(f"{loaded}: {at}{reading}.", None, place)
     where_and_how = _at(place, code, relation.listed)
     return Fix(f"{loaded}: {where_and_how}{reading}.", code, place)

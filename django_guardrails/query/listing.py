@@ -23,9 +23,10 @@ from typing import Any
 from django.core.paginator import Page
 from django.db.models import ForeignObjectRel, Model, QuerySet
 from django.db.models.query import ModelIterable
+from django.utils.functional import LazyObject, empty
 from django.views.generic.base import View
 
-from django_guardrails.query.origins import origin_of, resolve_note
+from django_guardrails.query.origins import built_at, origin_of, resolve_note
 
 _MAX_ROWS = 2000  # rows of one queryset looked through for the row being read
 _MAX_HOPS = 5
@@ -41,6 +42,7 @@ class Place:
     kind: str  # "queryset", "model", "queryset_attribute", "get_queryset", "admin", "inline"
     model: str  # the listed rows' model: "Invoice"
     selected: tuple[str, ...] = ()  # an admin's list_select_related as it is now
+    own_get_queryset: int = 0  # the line of an admin's own get_queryset(), if it has one
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,10 @@ class Candidates:
         self._seen: set[int] = set()
 
     def add(self, value: Any) -> None:
+        if isinstance(value, LazyObject):  # request.user: the row it wraps, once evaluated
+            value = value._wrapped
+            if value is empty:
+                return
         if id(value) in self._seen:
             return
         self._seen.add(id(value))
@@ -251,6 +257,12 @@ def find_listing(row: Model, candidates: Candidates) -> Listing:
         if found is None:
             break
         parent, hop = found
+        if hop.many and not _listed(parent, candidates) and _built_in_project(current, candidates):
+            # One object's related rows, built by project code (``request.user.memberships
+            # .order_by(...)`` in a view): that queryset is where the fix goes, not a list of
+            # parents that does not exist. (Built in a template, the fix goes where the one
+            # object was fetched: a detail view's queryset.)
+            break
         if hop.many:  # came down from ``parent`` through a list: its rows are not parents
             related = getattr(parent, "_prefetched_objects_cache", {}).get(hop.accessor)
             for sibling in (
@@ -280,8 +292,23 @@ def find_listing(row: Model, candidates: Candidates) -> Listing:
     return Listing(tuple(hops), type(current).__name__, place, converted_from, iterable)
 
 
+def _listed(row: Model, candidates: Candidates) -> bool:
+    """Whether ``row`` is one of several listed rows, not a single object."""
+    from django_guardrails.query.rows import in_batch
+
+    return in_batch(row) or _container(row, candidates) is not None
+
+
+def _built_in_project(row: Model, candidates: Candidates) -> bool:
+    container = _container(row, candidates)
+    return isinstance(container, QuerySet) and (
+        origin_of(container) is not None or built_at(container) is not None
+    )
+
+
 def _queryset_place(queryset: QuerySet[Any], model: str) -> Place | None:
-    return _origin_place(origin_of(queryset), model)
+    # A related manager's queryset (``author.books.filter(...)``) is noted where it was built.
+    return _origin_place(origin_of(queryset) or built_at(queryset), model)
 
 
 def _row_place(row: Model, model: str) -> Place | None:
@@ -397,11 +424,12 @@ def _admin_class_place(admin: type, model: str, kind: str = "admin") -> Place | 
     members = facts["members"]
     existing = getattr(admin, "list_select_related", False)
     selected = tuple(existing) if isinstance(existing, list | tuple) else ()
+    own = int(members.get("get_queryset", 0))
     for member in ("list_select_related", "get_queryset") if kind == "admin" else ("get_queryset",):
         if member in members:
             what = f"{admin.__name__}.{member}"
-            return Place(file, int(members[member]), what, kind, model, selected)
-    return Place(file, int(facts["line"]), admin.__name__, kind, model, selected)
+            return Place(file, int(members[member]), what, kind, model, selected, own)
+    return Place(file, int(facts["line"]), admin.__name__, kind, model, selected, own)
 
 
 def frame_locals(frame: Any) -> Iterable[Any]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import Prefetch  # noqa: F401 - in scope for the applied fix
 from django.test import Client, override_settings
@@ -127,3 +128,35 @@ def test_an_inline_names_the_inline_and_its_get_queryset(
     with capture() as report:
         assert admin_client.get(f"/admin/clean/author/{author.pk}/change/").status_code == 200
     assert [f for f in report.n_plus_ones if f.relation == "clean.Book.publisher"] == []
+
+
+class OrderedNoteAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["text", "subject"]
+
+    def get_queryset(self, request: Any) -> Any:
+        return super().get_queryset(request).order_by("text")  # its own: the fix goes here
+
+
+def test_an_admin_with_its_own_get_queryset_is_fixed_in_it(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = admin.AdminSite(name="ordered")
+    site.register(Note, OrderedNoteAdmin)
+    urls = _library_urls(site)
+    with override_settings(ROOT_URLCONF=urls), capture() as report:
+        assert admin_client.get("/library/clean/note/").status_code == 200
+    [finding] = [f for f in report.n_plus_ones if f.relation == "clean.Note.subject"]
+    assert '(OrderedNoteAdmin.get_queryset) add .prefetch_related("subject")' in finding.hint
+    assert "override get_queryset" not in finding.hint
+    line = OrderedNoteAdmin.get_queryset.__code__.co_firstlineno
+    assert finding.built_at is not None and finding.built_at.endswith(f"test_admin.py:{line}")
+
+    own = OrderedNoteAdmin.get_queryset
+
+    def get_queryset(self: Any, request: Any) -> Any:  # the hint applied
+        return own(self, request).prefetch_related("subject")
+
+    monkeypatch.setattr(OrderedNoteAdmin, "get_queryset", get_queryset)
+    with override_settings(ROOT_URLCONF=urls), capture() as report:
+        assert admin_client.get("/library/clean/note/").status_code == 200
+    assert [f for f in report.n_plus_ones if f.relation == "clean.Note.subject"] == []

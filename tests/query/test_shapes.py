@@ -16,6 +16,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.template import Context, Template
+from django.utils.functional import SimpleLazyObject
 from shapes import models
 from shapes.models import (
     Account,
@@ -402,3 +403,35 @@ def test_one_generic_relation_to_several_models_is_one_n_plus_one() -> None:
     [finding] = report.n_plus_ones  # two tables, two query shapes, one N+1
     assert finding.relation == "clean.Note.subject"
     assert finding.count == 2 * ROWS
+
+
+def read_labels(queryset: QuerySet[Product]) -> list[int]:
+    return [len(product.label_set.all()) for product in queryset]
+
+
+def test_one_objects_related_rows_are_fixed_where_they_were_built(shelves: None) -> None:
+    """``request.user.memberships.order_by(...)`` looped: the fix goes on that queryset, not
+    on "the queryset that lists the Users", which does not exist."""
+    for product in Product.objects.all():
+        Label.objects.create(product=product, text="sale")
+    shelf = SimpleLazyObject(lambda: Category.objects.get(name="shelf 0"))  # as request.user
+    with capture() as report:
+        products = shelf.products.order_by("name")  # built: one shelf
+        read_labels(products)
+    finding = the_n_plus_one(report, "shapes.Product.label_set")
+    assert finding.fix == '.prefetch_related("label_set")'
+    assert finding.built_at is not None and finding.built_at.endswith(f":{line_of('one shelf')}")
+    after = fixed(lambda: shelf.products.order_by("name"), read_labels, finding.fix)
+    assert after.count == 2
+
+
+def test_a_lazy_object_on_the_stack_stands_for_the_row_it_wraps() -> None:
+    from django_guardrails.query.listing import Candidates
+
+    evaluated = SimpleLazyObject(lambda: Category(name="shelf"))
+    assert evaluated.name == "shelf"
+    never = SimpleLazyObject(lambda: pytest.fail("a candidate is never evaluated"))
+    candidates = Candidates()
+    candidates.add(evaluated)
+    candidates.add(never)
+    assert [type(row) for row in candidates.instances()] == [Category]
