@@ -291,8 +291,9 @@ def _unused_eager_load(
     else:
         place = f"at {_where(site)}"
     hint = (
-        f'.{method}("{path}") {place} loads {label}, which {unit.name} never reads: '
-        f'remove "{path}" from .{method}().'
+        f'.{method}("{path}") {place} loads {label}, which {unit.name} never reads (nor did any '
+        f'earlier run of that line in this process): remove "{path}" from .{method}(), unless '
+        "a branch this request did not take reads it (another user, a permission, a setting)."
     )
     finding = _finding(UNUSED_EAGER_LOAD, site, 1, hint)
     return replace(finding, relation=label, built_at=built_at)
