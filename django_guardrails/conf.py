@@ -18,6 +18,7 @@ from django_guardrails.settings_schema import (
     AllowRule,
     ConfigProblem,
     GuardrailsSettings,
+    Sampling,
     describe,
     parse,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "AllowRule",
     "ConfigProblem",
     "GuardrailsSettings",
+    "Sampling",
     "config_problems",
     "describe",
     "get_config",

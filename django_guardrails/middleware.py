@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,12 +12,13 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponseBase
 
 from django_guardrails.apps import SUPPORTED
-from django_guardrails.conf import debug, get_config
+from django_guardrails.conf import Sampling, debug, get_config
+from django_guardrails.integrations import otel
 from django_guardrails.project import is_dev_server
 from django_guardrails.query.api import Guard, finish
 from django_guardrails.query.capture import enter, internal_error
 from django_guardrails.query.devserver import print_request
-from django_guardrails.query.report import raise_at_culprit
+from django_guardrails.query.report import raise_at_culprit, ship
 from django_guardrails.query.types import N_PLUS_ONE
 from django_guardrails.query.unit import Unit
 
@@ -24,7 +27,10 @@ class QueryGuardMiddleware:
     """Watches each request's queries; reports N+1s and duplicates by ``GUARDRAILS["MODE"]``.
 
     Under ``DEBUG`` it adds ``X-Guardrails-Queries``, ``X-Guardrails-N-Plus-One`` and a
-    ``Server-Timing`` entry. Its own failures are logged once and never reach the response.
+    ``Server-Timing`` entry; when OpenTelemetry traces the request, its span gets the counts and
+    an event per finding. ``SAMPLE_RATE`` (and ``SAMPLE_PATHS``, ``SAMPLE_HEADER``) say which
+    requests it watches: one it skips costs a random draw. Its own failures are logged once and
+    never reach the response.
     """
 
     sync_capable = True
@@ -69,6 +75,13 @@ class QueryGuardMiddleware:
             mode = config.effective_mode
             if mode == "off":
                 return None
+            sampling = config.sampling
+            if sampling is not None:  # a request not sampled costs a draw and this
+                if sampling.by_rate_alone:
+                    if _draw() >= sampling.rate:
+                        return None
+                elif not sampled(sampling, request):
+                    return None
             # On runserver the console line reports log-mode findings, once each.
             to_console = mode == "log" and is_dev_server()
             on_site = raise_at_culprit(config) if mode == "raise" else None
@@ -76,6 +89,7 @@ class QueryGuardMiddleware:
             name = f"{request.method} {path}"
             session = Guard(name, path, config, mode, not to_console, False, on_site)
             session.query = request.META.get("QUERY_STRING", "") if to_console else ""
+            session.request = request
             session.token = enter(session)
             return session  # the request's unit of work
         except Exception:
@@ -104,17 +118,52 @@ class QueryGuardMiddleware:
                 print_request(
                     session, response.status_code, session.findings, query_string=session.query
                 )
+                ship(session.findings, session)
+            if otel.TRACE in sys.modules:  # the project traces: a cheap check, no import
+                span = otel.recording_span()
+                if span is not None:
+                    otel.annotate_request(span, session.count, _n_plus_ones(session))
         except Exception:
             internal_error()
         return response
 
 
-def _add_headers(response: HttpResponseBase, unit: Unit) -> None:
-    n_plus_ones = sum(
+# The random source of sampling: tests replace it to make a draw's outcome certain.
+_draw = random.random
+
+
+def sampled(sampling: Sampling, request: HttpRequest) -> bool:
+    """Whether the middleware watches ``request``: ``SAMPLE_HEADER``'s "1" or "0" when the
+    request has it, else a draw against the rate of the longest ``SAMPLE_PATHS`` prefix of
+    its path, or ``SAMPLE_RATE``."""
+    header = sampling.header
+    if header is not None:
+        forced = request.META.get(header)
+        if forced is not None:
+            forced = forced.strip()
+            if forced == "1":
+                return True
+            if forced == "0":
+                return False
+    rate = sampling.rate
+    if sampling.paths:
+        path = request.path
+        for prefix, path_rate in sampling.paths:
+            if path.startswith(prefix):
+                rate = path_rate
+                break
+    return _draw() < rate
+
+
+def _n_plus_ones(unit: Unit) -> int:
+    return sum(
         1 for finding in unit.findings if finding.kind == N_PLUS_ONE and not finding.third_party
     )
+
+
+def _add_headers(response: HttpResponseBase, unit: Unit) -> None:
     response["X-Guardrails-Queries"] = str(unit.count)
-    response["X-Guardrails-N-Plus-One"] = str(n_plus_ones)
+    response["X-Guardrails-N-Plus-One"] = str(_n_plus_ones(unit))
     timing = f'guardrails-db;dur={unit.db_time * 1000:.1f};desc="{unit.count} queries"'
     existing = response.get("Server-Timing")
     response["Server-Timing"] = f"{existing}, {timing}" if existing else timing

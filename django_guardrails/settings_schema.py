@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,21 @@ class AllowRule:
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """Which requests the middleware watches, when not every one: ``GuardrailsSettings`` makes
+    it from ``SAMPLE_RATE``, ``SAMPLE_PATHS`` and ``SAMPLE_HEADER`` once, never per request."""
+
+    rate: float
+    paths: tuple[tuple[str, float], ...]  # (prefix, rate), the longest prefix first
+    header: str | None  # the request.META key of SAMPLE_HEADER: "HTTP_X_GUARDRAILS_SAMPLE"
+    by_rate_alone: bool  # no path rule and no header: a draw against ``rate`` decides
+
+
+# In production the same finding is logged once per process per this many seconds.
+PRODUCTION_LOG_INTERVAL = 300.0
+
+
+@dataclass(frozen=True)
 class GuardrailsSettings:
     apps: tuple[str, ...] | None = None
     baseline: Path | None = None
@@ -44,6 +60,31 @@ class GuardrailsSettings:
     # Findings that no line or template of the project ran, and that the project has no place
     # to fix: counted (default), shown, or dropped.
     third_party: str = "count"
+    sample_rate: float = 1.0
+    sample_paths: Mapping[str, float] = field(default_factory=dict)
+    sample_header: str | None = None
+    log_interval: float | None = None
+    # Made from the three above: None when every request is watched (the default).
+    sampling: Sampling | None = field(init=False, compare=False, repr=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.sample_rate < 1.0 or self.sample_paths or self.sample_header:
+            header = self.sample_header
+            meta = "HTTP_" + header.upper().replace("-", "_") if header else None
+            paths = sorted(self.sample_paths.items(), key=lambda item: -len(item[0]))
+            alone = not paths and meta is None
+            sampling = Sampling(self.sample_rate, tuple(paths), meta, alone)
+            object.__setattr__(self, "sampling", sampling)
+
+    @property
+    def effective_log_interval(self) -> float:
+        """``LOG_INTERVAL`` as it applies now: by default every finding is logged under
+        ``DEBUG`` and in a test run, and each finding once per 300 s otherwise."""
+        if self.log_interval is not None:
+            return self.log_interval
+        from django_guardrails.conf import debug, in_test_run  # conf imports this module
+
+        return 0.0 if debug() or in_test_run() else PRODUCTION_LOG_INTERVAL
 
     @property
     def effective_mode(self) -> str:
@@ -251,6 +292,64 @@ def _parse_cache_version_field(value: object) -> str:
     raise _Invalid('the name of a model field, e.g. "modified_at"')
 
 
+def _is_rate(value: object) -> TypeGuard[float]:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0.0 <= value <= 1.0
+    )
+
+
+def _parse_sample_rate(value: object) -> float:
+    if _is_rate(value):
+        return float(value)
+    hint = "Use a number from 0.0 (no request) to 1.0 (every request), e.g. 0.01 in production."
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 < value <= 100:
+        hint = f"A fraction, not a percentage: {value} % is {value / 100:g}."
+    raise _Invalid("a number from 0.0 to 1.0", hint)
+
+
+def _parse_sample_paths(value: object) -> Mapping[str, float]:
+    if isinstance(value, Mapping) and all(
+        isinstance(prefix, str) and prefix.startswith("/") and _is_rate(rate)
+        for prefix, rate in value.items()
+    ):
+        return {prefix: float(rate) for prefix, rate in value.items()}
+    raise _Invalid(
+        'a dict mapping path prefixes to rates from 0.0 to 1.0, e.g. {"/api/": 0.1}',
+        'Each key is the start of a request path ("/api/"), each value a rate from 0.0 to 1.0.',
+    )
+
+
+# A header name as clients send it: letters, digits and hyphens (servers drop names with "_").
+_HEADER_NAME = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*")
+
+
+def _parse_sample_header(value: object) -> str | None:
+    if value is None or (isinstance(value, str) and _HEADER_NAME.fullmatch(value)):
+        return value
+    hint = 'Name the header as clients send it, e.g. "X-Guardrails-Sample", or use None.'
+    if isinstance(value, str) and value.upper().startswith("HTTP_"):
+        name = "-".join(part.capitalize() for part in value[5:].split("_") if part)
+        hint = f'Write the header name, not its request.META key: "{name}".'
+    raise _Invalid("an HTTP header name (letters, digits and hyphens), or None", hint)
+
+
+def _parse_log_interval(value: object) -> float | None:
+    if value is None or (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    ):
+        return None if value is None else float(value)
+    raise _Invalid(
+        "a number of seconds >= 0, or None",
+        "0 logs every finding; None logs every one under DEBUG and each once per 300 s otherwise.",
+    )
+
+
 _SIMPLE_PARSERS: dict[str, Callable[[object], Any]] = {
     "APPS": _parse_apps,
     "BASELINE": _parse_baseline,
@@ -261,6 +360,10 @@ _SIMPLE_PARSERS: dict[str, Callable[[object], Any]] = {
     "MIGRATIONS_SINCE": _parse_migrations_since,
     "CACHE_VERSION_FIELD": _parse_cache_version_field,
     "THIRD_PARTY": _parse_third_party,
+    "SAMPLE_RATE": _parse_sample_rate,
+    "SAMPLE_PATHS": _parse_sample_paths,
+    "SAMPLE_HEADER": _parse_sample_header,
+    "LOG_INTERVAL": _parse_log_interval,
 }
 KEYS: tuple[str, ...] = tuple(sorted((*_SIMPLE_PARSERS, "ALLOWLIST")))
 _FIELD_NAMES = {key: key.lower() for key in KEYS}

@@ -1,5 +1,6 @@
-"""Celery and DRF are optional extras: django_guardrails imports neither at import time, and a
-project without them runs every check and the query guard with nothing of them imported."""
+"""Celery, DRF and OpenTelemetry are optional extras: django_guardrails imports none of them at
+import time, and a project without them runs every check and the query guard with nothing of
+them imported."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-EXTRAS = ("celery", "kombu", "rest_framework")
+EXTRAS = ("celery", "kombu", "rest_framework", "opentelemetry")
 
 _BLOCKER = """
 import importlib.abc
@@ -80,10 +81,11 @@ def test_importing_the_package_imports_no_extra() -> None:
     code = """
     import json, pkgutil, sys, importlib
     import django_guardrails
-    for name in ("django_guardrails.integrations", "django_guardrails.query.serializers"):
+    for name in ("django_guardrails.integrations", "django_guardrails.query.serializers",
+                 "django_guardrails.integrations.otel", "django_guardrails.middleware"):
         importlib.import_module(name)
-    print(json.dumps({"imported": sorted({n.partition(".")[0] for n in sys.modules}
-                                         & {"celery", "kombu", "rest_framework"})}))
+    extras = {"celery", "kombu", "rest_framework", "opentelemetry"}
+    print(json.dumps({"imported": sorted({n.partition(".")[0] for n in sys.modules} & extras)}))
     """
     assert _run(code) == {"imported": []}
 
@@ -115,9 +117,17 @@ import json
 import pytest
 import sys
 from django.core.checks import run_checks
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django_guardrails.testing import capture
 
 messages = run_checks(include_deployment_checks=True)
-imported = sorted({n.partition(".")[0] for n in sys.modules} & {"celery", "rest_framework"})
+call_command("migrate", verbosity=0, run_syncdb=True)
+with capture() as report:  # a unit of work, and its report, with OpenTelemetry installed
+    list(User.objects.all())
+imported = sorted(
+    {n.partition(".")[0] for n in sys.modules} & {"celery", "rest_framework", "opentelemetry"}
+)
 
 # Imported later, by a view or a worker: the run-time hooks follow the import.
 from rest_framework import generics
@@ -137,6 +147,7 @@ print(json.dumps({
 def test_installed_but_unused_extras_are_not_imported_until_the_project_imports_them() -> None:
     pytest.importorskip("rest_framework")
     pytest.importorskip("celery")
+    pytest.importorskip("opentelemetry.trace")
     found = _run(_UNUSED)
     assert found["imported"] == []
     ids = found["ids"]

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from django_guardrails.conf import get_config, safe_mode
 from django_guardrails.query.capture import Unit, allowing_n_plus_one, enter, internal_error, leave
 from django_guardrails.query.detect import detect
 from django_guardrails.query.report import raise_at_culprit, report
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 
 class Guard(Unit):
@@ -20,8 +24,9 @@ class Guard(Unit):
     the reporting to the caller (the dev-server console).
     """
 
-    __slots__ = ("query",)
+    __slots__ = ("query", "request")
     query: str  # the request's query string, shown on the dev-server console
+    request: HttpRequest  # the request it watches, set by the middleware alone
 
     def __enter__(self) -> Guard:
         self.token = enter(self)

@@ -1,16 +1,35 @@
-"""Findings -> a log line, a Python warning, or an exception at the culprit, by ``MODE``."""
+"""Findings -> a log record, a Python warning, or an exception at the culprit, by ``MODE``; and,
+when the project traces with OpenTelemetry, span events and a counter (``ship()``).
+
+A log record keeps its human message and carries the finding as ``extra`` fields
+(``guardrails_kind``, ``guardrails_finding_id``, ...) for JSON formatters. The same finding is
+logged once per ``LOG_INTERVAL`` seconds per process, with how often it was seen since.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connections
 
 from django_guardrails.conf import GuardrailsSettings
 from django_guardrails.exceptions import NPlusOneError
-from django_guardrails.query.capture import QuerySite, Unit
+from django_guardrails.integrations import otel
+from django_guardrails.query.capture import QuerySite, Unit, internal_error
 from django_guardrails.query.detect import allowed, is_n_plus_one, n_plus_one_finding
-from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, Finding
+from django_guardrails.query.types import (
+    DUPLICATE,
+    N_PLUS_ONE,
+    Finding,
+    finding_id,
+    stable_path,
+)
 
 logger = logging.getLogger("django_guardrails")
 
@@ -33,17 +52,31 @@ _CATEGORIES: dict[str, type[GuardrailsWarning]] = {
 }
 
 
+def _reported(findings: Sequence[Finding], mode: str, unit: Unit) -> list[Finding]:
+    """The findings ``mode`` reports: not an N+1 raised at its culprit already, not a
+    library's own unless ``THIRD_PARTY`` is ``"show"``."""
+    show_third_party = unit.config.third_party == "show"
+    return [
+        finding
+        for finding in findings
+        if not (mode == "raise" and finding.kind == N_PLUS_ONE and not finding.third_party)
+        and (show_third_party or not finding.third_party)
+    ]
+
+
 def report(findings: Sequence[Finding], mode: str, unit: Unit) -> None:
-    """Report each finding once, the way ``mode`` says."""
+    """Report each finding once, the way ``mode`` says; ship it to OpenTelemetry."""
     if mode == "off":
         return
-    show_third_party = unit.config.third_party == "show"
-    for finding in findings:
-        if mode == "raise" and finding.kind == N_PLUS_ONE and not finding.third_party:
-            continue  # raised at the culprit already
-        if finding.third_party and not show_third_party:
-            continue  # counted, not described: nothing of the project's to change
-        text = f"{unit.name}: {finding.describe()}"
+    shown = _reported(findings, mode, unit)
+    if not shown:
+        return
+    where = _Where(unit)
+    span = otel.recording_span()
+    interval = unit.config.effective_log_interval if mode != "warn" else 0.0
+    for finding in shown:
+        _ship(finding, where, span)
+        text = f"{where.name}: {finding.describe()}"
         if mode == "warn":
             warnings.warn_explicit(
                 text,
@@ -51,8 +84,191 @@ def report(findings: Sequence[Finding], mode: str, unit: Unit) -> None:
                 filename=finding.file or "<guardrails>",
                 lineno=finding.line or 0,
             )
-        else:
-            logger.warning(text)
+            continue
+        identity = where.identity(finding)
+        seen = _throttle.seen(identity[1], interval)
+        if seen is None:
+            continue  # logged less than LOG_INTERVAL ago: counted for the next record
+        times, elapsed = seen
+        if times > 1:
+            text += f" (seen {times} times in the last {elapsed:.0f} s)"
+        logger.warning(text, extra=_fields(finding, where, identity, times))
+
+
+def ship(findings: Sequence[Finding], unit: Unit) -> None:
+    """The span events and counts of the findings ``unit`` reports, alone: on ``runserver``
+    the console reports them."""
+    shown = _reported(findings, "log", unit)
+    if not shown:
+        return
+    where = _Where(unit)
+    span = otel.recording_span()
+    for finding in shown:
+        _ship(finding, where, span)
+
+
+def _ship(finding: Finding, where: _Where, span: Any) -> None:
+    try:
+        if span is None and otel.METRICS not in sys.modules:
+            return
+        place, identity = where.identity(finding)
+        otel.count_finding(finding.kind, place)
+        if span is not None:
+            otel.add_finding(span, _attributes(finding, place, identity))
+    except Exception:
+        internal_error()
+
+
+def _attributes(finding: Finding, place: str, identity: str) -> dict[str, str | int]:
+    attributes: dict[str, str | int] = {
+        "guardrails.kind": finding.kind,
+        "guardrails.place": place,
+        "guardrails.count": finding.count,
+        "guardrails.finding_id": identity,
+        "guardrails.fix": finding.fix or finding.hint,
+    }
+    if finding.file is not None:
+        attributes["code.filepath"] = stable_path(finding.file)
+        attributes["code.lineno"] = finding.line or 0
+    if finding.function:
+        attributes["code.function"] = finding.function
+    if finding.sql:
+        attributes["db.query.text"] = finding.sql  # the shape: no literal, no parameter
+        attributes["db.system"] = _db_system(finding.alias)
+    if finding.relation is not None:
+        attributes["guardrails.relation"] = finding.relation
+    if finding.template is not None:
+        attributes["guardrails.template"] = place  # the template's path and line
+    return attributes
+
+
+def _db_system(alias: str) -> str:
+    try:
+        return otel.db_system(connections[alias].vendor)
+    except Exception:  # an alias no longer configured
+        return "other_sql"
+
+
+class _Where:
+    """The unit a finding was reported in, as fields: a request's method, path (a value
+    shaped like a credential left out) and URL pattern; read only once findings are shown."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+        request = getattr(unit, "request", None)
+        self.method: str | None = None
+        self.path: str | None = None
+        self.route: str | None = None
+        self.name = unit.name
+        if request is not None:
+            self.method = request.method
+            self.path = shown_path(request)
+            match = request.resolver_match
+            self.route = _route(match.route) if match is not None and match.route else None
+            self.name = f"{self.method} {self.path}"
+
+    def identity(self, finding: Finding) -> tuple[str, str]:
+        """(place, finding id): a whole unit's finding is placed at its URL pattern, or the
+        unit's name (``task shop.tasks.recount``)."""
+        place = finding.place or self.route or self.name
+        return place, finding_id(finding.kind, place, finding.relation, finding.sql)
+
+
+def _route(route: str) -> str:
+    """``orders/<int:pk>/`` -> ``/orders/<int:pk>/``; a regular expression (``re_path()``,
+    Wagtail's page route) as written."""
+    return route if route.startswith("^") else "/" + route
+
+
+def _fields(
+    finding: Finding, where: _Where, identity: tuple[str, str], seen: int
+) -> dict[str, Any]:
+    """The record's ``extra``: every field is always present, None when it does not apply."""
+    place, identifier = identity
+    return {
+        "guardrails_finding_id": identifier,
+        "guardrails_kind": finding.kind,
+        "guardrails_place": place,
+        "guardrails_relation": finding.relation,
+        "guardrails_file": stable_path(finding.file) if finding.file is not None else None,
+        "guardrails_line": finding.line,
+        "guardrails_function": finding.function or None,
+        "guardrails_template": place if finding.template is not None else None,
+        "guardrails_count": finding.count,
+        "guardrails_fingerprint": finding.sql or None,
+        "guardrails_fix": finding.fix,
+        "guardrails_hint": finding.hint,
+        "guardrails_package": finding.package,
+        "guardrails_method": where.method,
+        "guardrails_path": where.path,
+        "guardrails_route": where.route,
+        "guardrails_unit": where.name,
+        "guardrails_seen": seen,
+    }
+
+
+# Query-string and URL parameter names that carry a credential whatever their value's shape.
+_CREDENTIAL_NAMES = frozenset(
+    {"key", "code", "state", "sig", "signature", "jwt", "sid", "uidb64", "otp"}
+)
+
+
+def shown_path(request: Any) -> str:
+    """The request's path with each segment that a URL parameter named like a secret
+    captured (``<token>``), or that looks like a credential, shown as ``…``."""
+    from django_guardrails.source.secrets import credential_shape, secret_name
+
+    path: str = request.path
+    match = request.resolver_match
+    hidden = set()
+    if match is not None:
+        hidden = {
+            str(value)
+            for name, value in match.kwargs.items()
+            if secret_name(str(name).upper()) or str(name).lower() in _CREDENTIAL_NAMES
+        }
+    segments = path.split("/")
+    shown = ["…" if s and (s in hidden or credential_shape(s)) else s for s in segments]
+    return "/".join(shown)
+
+
+class _Throttle:
+    """Per finding id, when it was last logged and how often it was seen since: the same
+    finding is logged once per interval per process. At most ``limit`` ids are kept; past it
+    the one logged longest ago is forgotten (its next sighting is logged afresh)."""
+
+    def __init__(self, limit: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.clock = clock
+        self._entries: dict[str, list[float]] = {}  # id -> [last logged at, seen since]
+        self._lock = threading.Lock()
+
+    def seen(self, identity: str, interval: float) -> tuple[int, float] | None:
+        """None when ``identity`` was logged less than ``interval`` seconds ago; else how
+        many times it was seen since it was last logged (this time included) and how long
+        ago that was."""
+        if interval <= 0:
+            return 1, 0.0
+        now = self.clock()
+        with self._lock:
+            entry = self._entries.pop(identity, None)
+            if entry is not None and now - entry[0] < interval:
+                entry[1] += 1
+                self._entries[identity] = entry
+                return None
+            if entry is None and len(self._entries) >= self.limit:
+                del self._entries[next(iter(self._entries))]
+            self._entries[identity] = [now, 0]  # last in the order: logged most recently
+        if entry is None:
+            return 1, 0.0
+        return int(entry[1]) + 1, now - entry[0]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_throttle = _Throttle()
 
 
 def raise_at_culprit(config: GuardrailsSettings) -> Callable[[Unit, QuerySite], None]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import sys
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django_guardrails.project import display_path
 
@@ -54,6 +58,15 @@ class Finding:
         path = display_path(self.file) if self.file else ""
         return f"{path}:{self.function or ''}"
 
+    @property
+    def place(self) -> str | None:
+        """Where it ran as every server of a fleet names it: ``shop/views.py:12``, a
+        template's ``shop/templates/shop/list.html:12``, or the package whose code ran it; None
+        for a whole unit's finding (slow, over budget)."""
+        if self.file is not None:
+            return f"{stable_path(self.file)}:{self.line}"
+        return self.package
+
     def describe(self) -> str:
         titles = {
             N_PLUS_ONE: f"N+1 query: {self.count} similar queries",
@@ -66,3 +79,28 @@ class Finding:
         }
         where = f" at {self.location}" if self.kind not in (QUERY_BUDGET, SLOW) else ""
         return f"{titles.get(self.kind, self.kind)}{where}. {self.hint}"
+
+
+@lru_cache(maxsize=4096)
+def stable_path(path: str) -> str:
+    """``path`` relative to the import root it lies under (the ``sys.path`` entry its module
+    is imported from), so a release deployed to another directory, on another server, names
+    it the same; else as it is displayed."""
+    real = os.path.realpath(path)
+    best = ""
+    for entry in sys.path:
+        root = os.path.realpath(entry or os.curdir)
+        if len(root) > len(best) and real.startswith(root + os.sep):
+            best = root
+    if best:
+        return os.path.relpath(real, best).replace(os.sep, "/")
+    return display_path(path)
+
+
+def finding_id(kind: str, place: str, relation: str | None, shape: str) -> str:
+    """The same finding's id in every process of every server: a digest of its kind, place
+    and relation (the query's shape when no relation names it). Never ``hash()``, which
+    differs between processes."""
+    what = relation if relation is not None else shape
+    digest = hashlib.sha256("\x1f".join((kind, place, what)).encode())
+    return digest.hexdigest()[:16]
