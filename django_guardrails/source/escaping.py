@@ -65,6 +65,19 @@ _LIBRARY_ESCAPERS = frozenset(
         "nh3.clean",
     }
 )
+# URL encoders: their output is letters, digits, "%XX" escapes and "_.-~+=&/" at most, never
+# "<", ">", '"' or "'" (unless a ``safe=`` argument lets one through); by the name imported.
+_URL_ENCODERS = frozenset(
+    {
+        "urllib.parse.urlencode",
+        "urllib.parse.quote",
+        "urllib.parse.quote_plus",
+        "django.utils.http.urlencode",
+        "django.utils.http.urlsafe_base64_encode",
+        "django.template.defaultfilters.urlencode",
+    }
+)
+_NOT_IN_URL_PARTS = frozenset("<>\"'")
 _NOT_HTML = frozenset({"re.escape", "shlex.quote", "glob.escape"})
 _TEMPLATE_MAKERS = frozenset(
     {"get_template", "select_template", "Template", "from_string", "get_default_renderer"}
@@ -72,6 +85,17 @@ _TEMPLATE_MAKERS = frozenset(
 _FORM_RENDERS = frozenset({"as_p", "as_table", "as_ul", "as_div", "as_widget", "render_to_string"})
 _STR_STRIPS = frozenset({"strip", "lstrip", "rstrip"})
 _MAX_DEPTH = 100  # nested values followed; Python frames stay well under its limit
+
+
+def _plain_options(call: ast.Call, values: int) -> bool:
+    """Every argument after the ``values`` first is a literal letting no ``<>"'`` through
+    (``safe="/"``)."""
+    options = [*call.args[values:], *(k.value for k in call.keywords)]
+    return all(
+        isinstance(o, ast.Constant)
+        and not (isinstance(o.value, str | bytes) and _NOT_IN_URL_PARTS & set(str(o.value)))
+        for o in options
+    )
 
 
 def _and(*verdicts: Verdict) -> Verdict:
@@ -172,6 +196,10 @@ class Judge:
             return None
         if name in SAFE_MAKERS or name in _ESCAPERS or qualified in _LIBRARY_ESCAPERS:
             return ESCAPED  # a mark inside is judged where it stands
+        if qualified in _URL_ENCODERS:
+            return ESCAPED if _plain_options(call, 1) else None
+        if name == "urlencode" and receiver is not None:  # QueryDict.urlencode(safe=None)
+            return ESCAPED if _plain_options(call, 0) else None
         if name == "format_html":  # escapes its arguments, not its format string
             return judge(call.args[0] if call.args else keywords.get("format_string"))
         if name == "format_html_join":

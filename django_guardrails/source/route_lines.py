@@ -79,8 +79,12 @@ def _route_calls(source: ModuleSource) -> list[list[Any]]:
         callee = _last_name(node.func)
         first = node.args[0] if node.args else None
         text = first.value if isinstance(first, ast.Constant) else None
-        if not isinstance(text, str) and not callee.startswith("register"):
-            continue
+        if (
+            not isinstance(text, str)
+            and not callee.startswith("register")
+            and not (callee in _ROUTE_CALLS and first is not None)
+        ):
+            continue  # path(prefix, ...), path(f"{p}x/", ...): kept, found by their target
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
         name = keywords.get("name", node.args[3] if len(node.args) > 3 else None)
         view = node.args[1] if len(node.args) > 1 else keywords.get("view")
@@ -195,12 +199,32 @@ def _score(call: list[Any], entry: URLPattern | URLResolver) -> int | None:
     return score if score >= 0 else None
 
 
+def _routes_to(call: list[Any], entry: URLPattern | URLResolver) -> bool:
+    """Whether ``call`` names what ``entry`` routes to: the module it includes, its view, or
+    its name; the route text alone cannot tell."""
+    refs = set(call[6])
+    if isinstance(entry, URLResolver):
+        module = getattr(entry.urlconf_module, "__name__", None)
+        return isinstance(module, str) and (module in refs or set(module.split(".")) <= refs)
+    if entry.name is not None and call[3] == entry.name:
+        return True
+    return bool(_view_names(entry.callback) & refs)
+
+
 def _call_line(path: str, entry: URLPattern | URLResolver) -> int | None:
     calls = SOURCE.facts(path, ROUTE_CALLS) or []
     text = str(entry.pattern)
     found = [call for call in calls if call[2] == text]
     if not found and isinstance(entry, URLPattern) and entry.name:
         found = [call for call in calls if call[3] == entry.name and call[1] in _ROUTE_CALLS]
+    if not found:
+        # The route is not a literal (path(prefix, include(...)), path(f"{p}login/", view)):
+        # a route call whose include target, view or name is the entry's.
+        found = [
+            call
+            for call in calls
+            if call[2] is None and call[1] in _ROUTE_CALLS and _routes_to(call, entry)
+        ]
     best: tuple[int, int] | None = None
     for call in found:  # in line order: the first of equals wins
         score = _score(call, entry)

@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django_guardrails.source.module import child_bodies
-from django_guardrails.source.secret_reads import FallbackRead, fallback_read
+from django_guardrails.source.secret_reads import (
+    FallbackRead,
+    Helpers,
+    fallback_read,
+    module_helpers,
+)
 from django_guardrails.source.secret_values import (
     FORMAT_LABELS,
     cannot_be_secret,
@@ -116,6 +121,7 @@ def scan(tree: ast.Module, *, development: bool = False) -> Iterator[SecretFindi
     ``development``: the module is a development or test one, whose ``django-insecure-`` keys
     are no secrets.
     """
+    helpers = module_helpers(tree)
     statements: list[ast.stmt] = list(tree.body)
     while statements:
         statement = statements.pop(0)
@@ -127,7 +133,7 @@ def scan(tree: ast.Module, *, development: bool = False) -> Iterator[SecretFindi
             targets, value = [statement.target], statement.value
         elif isinstance(statement, ast.Expr):
             # os.environ.setdefault("DJANGO_SECRET_KEY", "..."): named by the key it sets.
-            read = fallback_read(statement.value)
+            read = fallback_read(statement.value, helpers)
             if read is not None and read.key is not None:
                 found = _fallback(read.key, read, development)
                 if found is not None:
@@ -138,7 +144,7 @@ def scan(tree: ast.Module, *, development: bool = False) -> Iterator[SecretFindi
         for target in targets:
             name = _target_name(target)
             if name is not None:
-                yield from _scan_value(name, value, development)
+                yield from _scan_value(name, value, development, helpers)
 
 
 def _target_name(target: ast.expr) -> str | None:
@@ -155,13 +161,15 @@ def _target_name(target: ast.expr) -> str | None:
     return None
 
 
-def _scan_value(setting: str, value: ast.expr, development: bool) -> Iterator[SecretFinding]:
+def _scan_value(
+    setting: str, value: ast.expr, development: bool, helpers: Helpers
+) -> Iterator[SecretFinding]:
     for name, node in _values(value, setting):
         found: SecretFinding | None = None
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             found = _literal(name, node.value, node.lineno, development)
         elif isinstance(node, ast.Call | ast.BoolOp):
-            read = fallback_read(node)
+            read = fallback_read(node, helpers)
             found = _fallback(name, read, development) if read is not None else None
         if found is not None:
             yield found

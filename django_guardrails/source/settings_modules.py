@@ -34,6 +34,8 @@ class SettingsImport(NamedTuple):
     line: int
     star: bool  # ``from x import *``, as opposed to ``from x import DEBUG`` or ``import x``
     optional: bool  # inside ``try: ... except ImportError``: the module may well be absent
+    # Inside any block (``if path.exists():``, ``try:``...): the module loads on some machines.
+    conditional: bool = False
 
 
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -67,27 +69,28 @@ def _imports(source: ModuleSource, module_name: str) -> list[SettingsImport]:
     package = module_name.rpartition(".")[0]
     found: list[SettingsImport] = []
 
-    def visit(body: list[ast.stmt], optional: bool) -> None:
+    def visit(body: list[ast.stmt], optional: bool, nested: bool) -> None:
         for node in body:
             if isinstance(node, ast.ImportFrom):
                 star = any(alias.name == "*" for alias in node.names)
                 found.extend(
-                    SettingsImport(target, node.lineno, star, optional)
+                    SettingsImport(target, node.lineno, star, optional, nested)
                     for target in _import_targets(node, package)
                 )
             elif isinstance(node, ast.Import):
                 found.extend(
-                    SettingsImport(alias.name, node.lineno, False, optional) for alias in node.names
+                    SettingsImport(alias.name, node.lineno, False, optional, nested)
+                    for alias in node.names
                 )
             elif isinstance(node, ast.Try):
-                visit(node.body, optional or _catches_import_error(node))
+                visit(node.body, optional or _catches_import_error(node), True)
                 for other in (node.orelse, node.finalbody, *(h.body for h in node.handlers)):
-                    visit(other, optional)
+                    visit(other, optional, True)
             else:
                 for child in child_bodies(node):
-                    visit(child, optional)
+                    visit(child, optional, True)
 
-    visit(source.tree.body, False)
+    visit(source.tree.body, False, False)
     return found
 
 
@@ -148,6 +151,18 @@ _PRODUCTION = re.compile(r"(^|[._])(prod|production|live|staging|deploy)($|[._])
 def is_development_module(name: str) -> bool:
     """Named for development or tests: ``settings.dev``, ``local_settings``, ``test``..."""
     return bool(_DEVELOPMENT.search(name.rpartition(".")[2]))
+
+
+_LOCAL_OVERRIDE_WORDS = frozenset({"local", "settings"})
+
+
+def is_local_override(imported: SettingsImport) -> bool:
+    """``if (BASE_DIR / "local_settings.py").exists(): from .local_settings import *`` (or the
+    same in ``try``): a file of the machine the code runs on, overriding what comes before it.
+    Projects put their production configuration there as often as a developer's, so it is not
+    development settings. A module named for development (``local_dev``) still is."""
+    words = set(re.split(r"[._]", imported.module.rpartition(".")[2]))
+    return imported.conditional and "local" in words and words <= _LOCAL_OVERRIDE_WORDS
 
 
 def is_production_module(name: str) -> bool:
@@ -220,6 +235,8 @@ def development_chain(name: str) -> list[str] | None:
         if is_development_module(current):
             return chain
         queue += [
-            [*chain, i.module] for i in _imports(source, current) if i.star and not i.optional
+            [*chain, i.module]
+            for i in _imports(source, current)
+            if i.star and not i.optional and not is_local_override(i)
         ]
     return None

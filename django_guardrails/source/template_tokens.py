@@ -39,7 +39,7 @@ class Token:
         return words[0] if words else ""
 
 
-def _split_unquoted(text: str, separator: str) -> list[str]:
+def split_unquoted(text: str, separator: str) -> list[str]:
     """``text`` split at ``separator`` outside quotes."""
     parts: list[str] = []
     current: list[str] = []
@@ -73,15 +73,15 @@ def _is_literal(subject: str) -> bool:
 
 
 def _django_filters(expression: str) -> Iterator[Filter]:
-    subject, *filters = _split_unquoted(expression, "|")
+    subject, *filters = split_unquoted(expression, "|")
     for item in filters:
-        name = _split_unquoted(item, ":")[0].strip()
+        name = split_unquoted(item, ":")[0].strip()
         yield Filter(name, subject.strip(), _is_literal(subject))
 
 
 def _django_tag_filters(contents: str) -> Iterator[Filter]:
     """The filters in a tag's arguments: ``{% with body=entry.body|safe %}``."""
-    for bit in _split_unquoted(contents, " ")[1:]:
+    for bit in split_unquoted(contents, " ")[1:]:
         if "|" not in bit:
             continue
         name, equals, value = bit.partition("=")
@@ -120,7 +120,7 @@ _JINJA_CLOSE = frozenset({"variable_end", "block_end", "linestatement_end"})
 def _jinja_filters(parts: list[tuple[str, str]]) -> Iterator[Filter]:
     words = [(kind, value) for kind, value in parts if kind != "whitespace"]
     source = "".join(value for _, value in parts)
-    subject = _split_unquoted(source, "|")[0].strip()
+    subject = split_unquoted(source, "|")[0].strip()
     for index, (kind, value) in enumerate(words):
         if kind == "operator" and value == "|" and index + 1 < len(words):
             before = words[index - 1] if index else ("", "")

@@ -29,7 +29,8 @@ async def invoice_customers(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 @require_POST
 def payment_webhook(request: HttpRequest) -> HttpResponse:
-    """Breaks W604: CSRF is off, and nothing checks who sent the request instead."""
+    """Breaks W604: CSRF is off on a view that acts for the browser's session."""
+    request.session["last_payment"] = request.POST.get("amount", "")
     return HttpResponse(status=204)
 
 

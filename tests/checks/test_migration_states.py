@@ -348,3 +348,90 @@ def test_a_field_that_cannot_be_copied_is_judged_without_a_crash(make_app: MakeA
         "AlterField making 'blob' NOT NULL",
     ]
     assert of(label)[1].msg.endswith("'blob' was Opaque(null=True)).")
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_a_varchar_widened_to_text_is_silent_and_text_narrowed_to_varchar_fires(
+    make_app: MakeApp,
+) -> None:
+    label = migrated_app(
+        make_app,
+        """\
+        operations = [
+            migrations.AddField("order", "slug", models.SlugField(null=True, db_index=False)),
+            migrations.AddField("order", "email", models.EmailField(null=True)),
+            migrations.AddField("order", "site", models.URLField(default="")),
+        ]
+        """,
+        # every old value fits in text, and varchar to text rewrites no row on PostgreSQL
+        """\
+        operations = [
+            migrations.AlterField("order", "code", models.TextField(null=True)),
+            migrations.AlterField("order", "slug", models.TextField(null=True)),
+            migrations.AlterField("order", "email", models.TextField(null=True)),
+            migrations.AlterField("order", "site", models.TextField(default="")),
+        ]
+        """,
+        # back to a bounded varchar: a long value written meanwhile no longer fits
+        'operations = [migrations.AlterField("order", "code", models.CharField(max_length=40, '
+        "null=True))]\n",
+        # widening to text does not excuse making the column NOT NULL
+        'operations = [migrations.AlterField("order", "email", models.TextField())]\n',
+    )
+    assert found(label) == [
+        ("0002_step", "W502", "AddField of NOT NULL 'site' without db_default"),
+        (
+            "0004_step",
+            "W502",
+            "AlterField changing the column type of 'code' (TextField to CharField)",
+        ),
+        ("0005_step", "W502", "AlterField making 'email' NOT NULL"),
+    ]
+
+
+@pytest.mark.usefixtures("postgresql")
+def test_an_indexed_varchar_widened_to_text_rebuilds_its_like_index(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        'operations = [migrations.AlterField("order", "total", models.IntegerField(default=0, '
+        "db_index=True))]\n",
+        'operations = [migrations.AlterField("order", "code", models.TextField(null=True))]\n',
+    )
+    assert [m for m in found(label) if m[0] == "0003_step"] == []
+    indexed = migrated_app(
+        make_app,
+        'operations = [migrations.AddField("order", "slug", models.SlugField(null=True))]\n',
+        'operations = [migrations.AlterField("order", "slug", models.TextField(null=True, '
+        "db_index=True))]\n",
+    )
+    assert found(indexed) == [
+        ("0002_step", "I506", "AddField of the indexed 'slug'"),
+        (
+            "0003_step",
+            "I506",
+            "AlterField of the indexed 'slug' to TextField (its LIKE index is rebuilt)",
+        ),
+    ]
+
+
+def test_the_state_shows_the_options_a_migration_would_write(make_app: MakeApp) -> None:
+    label = migrated_app(
+        make_app,
+        """\
+        operations = [
+            migrations.AddField("order", "ref", models.UUIDField(null=True)),
+            migrations.AddField("order", "big", models.CharField(max_length=40, null=True)),
+        ]
+        """,
+        # UUIDField sets max_length=32 itself; deconstruct() leaves it out, so does the finding
+        'operations = [migrations.RemoveField("order", "ref")]\n',
+        'operations = [migrations.RemoveField("order", "big")]\n',
+        # the type change names the classes, as the state does
+        'operations = [migrations.AlterField("order", "id", models.AutoField(primary_key=True, '
+        "serialize=False))]\n",
+    )
+    ref, big, key = (m.msg for m in sorted(of(label, ids.W502), key=migration))
+    assert ref.endswith("; 'ref' was UUIDField(null=True)).")
+    assert big.endswith("; 'big' was CharField(max_length=40, null=True)).")
+    assert key.startswith("AlterField changing the column type of 'id' (BigAutoField to AutoField)")
+    assert key.endswith("; 'id' was BigAutoField())."), key

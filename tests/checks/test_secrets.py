@@ -266,3 +266,72 @@ def test_fallbacks_of_any_read_in_a_real_settings_package(tmp_path: Path) -> Non
     assert payments["hint"].startswith('Read it with SECRETS["payments_secret_key"] without')
     for value in ("sk_test_51Fake0Qw8Er7Ty6Ui5Op4As", "insecure", "changeme", "Qm7x-cache-pw"):
         assert value not in result.stdout + result.stderr
+
+
+HELPER_READS = '''\
+import os
+from pathlib import Path
+
+
+def envsecret(name, default=None):
+    """The secret from a file named by NAME_FILE, else from the environment."""
+    if path := os.getenv(name + "_FILE"):
+        return Path(path).read_text().strip()
+    return os.getenv(name, default)
+
+
+def secret(name, fallback=None):
+    return envsecret(name, fallback)
+
+
+def flag(name, default="False"):
+    return os.environ.get(name, default) == "True"
+
+
+def upper(name, default):
+    return name.upper()
+
+
+SECRET_KEY = envsecret("SECRET_KEY", "---")
+API_TOKEN = secret("API_TOKEN", fallback="tok-Qm7x-Kp2z-Vb9w")
+S3_SECRET_KEY = envsecret("S3_SECRET_KEY")
+DB_PASSWORD = envsecret("DB_PASSWORD", "")
+DEBUG = flag("DEBUG", "True")
+MAIL_PASSWORD = upper("MAIL_PASSWORD", "Qm7x-Kp2z")
+'''
+
+
+def test_a_function_of_the_settings_module_returning_an_env_read_is_a_read() -> None:
+    """W112 on a call of a function the module defines that returns ``os.getenv(name,
+    default)`` with its parameters (directly or through one more function); silent when the
+    call passes no default or an empty one, and on a function that reads nothing."""
+    findings = list(scan(ast.parse(HELPER_READS)))
+    assert [(f.name, f.line, f.kind, f.read) for f in findings] == [
+        ("SECRET_KEY", 24, "env_default", 'envsecret("SECRET_KEY")'),
+        ("API_TOKEN", 25, "env_default", 'secret("API_TOKEN")'),
+    ]
+
+
+def test_w112_on_a_helper_read_in_a_real_settings_module(tmp_path: Path) -> None:
+    (tmp_path / "site_settings.py").write_text(
+        HELPER_READS + "INSTALLED_APPS = ['django.contrib.contenttypes', 'django.contrib.auth', "
+        "'django_guardrails']\n"
+        "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ':memory:'}}\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "DJANGO_SETTINGS_MODULE": "site_settings"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "guardrails", "check", "--format", "json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    found = [m for m in json.loads(result.stdout) if m["id"] == "guardrails.W112"]
+    assert [m["obj"] for m in found] == [
+        "site_settings.py:24 SECRET_KEY",
+        "site_settings.py:25 API_TOKEN",
+    ]
+    assert "tok-Qm7x-Kp2z-Vb9w" not in result.stdout + result.stderr

@@ -248,3 +248,67 @@ def test_w602_follows_values_through_helpers_builders_and_branches(make_app: Mak
     )
     assert found[1][1].startswith("mark_safe() in fires() marks a value")
     assert [m for m in w602() if m.file == str(package / "helpers.py")] == []
+
+
+URL_MARKS = """\
+from urllib import parse
+from urllib.parse import quote, urlencode
+
+from django.template.defaultfilters import urlencode as urlencode_filter
+from django.utils.http import urlencode as django_urlencode
+from django.utils.safestring import mark_safe
+
+
+def silent(request, value):
+    query = request.GET.copy()
+    query["page"] = value
+    encoded = query.urlencode()
+    return [
+        mark_safe("?" + encoded),
+        mark_safe("?" + request.GET.urlencode(safe="/")),
+        mark_safe("?" + urlencode({"q": value})),
+        mark_safe("/tags/" + quote(value)),
+        mark_safe("/tags/" + parse.quote_plus(value, safe="")),
+        mark_safe(f"?{django_urlencode({'q': value}, doseq=True)}"),
+        mark_safe(urlencode_filter(value)),
+    ]
+
+
+def fires(request, value, safe):
+    return [
+        mark_safe("?" + request.GET.get("q", "")),  # fires
+        mark_safe("/tags/" + quote(value, safe="<>")),  # fires
+        mark_safe("?" + request.GET.urlencode(safe)),  # fires
+        mark_safe("?" + urlencode({"q": value}, quote_via=value)),  # fires
+        mark_safe(value + urlencode({"q": value})),  # fires
+    ]
+"""
+
+
+def test_w602_counts_url_encoders_as_escaped(make_app: MakeApp) -> None:
+    package = make_app("").parent
+    marks = package / "marks.py"
+    marks.write_text(URL_MARKS)
+    found = sorted(m.line or 0 for m in w602() if m.file == str(marks))
+    assert found == lines_of(marks, "# fires")
+
+
+def test_url_encoders_really_leave_no_quote_or_bracket() -> None:
+    from urllib.parse import quote, quote_plus, urlencode
+
+    from django.http import QueryDict
+    from django.template.defaultfilters import urlencode as urlencode_filter
+
+    hostile = "\"'<script>&amp; é/"
+    query = QueryDict(mutable=True)
+    query["q"] = hostile
+    outputs = [
+        query.urlencode(),
+        query.urlencode(safe="/"),
+        urlencode({"q": hostile}),
+        quote(hostile),
+        quote_plus(hostile),
+        urlencode_filter(hostile),
+    ]
+    for output in outputs:
+        assert not set("<>\"'") & set(output), output

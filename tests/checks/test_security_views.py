@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from django_guardrails.checks import ids
@@ -13,6 +13,8 @@ from django_guardrails.checks.engine import run_guardrail_checks
 from django_guardrails.checks.messages import GuardrailsMessage
 from django_guardrails.checks.security.csrf import _is_drf_view
 from django_guardrails.checks.security.templates import _findings
+
+MakeApp = Callable[[str], Path]
 
 
 def findings(check_id: ids.CheckId, app_label: str) -> list[GuardrailsMessage]:
@@ -26,7 +28,8 @@ def test_w604_names_the_exempt_view_and_its_url() -> None:
     [message] = findings(ids.W604, "broken")
     assert message.msg == (
         "View payment_webhook is csrf_exempt and reachable at /broken/webhooks/payment/: "
-        "its POSTs skip CSRF protection."
+        "its POSTs skip CSRF protection, and it may act on the session or user of the browser "
+        "calling it."
     )
     assert message.file == broken.views.__file__
     lines = Path(broken.views.__file__).read_text().splitlines()
@@ -165,3 +168,116 @@ def test_the_missing_row_really_is_a_500_and_the_clean_one_is_not() -> None:
     client = Client(raise_request_exception=False)
     assert client.get(reverse("broken:invoice_detail", args=["nope"])).status_code == 500
     assert client.get(reverse("clean:author_books", args=["nobody"])).status_code == 200
+
+
+EXEMPT_VIEWS = """\
+import hmac
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+
+def api_key_required(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.headers.get("X-Api-Key") != "k":
+            return HttpResponse(status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def as_account(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.account = request.user.account
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _answer(request, text):
+    return render(request, "answer.html", {"text": text})
+
+
+def _owner(request):
+    return request.user
+
+
+@csrf_exempt
+@require_POST
+def ping(request, token):
+    return HttpResponse("OK" if hmac.compare_digest(token, "t") else "no")
+
+
+@csrf_exempt
+@api_key_required
+def create(request):
+    return _answer(request, request.body.decode())
+
+
+@csrf_exempt
+def profile(request):  # fires
+    request.user.first_name = request.POST["name"]
+    return HttpResponse()
+
+
+@csrf_exempt
+def rename(request):  # fires
+    _owner(request).save()
+    return HttpResponse()
+
+
+@csrf_exempt
+@as_account
+def settle(request):  # fires
+    return JsonResponse({})
+
+
+@csrf_exempt
+@login_required
+def notes(request):  # fires
+    return HttpResponse()
+
+
+@csrf_exempt
+def forward(request):  # fires
+    return JsonResponse(request.META.get("HTTP_COOKIE", ""), safe=False)
+"""
+
+EXEMPT_URLS = """\
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("ping/<str:token>/", views.ping),
+    path("create/", views.create),
+    path("profile/", views.profile),
+    path("rename/", views.rename),
+    path("settle/", views.settle),
+    path("notes/", views.notes),
+    path("forward/", views.forward),
+]
+"""
+
+
+def test_w604_fires_only_on_exempt_views_that_may_use_the_session(make_app: MakeApp) -> None:
+    package = make_app("").parent
+    views = package / "views.py"
+    views.write_text(EXEMPT_VIEWS)
+    (package / "urls.py").write_text(EXEMPT_URLS)
+    with override_settings(ROOT_URLCONF=f"{package.name}.urls"):
+        found = sorted(
+            (m.line, m.msg, m.hint)
+            for m in run_guardrail_checks()
+            if m.id == ids.W604.id and m.file == str(views)
+        )
+    fired = [n for n, line in enumerate(views.read_text().splitlines(), 1) if "# fires" in line]
+    assert [line for line, _, _ in found] == fired
+    assert found[0][1].startswith("View profile is csrf_exempt and reachable at /profile/: ")
+    assert "API key, a signature or a secret in the URL, CSRF does not apply" in str(found[0][2])

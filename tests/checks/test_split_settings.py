@@ -180,7 +180,7 @@ def test_w121_on_a_site_settings_module_named_for_no_environment(tmp_path: Path)
 OPTIONAL_LOCAL = """from .base import *
 
 try:
-    from .local import *
+    from .local_dev import *
 except ImportError:
     pass
 """
@@ -191,15 +191,60 @@ def test_w121_on_an_optional_import_only_when_it_ran(tmp_path: Path) -> None:
     module being deployed when it was really loaded, never in another production module."""
     write(tmp_path, package(base=COMMON, production=OPTIONAL_LOCAL, prod_eu=OPTIONAL_LOCAL))
     assert w121(tmp_path, "shop.settings.production") == []
-    write(tmp_path, package(local="DEBUG = True\n"))
+    write(tmp_path, package(local_dev="DEBUG = True\n"))
     assert w121(tmp_path, "shop.settings.production") == [
         finding(
             "Production settings shop.settings.production import the development module "
-            "shop.settings.local.",
+            "shop.settings.local_dev.",
             "shop/settings/production.py",
             4,
             "shop.settings.production",
         )
+    ]
+
+
+def test_w121_silent_on_a_machine_local_override_imported_under_a_condition(
+    tmp_path: Path,
+) -> None:
+    """``if (BASE_DIR / "local_settings.py").exists(): from .local_settings import *`` ends
+    settings.py in many projects, which put the production configuration there: the module
+    is the machine's own, not development settings, whether an ``if`` or a ``try`` guards it."""
+    write(
+        tmp_path,
+        {
+            "shop/__init__.py": "",
+            "shop/local_settings.py": "DEBUG = False\nALLOWED_HOSTS = ['shop.example']\n",
+            "shop/settings_local.py": "DEBUG = False\n",
+            "shop/settings.py": COMMON
+            + "from pathlib import Path\n"
+            + "if (Path(__file__).parent / 'local_settings.py').exists():\n"
+            + "    from .local_settings import *\n"
+            + "try:\n    from .settings_local import *\nexcept ImportError:\n    pass\n",
+        },
+    )
+    assert w121(tmp_path, "shop.settings") == []
+
+
+def test_w121_fires_on_a_local_module_imported_unconditionally_or_named_for_development(
+    tmp_path: Path,
+) -> None:
+    """Only the guarded import of a module named local alone is a machine override: an
+    unconditional one, or a guarded ``local_dev``, is still development settings."""
+    write(
+        tmp_path,
+        {
+            "shop/__init__.py": "",
+            "shop/local.py": "DEBUG = True\n",
+            "shop/local_dev.py": "DEBUG = True\n",
+            "shop/settings.py": COMMON
+            + "from .local import *\n"
+            + "if DEBUG:\n    from .local_dev import *\n",
+        },
+    )
+    found = w121(tmp_path, "shop.settings")
+    assert [(m["line"], str(m["message"]).rsplit(" ", 1)[-1]) for m in found] == [
+        (5, "shop.local."),
+        (7, "shop.local_dev."),
     ]
 
 

@@ -82,7 +82,7 @@ def test_dirs_templates_are_judged_with_their_lines(
 def test_relative_dirs_are_taken_from_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path / "site" / "templates" / "page.html", "{{ body|safe }}\n")
+    write(tmp_path / "site" / "templates" / "page.html", "<p>{{ body|safe }}</p>\n")
     monkeypatch.chdir(tmp_path)
     with override_settings(TEMPLATES=django_engine(["site/templates"])):
         assert places(ids.W603, tmp_path) == [("site/templates/page.html", 1)]
@@ -105,7 +105,7 @@ def test_installed_packages_and_virtualenvs_are_not_read(tmp_path: Path) -> None
     # A directory holding the whole project: its virtualenv and node_modules are skipped.
     write(tmp_path / "node_modules" / "widget" / "page.html", UNSAFE_PAGE)
     write(tmp_path / ".cache" / "page.html", UNSAFE_PAGE)
-    write(tmp_path / "templates" / "page.html", "{{ body|safe }}\n")
+    write(tmp_path / "templates" / "page.html", "<p>{{ body|safe }}</p>\n")
     dirs = [admin_templates, environment / "lib" / "pkg" / "templates", tmp_path]
     with override_settings(TEMPLATES=django_engine(dirs)):
         w603 = found(ids.W603)
@@ -114,9 +114,11 @@ def test_installed_packages_and_virtualenvs_are_not_read(tmp_path: Path) -> None
 
 
 def test_loaders_in_options_decide_the_directories(tmp_path: Path, make_app: MakeApp) -> None:
-    listed = write(tmp_path / "listed" / "page.html", "{{ body|safe }}\n")
+    listed = write(tmp_path / "listed" / "page.html", "<p>{{ body|safe }}</p>\n")
     models_py = make_app("")
-    app_template = write(models_py.parent / "templates" / "app_page.html", "{{ body|safe }}\n")
+    app_template = write(
+        models_py.parent / "templates" / "app_page.html", "<p>{{ body|safe }}</p>\n"
+    )
     cached = [
         (
             "django.template.loaders.cached.Loader",
@@ -135,7 +137,7 @@ def test_loaders_in_options_decide_the_directories(tmp_path: Path, make_app: Mak
 
 def test_an_unusable_templates_setting_falls_back_to_the_apps(make_app: MakeApp) -> None:
     models_py = make_app("")
-    template = write(models_py.parent / "templates" / "page.html", "{{ body|safe }}\n")
+    template = write(models_py.parent / "templates" / "page.html", "<p>{{ body|safe }}</p>\n")
     broken = [{"BACKEND": "no.such.Backend", "DIRS": [], "APP_DIRS": True, "OPTIONS": {}}]
     with override_settings(TEMPLATES=broken):
         paths = [t.path for t in project_templates(apps.get_app_configs(), True)]
@@ -144,7 +146,7 @@ def test_an_unusable_templates_setting_falls_back_to_the_apps(make_app: MakeApp)
 
 
 def test_each_template_is_read_once(tmp_path: Path) -> None:
-    write(tmp_path / "templates" / "page.html", "{{ body|safe }}\n")
+    write(tmp_path / "templates" / "page.html", "<p>{{ body|safe }}</p>\n")
     twice = [tmp_path / "templates", tmp_path / "templates" / ".." / "templates"]
     with override_settings(TEMPLATES=django_engine(twice)):
         assert places(ids.W603, tmp_path) == [("templates/page.html", 1)]

@@ -99,10 +99,10 @@ def test_the_apps_jinja2_directories_are_read_with_app_dirs(make_app: MakeApp) -
     models_py = make_app("")
     page = models_py.parent / "jinja2" / "page.html"
     page.parent.mkdir()
-    page.write_text("{{ body|safe }}\n")
+    page.write_text("<p>{{ body|safe }}</p>\n")
     django_page = models_py.parent / "templates" / "page.html"
     django_page.parent.mkdir()
-    django_page.write_text("{{ body|safe }}\n")
+    django_page.write_text("<p>{{ body|safe }}</p>\n")
     root = models_py.parent
     with override_settings(TEMPLATES=[jinja_engine([], app_dirs=True)]):
         assert [os.path.relpath(str(m.file), root) for m in messages(ids.W603, root)] == [

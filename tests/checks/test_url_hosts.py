@@ -70,7 +70,7 @@ def test_w604_on_a_view_only_another_host_reaches() -> None:
                 "views.py",
                 line_with("views", "def hook("),
                 "View hook is csrf_exempt and reachable at /hooks/ (host 'docs'): its POSTs skip "
-                "CSRF protection.",
+                "CSRF protection, and it may act on the session or user of the browser calling it.",
             )
         ]
 

@@ -111,3 +111,51 @@ def test_same_route_text_told_apart_by_name_and_generated_routes_by_their_mount(
             (line("items = "), f"/items/<int:pk>/ {integer_id}"),
         ]
     )
+
+
+DYNAMIC_URLS = """\
+    from django.urls import include, path
+
+    from {label} import views
+
+    prefix = "shop/"
+
+    urlpatterns = [
+        path(prefix, include("{label}.parts")),  # mounted
+        path(f"{prefix}login/", views.one),  # login
+        path(prefix + "about/", views.two, name="about"),  # about
+    ]
+    """
+
+
+def test_a_route_written_from_a_variable_is_placed_by_what_it_routes_to(
+    make_app: MakeApp,
+) -> None:
+    """path(prefix, include(...)) and path(f"{prefix}login/", view): no literal route text to
+    compare, so the call is found by its include target, view or name."""
+    package = make_app("").parent
+    (package / "views.py").write_text(textwrap.dedent(VIEWS))
+    (package / "parts.py").write_text(
+        "from django.urls import path\n\nfrom . import views\n\n"
+        'urlpatterns = [path("<slug:code>/", views.two, name="part")]\n'
+    )
+    urls = package / "urls.py"
+    urls.write_text(textwrap.dedent(DYNAMIC_URLS).replace("{label}", package.name))
+    lines = urls.read_text().splitlines()
+
+    def line(marker: str) -> int:
+        return next(n for n, text in enumerate(lines, 1) if marker in text)
+
+    with override_settings(ROOT_URLCONF=f"{package.name}.urls"):
+        found = sorted(
+            (m.line or 0, m.msg)
+            for m in run_guardrail_checks()
+            if m.id in (ids.W301.id, ids.W302.id) and str(m.file).endswith("urls.py")
+        )
+    assert found == [
+        (
+            line("# mounted"),
+            f"include() at /shop/ mounts {package.name}.parts without a namespace.",
+        ),
+        (line("# login"), "The URL pattern /shop/login/ has no name."),
+    ]

@@ -38,6 +38,7 @@ def sitemap(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 def hook(request: HttpRequest) -> HttpResponse:
+    request.session.get("seen")  # acts for the browser's session: CSRF matters
     return HttpResponse(status=204)
 
 

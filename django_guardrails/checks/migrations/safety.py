@@ -160,13 +160,37 @@ def _tightened(
             f"{after.max_length})",
             _RECIPES["type"],
         )
-    old, new = _column_shape(before), _column_shape(after)
-    if old != new:
+    if _column_shape(before) != _column_shape(after) and not _widened_to_text(before, after):
         return (
-            f"AlterField changing the column type of {operation.name!r} ({old[0]} to {new[0]})",
+            f"AlterField changing the column type of {operation.name!r} "
+            f"({_shape_text(before)} to {_shape_text(after)})",
             _RECIPES["type"],
         )
     return None
+
+
+def _shape_text(field: models.Field[Any, Any]) -> str:
+    """The field's class as the finding names it, with the options that make its type."""
+    name = type(field).__name__
+    if field.get_internal_type() == "DecimalField":
+        digits, places = getattr(field, "max_digits", None), getattr(field, "decimal_places", None)
+        return f"{name}(max_digits={digits}, decimal_places={places})"
+    return name
+
+
+def _widened_to_text(before: models.Field[Any, Any], after: models.Field[Any, Any]) -> bool:
+    """A varchar column (CharField, SlugField, EmailField, URLField, FileField...) becoming
+    unbounded text under the same collation: every old value still fits, the old code reads
+    and writes strings as before, and on PostgreSQL varchar to text is binary coercible, so
+    ALTER COLUMN ... TYPE text rewrites no row. The reverse can reject a long value."""
+    if before.is_relation or after.is_relation:
+        return False
+    old_family = _FAMILIES.get(before.get_internal_type(), before.get_internal_type())
+    return (
+        old_family == "CharField"
+        and after.get_internal_type() == "TextField"
+        and getattr(before, "db_collation", None) == getattr(after, "db_collation", None)
+    )
 
 
 def _shortened(before: models.Field[Any, Any], after: models.Field[Any, Any]) -> bool:
@@ -234,6 +258,22 @@ def locking_index_change(operation: Any, before: Any) -> Judgement | None:
         and not _indexed(before)
     ):
         return f"AlterField indexing {operation.name!r}", indexed_field
+    if (
+        isinstance(operation, migrations.AlterField)
+        and isinstance(before, models.Field)
+        and _indexed(before)
+        and _indexed(operation.field)
+        and _widened_to_text(before, operation.field)
+    ):
+        # PostgreSQL's schema editor drops the varchar_pattern_ops "_like" index and builds a
+        # text_pattern_ops one in its place, without CONCURRENTLY.
+        return (
+            f"AlterField of the indexed {operation.name!r} to TextField (its LIKE index is "
+            "rebuilt)",
+            "make the field unindexed first (db_index=False, no unique) in one migration, "
+            "change it to TextField in the next, then build the index with "
+            "AddIndexConcurrently in a migration with atomic = False",
+        )
     return None
 
 

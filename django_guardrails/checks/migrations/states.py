@@ -74,7 +74,10 @@ def _unmanaged(options: dict[str, Any]) -> str | None:
 def field_state(name: str, field: Field[Any, Any]) -> str:
     """``'code' was CharField(max_length=40, null=True)``: the field before an operation, by the
     options that decide its column, read off the field itself (a custom field may not
-    deconstruct out of its model). A default's value is never shown: it could be a secret."""
+    deconstruct out of its model). An option the field class sets itself (UUIDField's
+    max_length) is left out when ``deconstruct()`` leaves it out, as a migration would. A
+    default's value is never shown: it could be a secret."""
+    declared = _declared(field)
     shown = []
     remote = getattr(field, "remote_field", None)
     if remote is not None:
@@ -84,6 +87,8 @@ def field_state(name: str, field: Field[Any, Any]) -> str:
             shown.append(f"to={target!r}")
     for option in ("max_length", "max_digits", "decimal_places", "db_column"):
         value = getattr(field, option, None)
+        if declared is not None and option not in declared:
+            continue
         if isinstance(value, int | str) and not isinstance(value, bool):
             shown.append(f"{option}={value!r}")
     for option, value in (
@@ -99,3 +104,13 @@ def field_state(name: str, field: Field[Any, Any]) -> str:
     if getattr(field, "generated", False):
         shown.append("generated")
     return f"{name!r} was {type(field).__name__}({', '.join(shown)})"
+
+
+def _declared(field: Field[Any, Any]) -> set[str] | None:
+    """The keyword arguments ``deconstruct()`` gives (those that differ from the class's
+    defaults); None when the field cannot deconstruct (a custom field outside its model)."""
+    try:
+        kwargs = field.deconstruct()[3]
+    except Exception:
+        return None
+    return set(kwargs) if isinstance(kwargs, dict) else None

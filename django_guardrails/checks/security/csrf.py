@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.apps import apps
@@ -12,6 +12,8 @@ from django.urls import URLPattern
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.project import is_under, library_roots
+from django_guardrails.source.session_use import SessionReader
 from django_guardrails.source.urlconf import walk
 
 
@@ -42,9 +44,27 @@ def _definition(callback: Any, scope: CheckScope) -> tuple[str | None, int | Non
     return code.co_filename, line, function.__qualname__
 
 
+def _own_code_test() -> Callable[[Any], bool]:
+    """Whether a function is the project's: from an installed app outside installed packages."""
+    roots = library_roots()
+
+    def is_own(function: Any) -> bool:
+        code = getattr(function, "__code__", None)
+        module = getattr(function, "__module__", None)
+        if code is None or not isinstance(module, str):
+            return False
+        found = apps.get_containing_app_config(module)
+        return found is not None and not is_under(code.co_filename, roots)
+
+    return is_own
+
+
 def check_csrf_exempt_views(scope: CheckScope) -> Iterator[CheckMessage]:
-    """W604: a csrf_exempt view of the project's own apps that a URL reaches."""
+    """W604: a csrf_exempt view of the project's own apps that a URL reaches, unless its source
+    shows it never uses the session (``source.session_use``): CSRF only concerns requests a
+    browser's session cookie authenticates."""
     own = {app_config.name for app_config in scope.app_configs}
+    sessions = SessionReader(scope.source, _own_code_test())
     reported: set[int] = set()
     for found in walk():
         pattern = found.entry
@@ -57,13 +77,16 @@ def check_csrf_exempt_views(scope: CheckScope) -> Iterator[CheckMessage]:
         if app_config is None or app_config.name not in own or _is_drf_view(callback):
             continue
         reported.add(id(callback))
+        if sessions.view_is_session_free(callback):
+            continue  # authenticated by something else (a key, a signature) or not at all
         file, line, name = _definition(callback, scope)
         yield ids.W604.message(
             f"View {name} is csrf_exempt and reachable at {found.where}: its POSTs skip CSRF "
-            "protection.",
-            hint="Remove @csrf_exempt and send the token ({% csrf_token %} in forms, the "
-            "X-CSRFToken header from JavaScript). For a webhook, verify the sender's signature "
-            "and say so: # guardrails: ignore[W604] -- signed webhook.",
+            "protection, and it may act on the session or user of the browser calling it.",
+            hint="If browsers with a session call it: remove @csrf_exempt and send the token "
+            "({% csrf_token %} in forms, the X-CSRFToken header from JavaScript). If it "
+            "authenticates by an API key, a signature or a secret in the URL, CSRF does not "
+            "apply: say so, # guardrails: ignore[W604] -- <how it authenticates>.",
             obj=SourceLocation(file, line, name) if file else name,
             file=file,
             line=line,

@@ -7,9 +7,11 @@ Every directory the template engines search is read, kept to the project's own
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage
 from django.http.request import split_domain_port, validate_host
@@ -17,6 +19,7 @@ from django.http.request import split_domain_port, validate_host
 from django_guardrails.checks import ids
 from django_guardrails.checks.engine import CheckScope
 from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.project import display_path
 from django_guardrails.source.html_forms import Form, forms, leaves_site, posts
 from django_guardrails.source.settings_modules import setting_location
 from django_guardrails.source.template_dirs import (
@@ -26,6 +29,7 @@ from django_guardrails.source.template_dirs import (
     project_templates,
     template_directories,
 )
+from django_guardrails.source.template_markup import has_markup, literal_names, referenced
 from django_guardrails.source.template_tokens import BLOCK, VAR, Token, template_tokens
 
 _UNSAFE_FILTERS = frozenset({"safe", "safeseq"})
@@ -67,20 +71,28 @@ def _findings(
     text: str, syntax: str = DJANGO, environment: Any = None
 ) -> Iterator[tuple[int, str]]:
     """(line, what) per place the template turns escaping off."""
-    for token in template_tokens(text, syntax, environment):
+    yield from _token_findings(template_tokens(text, syntax, environment), syntax)
+
+
+def _token_findings(tokens: list[Token], syntax: str) -> Iterator[tuple[int, str]]:
+    literal = literal_names(tokens)
+    for index, token in enumerate(tokens):
         if _escaping_off(token, syntax):
             yield token.line, "{% " + token.contents + " %}"
             continue
         if token.kind == BLOCK and token.tag in _NO_OUTPUT_TAGS:
             continue
         for used in token.filters:
-            if used.name in _UNSAFE_FILTERS and not used.literal:
-                if token.kind == VAR:
-                    yield token.line, f"|{used.name} on {{{{ {used.subject} }}}}"
-                else:
-                    shown = token.contents if len(token.contents) <= 60 else token.tag + " ..."
-                    yield token.line, f"|{used.name} in {{% {shown} %}}"
-                break
+            if used.name not in _UNSAFE_FILTERS or used.literal:
+                continue
+            if used.subject in literal[index]:
+                continue  # {% cycle '' '</tr><tr>' as row %}{{ row|safe }}: only literals
+            if token.kind == VAR:
+                yield token.line, f"|{used.name} on {{{{ {used.subject} }}}}"
+            else:
+                shown = token.contents if len(token.contents) <= 60 else token.tag + " ..."
+                yield token.line, f"|{used.name} in {{% {shown} %}}"
+            break
 
 
 def _may_bring_token(token: Token, syntax: str, macros: set[str]) -> bool:
@@ -183,6 +195,102 @@ def _jinja_engines_without_escaping(scope: CheckScope) -> Iterator[str]:
             yield searched.engine
 
 
+class _MarkupContext:
+    """Which templates are markup (HTML/XML), and through which template a plain-text one is
+    rendered within markup: included by it, extending it or extended by it (followed through
+    any chain), or named as a syndication feed's ``title_template``/``description_template``
+    (feed readers read those as HTML). Every own template of the project is read for this,
+    also under ``check <app_label>``."""
+
+    def __init__(self, scope: CheckScope) -> None:
+        self._scope = scope
+        self._tokens: dict[str, list[Token]] = {}
+        self._markup: dict[str, bool] = {}
+        self._within: dict[str, list[tuple[str, str]]] = {}  # path -> (around, how)
+        self._built = False
+
+    def tokens(self, template: TemplateFile) -> list[Token]:
+        if template.path not in self._tokens:
+            self._tokens[template.path] = _tokens(self._scope, template)
+        return self._tokens[template.path]
+
+    def _is_markup(self, path: str) -> bool:
+        if path not in self._markup:
+            self._markup[path] = has_markup(self._tokens.get(path, []))
+        return self._markup[path]
+
+    def _build(self) -> None:
+        self._built = True
+        every = list(apps.get_app_configs())
+        directories = template_directories(every, True)
+        templates = project_templates(every, True)
+        known = {t.path for t in templates}
+
+        def resolve(name: str) -> str | None:
+            for searched in directories:
+                path = os.path.realpath(os.path.join(searched.directory, name))
+                if path in known:
+                    return path
+            return None
+
+        for template in templates:
+            for tag, name in referenced(self.tokens(template)):
+                other = resolve(name)
+                if other is None or other == template.path:
+                    continue
+                if tag == "extends":
+                    self._within.setdefault(other, []).append((template.path, "extended by"))
+                    self._within.setdefault(template.path, []).append((other, "extending"))
+                else:
+                    self._within.setdefault(other, []).append((template.path, f"{tag}d by"))
+        for feed, attribute, name in _feed_templates():
+            path = resolve(name)
+            if path is not None:
+                self._within.setdefault(path, []).append((f"feed:{feed}", attribute))
+
+    def markup_around(self, path: str) -> str | None:
+        """None for plain text; "" for markup; else how the template reaches markup."""
+        if self._is_markup(path):
+            return ""
+        if not self._built:
+            self._build()
+        seen = {path}
+        pending = [(path, "")]
+        while pending:
+            current, chain = pending.pop(0)
+            for around, how in self._within.get(current, ()):
+                if around.startswith("feed:"):
+                    return f", rendered as the HTML {how} of the feed {around[5:]}{chain}"
+                if around in seen:
+                    continue
+                seen.add(around)
+                step = f" {how} {display_path(around)}"
+                if self._is_markup(around):
+                    return f", and reaches HTML:{chain}{step}"
+                pending.append((around, f"{chain}{step},"))
+        return None
+
+
+def _feed_templates() -> Iterator[tuple[str, str, str]]:
+    """(feed class, attribute, template name) per loaded syndication feed naming a template."""
+    try:
+        from django.contrib.syndication.views import Feed
+    except Exception:
+        return
+    pending: list[type] = list(Feed.__subclasses__())
+    seen: set[type] = set()
+    while pending:
+        feed = pending.pop()
+        if feed in seen:
+            continue
+        seen.add(feed)
+        pending.extend(feed.__subclasses__())
+        for attribute in ("title_template", "description_template"):
+            name = getattr(feed, attribute, None)
+            if isinstance(name, str) and name:
+                yield feed.__qualname__, attribute.replace("_", " "), name
+
+
 def check_template_autoescape(scope: CheckScope) -> Iterator[CheckMessage]:
     """W603: autoescaping switched off in an own template, or for a whole Jinja2 engine."""
     if scope.whole_project:
@@ -197,13 +305,18 @@ def check_template_autoescape(scope: CheckScope) -> Iterator[CheckMessage]:
                 file=path,
                 line=line,
             )
+    context = _MarkupContext(scope)
     for template in project_templates(scope.app_configs, scope.whole_project):
-        text = scope.source.text(template.path)
-        if text is None:
+        tokens = context.tokens(template)
+        findings = list(_token_findings(tokens, template.syntax))
+        if not findings:
             continue
-        for line, what in _findings(text, template.syntax, template.jinja_env):
+        within = context.markup_around(template.path)
+        if within is None:
+            continue  # plain text (a subject, an SMS, a JSON payload): escaping would garble it
+        for line, what in findings:
             yield ids.W603.message(
-                f"This template turns escaping off ({what}): an XSS risk if the value "
+                f"This template turns escaping off ({what}){within}: an XSS risk if the value "
                 "holds user input.",
                 hint="Let Django escape it; build trusted markup in Python with format_html() "
                 "(which escapes its arguments) and render that.",

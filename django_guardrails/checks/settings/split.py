@@ -14,6 +14,7 @@ from django_guardrails.source.index import ModuleSource
 from django_guardrails.source.settings_modules import (
     development_chain,
     is_development_module,
+    is_local_override,
     is_production_module,
     settings_imports,
     settings_package_sources,
@@ -70,10 +71,15 @@ def _imports_of_development(
 
     An optional import (``try: from .local import * except ImportError``) counts only in the
     module being deployed and only when it ran: elsewhere the file may exist on laptops alone.
+    A machine-local override imported under a condition (``if (BASE_DIR /
+    "local_settings.py").exists(): from .local_settings import *``) is not development
+    settings: it holds whatever that machine needs, production configuration included.
     """
     reported: set[str] = set()
     for imported in settings_imports(name, source):
         if imported.optional and not (deployed and imported.module in sys.modules):
+            continue
+        if is_local_override(imported):
             continue
         chain = development_chain(imported.module)
         if chain is None or chain[-1] in reported:
