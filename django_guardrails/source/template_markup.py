@@ -16,7 +16,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from django_guardrails.source.template_tokens import BLOCK, TEXT, Token, split_unquoted
+from django_guardrails.source.template_tokens import (
+    BLOCK,
+    TEXT,
+    Token,
+    is_literal,
+    split_unquoted,
+)
 
 _TAG = re.compile(
     r"<(?:[A-Za-z][\w:.-]*(?:\s|/?>|$)|/[A-Za-z][\w:.-]*\s*>|!--|!doctype|\?xml)", re.I
@@ -33,14 +39,6 @@ def has_markup(tokens: list[Token]) -> bool:
     text = "".join(t.contents if t.kind == TEXT else "x" for t in tokens if t.kind != BLOCK)
     return bool(_TAG.search(text))
 
-
-def is_literal(value: str) -> bool:
-    """A quoted string, also translated (``_("...")``), or a number."""
-    text = value.strip()
-    if text.startswith("_(") and text.endswith(")"):
-        text = text[2:-1].strip()
-    if _QUOTED.match(text):
-        return True
     try:
         float(text)
     except ValueError:

@@ -7,6 +7,7 @@ filters each applies. Comments (``{# #}``, ``{% comment %}``) are dropped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -58,12 +59,15 @@ def split_unquoted(text: str, separator: str) -> list[str]:
     return parts
 
 
-def _is_literal(subject: str) -> bool:
-    """A quoted string (also translated, ``_("...")``) or a number."""
-    text = subject.strip()
+_QUOTED = re.compile(r"""^(?:"[^"]*"|'[^']*')$""")
+
+
+def is_literal(value: str) -> bool:
+    """A quoted string, also translated (``_("...")``), or a number."""
+    text = value.strip()
     if text.startswith("_(") and text.endswith(")"):
         text = text[2:-1].strip()
-    if text[:1] in {'"', "'"}:
+    if _QUOTED.match(text):
         return True
     try:
         float(text)
@@ -76,7 +80,7 @@ def _django_filters(expression: str) -> Iterator[Filter]:
     subject, *filters = split_unquoted(expression, "|")
     for item in filters:
         name = split_unquoted(item, ":")[0].strip()
-        yield Filter(name, subject.strip(), _is_literal(subject))
+        yield Filter(name, subject.strip(), is_literal(subject))
 
 
 def _django_tag_filters(contents: str) -> Iterator[Filter]:
