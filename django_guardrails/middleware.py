@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django_guardrails.apps import SUPPORTED
 from django_guardrails.conf import Sampling, debug, get_config
 from django_guardrails.integrations import otel
+from django_guardrails.integrations.toolbar import TOOLBAR_MODULE, is_toolbar_request
 from django_guardrails.project import is_dev_server
 from django_guardrails.query.api import Guard, finish
 from django_guardrails.query.capture import enter, internal_error
@@ -75,6 +76,8 @@ class QueryGuardMiddleware:
             mode = config.effective_mode
             if mode == "off":
                 return None
+            if TOOLBAR_MODULE in sys.modules and is_toolbar_request(request):
+                return None  # the toolbar's own panel and history requests
             sampling = config.sampling
             if sampling is not None:  # a request not sampled costs a draw and this
                 if sampling.by_rate_alone:

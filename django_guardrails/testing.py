@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
+import os
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 from django_guardrails.query.api import guard
 from django_guardrails.query.receivers import ReceiverRun
@@ -17,6 +20,7 @@ __all__ = [
     "assert_no_duplicate_queries",
     "assert_no_n_plus_one",
     "assert_no_repeated_writes",
+    "assert_query_snapshot",
     "capture",
 ]
 
@@ -115,6 +119,39 @@ def assert_max_queries(limit: int) -> Iterator[QueryReport]:
         )
 
 
+SNAPSHOT_ENV = "GUARDRAILS_SNAPSHOT"
+
+
+@contextmanager
+def assert_query_snapshot(module: Path | str, key: str) -> Iterator[QueryReport]:
+    """Compare the block's queries with ``key``'s entry in the module's snapshot file
+    (``__snapshots__/<module>.guardrails.json``, the file ``pytest --guardrails-snapshot``
+    keeps): fail when the count grows or a new N+1 or repeated write appears. The first run
+    records the block; ``GUARDRAILS_SNAPSHOT=update`` in the environment rewrites its entry.
+    Places are relative to the working directory (the project's, under ``manage.py test``)."""
+    from django_guardrails import snapshots
+
+    with capture(key) as report:
+        yield report
+    update = os.environ.get(SNAPSHOT_ENV, "").lower() == "update"
+    root = Path.cwd()
+    path = snapshots.snapshot_path(Path(module))
+    new = snapshots.entry(report, root)
+    with snapshots.locked(path):  # Django's --parallel runs test processes side by side
+        tests = snapshots.load(path)
+        old = tests.get(key)
+        failures = [] if old is None or update else snapshots.regressions(old, new, report, root)
+        if not failures and (update or old is None):
+            tests[key] = new
+            snapshots.write(path, tests)
+    if failures:
+        lines = "\n  ".join(failures)
+        raise AssertionError(
+            f"django-guardrails query snapshot {key}:\n  {lines}\n"
+            f"(accept with {SNAPSHOT_ENV}=update)"
+        )
+
+
 class GuardrailsTestCaseMixin:
     """The same assertions as methods of a ``TestCase``."""
 
@@ -129,3 +166,10 @@ class GuardrailsTestCaseMixin:
 
     def assert_max_queries(self, limit: int) -> AbstractContextManager[QueryReport]:
         return assert_max_queries(limit)
+
+    def assert_query_snapshot(self) -> AbstractContextManager[QueryReport]:
+        """The block against this test's snapshot, kept under the key pytest gives the test
+        (``Class::test_method``), next to the test's module; see ``assert_query_snapshot()``."""
+        cls = type(self)
+        method = getattr(self, "_testMethodName", "test")
+        return assert_query_snapshot(inspect.getfile(cls), f"{cls.__qualname__}::{method}")

@@ -7,8 +7,10 @@ and the store again. With guardrails' middleware above it (the order the docs ad
 that would run inside the request's unit of work. So while ``DebugToolbarMiddleware`` runs,
 the unit is paused (no unit is current), and it resumes for exactly the inner ``get_response``:
 the rest of the middleware stack and the view. With guardrails' middleware below it, the unit
-only ever sees the view. Checked against django-debug-toolbar 4.4 to 6.x (``__call__``,
-``__acall__`` from 5.0, and ``get_response`` set in ``__init__``).
+only ever sees the view. A unit entered while the toolbar runs, before its ``get_response``
+(``GuardrailsPanel``'s, in its ``process_request``), resumes too, nested in the request's.
+Checked against django-debug-toolbar 4.4 to 8.0 (``__call__``, ``__acall__`` from 5.0, and
+``get_response`` set in ``__init__``).
 
 Nothing here imports the toolbar: ``watch_toolbar()`` runs once the project imports its
 middleware module (``integrations.imports``).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -26,9 +29,37 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django_guardrails.query import state
 
 TOOLBAR_MIDDLEWARE = "debug_toolbar.middleware"
+TOOLBAR_MODULE = "debug_toolbar.toolbar"
+
+
+def is_toolbar_request(request: Any) -> bool:
+    """A request for the toolbar's own views (its panels' content, its history): not the
+    project's, never watched. Asked only once the project has imported the toolbar."""
+    module = sys.modules.get(TOOLBAR_MODULE)
+    if module is None:
+        return False
+    try:
+        return bool(module.DebugToolbar.is_toolbar_request(request))
+    except Exception:  # a toolbar without it, or a URLconf that fails to resolve
+        return False
+
 
 # The unit paused while the toolbar's middleware runs, for its get_response to resume.
 _paused: contextvars.ContextVar[Any] = contextvars.ContextVar("guardrails_toolbar_paused")
+
+
+def _resume() -> Any:
+    """Make the paused unit current again, with the units entered since the pause (the
+    ``GuardrailsPanel``'s, in the toolbar's ``process_request``) nested inside it; returns the
+    token that restores the state before."""
+    inner = state.current.get()
+    token = state.current.set(_paused.get(None))
+    if inner is not None:
+        from django_guardrails.query.capture import enter
+
+        for unit in state.units_of(inner):
+            enter(unit)  # the whole state is reset with ``token``
+    return token
 
 
 def _resuming(get_response: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,7 +67,7 @@ def _resuming(get_response: Callable[..., Any]) -> Callable[..., Any]:
     if iscoroutinefunction(get_response):
 
         async def resumed_async(request: Any) -> Any:
-            token = state.current.set(_paused.get(None))
+            token = _resume()
             try:
                 return await get_response(request)
             finally:
@@ -45,7 +76,7 @@ def _resuming(get_response: Callable[..., Any]) -> Callable[..., Any]:
         return markcoroutinefunction(resumed_async)
 
     def resumed(request: Any) -> Any:
-        token = state.current.set(_paused.get(None))
+        token = _resume()
         try:
             return get_response(request)
         finally:
