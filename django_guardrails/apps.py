@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 import django
 from django.apps import AppConfig
 from django.core.checks import Tags
@@ -8,12 +10,13 @@ from django.core.checks import Tags
 # (guardrails.E006), and requests go through untouched.
 SUPPORTED = django.VERSION[:2] >= (5, 2)
 
+
 if SUPPORTED:
     from django_guardrails.audit.connections import watch_connections
-    from django_guardrails.integrations import imports  # noqa: F401 - notes imports from now on
 
-    # From now until the first request, every Signal.connect() is noted with where it was
-    # made: the receivers of the apps loaded after this one, and of every app's ready().
+    # The one change made at import (see ``instrumentation``): from now until the first
+    # request, every Signal.connect() is noted with where it was made, the receivers of the
+    # apps loaded after this one and of every app's ready(), for the signal audit.
     watch_connections()
 
 
@@ -35,6 +38,7 @@ class GuardrailsConfig(AppConfig):
         from django_guardrails.checks.migrations import checks as migrations
         from django_guardrails.checks.models import checks as models
         from django_guardrails.checks.models import options as model_options
+        from django_guardrails.checks.models import repeated_queries
         from django_guardrails.checks.security import checks as security
         from django_guardrails.checks.security import csrf, lookups, templates
         from django_guardrails.checks.settings import checks as settings
@@ -42,7 +46,6 @@ class GuardrailsConfig(AppConfig):
         from django_guardrails.checks.settings import split as split_settings
         from django_guardrails.checks.urls import checks as urls
         from django_guardrails.checks.urls import hardcoded_paths
-        from django_guardrails.query import capture, eager, origins, receivers, rows
 
         register(app.check_setting, Tags.compatibility)
         register(app.check_baseline_file, Tags.compatibility)
@@ -58,6 +61,7 @@ class GuardrailsConfig(AppConfig):
         register(model_options.check_save_overrides, Tags.models)
         register(model_options.check_legacy_meta_options, Tags.models)
         register(model_options.check_nullable_strings, Tags.models)
+        register(repeated_queries.check_repeated_queries, Tags.models)
         register(security.check_sql_formatting, Tags.security)
         register(security.check_mark_safe, Tags.security)
         register(templates.check_template_autoescape, Tags.security, Tags.templates)
@@ -74,19 +78,13 @@ class GuardrailsConfig(AppConfig):
 
         from django.core.signals import request_started
 
+        from django_guardrails import instrumentation
         from django_guardrails.audit import connections
 
         # The first request ends the connection watch: serving pays nothing for it.
         request_started.connect(connections.stop_watching, dispatch_uid=connections.STOP_UID)
-        capture.instrument_new_connections()
-        capture.install_on_this_thread()
-        capture.follow_thread_pools()
-        capture.count_transactions()
-        eager.track_relation_reads()
-        origins.note_origins()
-        rows.mark_batches()
-        eager.track_prefetches(capture.note_prefetch)
-        receivers.watch_receivers()
+        # Nothing is patched here: the first unit of work installs what it needs.
+        instrumentation.arm()
 
     def _register_integrations(self) -> None:
         """Celery's and DRF's checks, when each is installed, and their run-time hooks once the
@@ -95,9 +93,8 @@ class GuardrailsConfig(AppConfig):
         from django_guardrails.checks import optional
         from django_guardrails.checks.celery import sends as celery_sends
         from django_guardrails.checks.engine import register
-        from django_guardrails.integrations import CELERY, DRF, TOOLBAR, installed, toolbar
-        from django_guardrails.integrations.imports import when_imported
-        from django_guardrails.query import serializers, tasks
+        from django_guardrails.integrations import CELERY, DRF, installed
+        from django_guardrails.query import tasks
 
         if installed(CELERY):
             register(optional.celery_acks_late, Tags.compatibility)
@@ -107,14 +104,12 @@ class GuardrailsConfig(AppConfig):
             register(optional.celery_always_eager, Tags.compatibility, deploy=True)
             # A scan of the project's source: it needs no Celery app, only Celery installed.
             register(celery_sends.check_sends_in_atomic, Tags.compatibility)
-            when_imported("celery.app.task", tasks.watch_sends)
-            when_imported("celery.app.base", tasks.watch_send_task)
-            when_imported("celery.signals", tasks.watch_runs)
-        if installed(TOOLBAR):
-            when_imported(toolbar.TOOLBAR_MIDDLEWARE, toolbar.watch_toolbar)
+            # Each task run is a unit of work: its entry point, connected when the worker (or
+            # the project's package, as Celery's Django layout does) has imported Celery, else
+            # by the first unit of work after the project imports it (``instrumentation``).
+            if "celery.signals" in sys.modules:
+                tasks.watch_runs()
         if installed(DRF):
             register(optional.drf_serializer_fields, Tags.security)
             register(optional.drf_list_view_loads, Tags.urls)
             register(optional.drf_default_permission, Tags.security, deploy=True)
-            when_imported("rest_framework.serializers", serializers.watch_serializers)
-            when_imported("rest_framework.views", serializers.watch_views)

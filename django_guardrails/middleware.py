@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from django_guardrails.apps import SUPPORTED
 from django_guardrails.conf import Sampling, debug, get_config
+from django_guardrails.instrumentation import install
 from django_guardrails.integrations import otel
 from django_guardrails.integrations.toolbar import TOOLBAR_MODULE, is_toolbar_request
 from django_guardrails.project import is_dev_server
@@ -42,8 +43,19 @@ class QueryGuardMiddleware:
             raise MiddlewareNotUsed("django-guardrails does not support this Django version.")
         self.get_response = get_response
         self.is_async = iscoroutinefunction(get_response)
+        self._install_before_serving()
         if self.is_async:
             markcoroutinefunction(self)
+
+    @staticmethod
+    def _install_before_serving() -> None:
+        """The server builds its middleware before its first request: the patches go in now,
+        when the guard is on, rather than in the first request's time."""
+        try:
+            if get_config().effective_mode != "off":
+                install()
+        except Exception:
+            internal_error()
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:

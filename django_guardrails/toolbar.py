@@ -25,7 +25,6 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from django_guardrails.integrations.toolbar import watch_toolbar
 from django_guardrails.project import display_path
 from django_guardrails.query.api import Guard, finish, guard
 from django_guardrails.query.capture import enter, internal_error, leave
@@ -71,10 +70,6 @@ class GuardrailsPanel(Panel):
     is_async = True
     title = "Guardrails"
     nav_title = "Guardrails"
-
-    @classmethod
-    def ready(cls) -> None:
-        watch_toolbar()  # idempotent: the hook that resumes the panel's unit
 
     def process_request(self, request: HttpRequest) -> Any:
         unit = _open(request)

@@ -129,16 +129,18 @@ imported = sorted(
     {n.partition(".")[0] for n in sys.modules} & {"celery", "rest_framework", "opentelemetry"}
 )
 
-# Imported later, by a view or a worker: the run-time hooks follow the import.
+# Imported later, by a view or a worker: the next unit of work hooks them.
 from rest_framework import generics
 import celery
 from celery.app.task import Task
-from django_guardrails.query import capture
+from django_guardrails.query import capture as unit_capture
+with capture():
+    pass
 
 print(json.dumps({
     "ids": sorted({str(m.id) for m in messages}),
     "imported": imported,
-    "drf_hooked": capture.on_repeated_site is not None,
+    "drf_hooked": unit_capture.on_repeated_site is not None,
     "celery_hooked": hasattr(Task.apply_async, "__wrapped__"),
 }))
 """
@@ -237,6 +239,9 @@ def test_drf_s_first_importer_named_in_its_settings_still_gets_the_run_time_hook
         django.setup()
         from django.urls import resolve
         resolve("/items/")  # a first request, no system checks: the URLconf imports DRF
+        from django_guardrails.testing import capture as unit
+        with unit():  # the next unit of work hooks DRF
+            pass
         from django_guardrails.query import capture, serializers
         print(json.dumps({"hooked": capture.on_repeated_site is not None,
                           "codes": sorted(serializers._codes)}))

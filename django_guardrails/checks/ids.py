@@ -77,6 +77,7 @@ I202 = CheckId("I202", "A model overrides save()")
 W203 = CheckId("W203", "Meta.unique_together or index_together instead of constraints or indexes")
 W204 = CheckId("W204", "null=True on a string field that is not unique")
 W206 = CheckId("W206", "A save() override that skips super().save() or drops its arguments")
+I210 = CheckId("I210", "The same query filter chain is written in three or more places")
 W301 = CheckId("W301", "A URL pattern of the project has no name")
 W302 = CheckId("W302", "An include() of a project URLconf has neither app_name nor namespace")
 W303 = CheckId("W303", "An internal integer ID in a URL")
@@ -140,6 +141,7 @@ ALL: tuple[CheckId, ...] = (
     W203,
     W204,
     W206,
+    I210,
     W301,
     W302,
     W303,

@@ -12,8 +12,8 @@ only ever sees the view. A unit entered while the toolbar runs, before its ``get
 Checked against django-debug-toolbar 4.4 to 8.0 (``__call__``, ``__acall__`` from 5.0, and
 ``get_response`` set in ``__init__``).
 
-Nothing here imports the toolbar: ``watch_toolbar()`` runs once the project imports its
-middleware module (``integrations.imports``).
+Nothing here imports the toolbar: ``patches()`` is asked for once the project has imported its
+middleware module (``instrumentation``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
+from django_guardrails.instrumentation import AttributePatch, Patch
 from django_guardrails.query import state
 
 TOOLBAR_MIDDLEWARE = "debug_toolbar.middleware"
@@ -73,6 +74,7 @@ def _resuming(get_response: Callable[..., Any]) -> Callable[..., Any]:
             finally:
                 state.current.reset(token)
 
+        resumed_async._guardrails_resuming = True  # type: ignore[attr-defined]
         return markcoroutinefunction(resumed_async)
 
     def resumed(request: Any) -> Any:
@@ -82,7 +84,15 @@ def _resuming(get_response: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             state.current.reset(token)
 
+    resumed._guardrails_resuming = True  # type: ignore[attr-defined]
     return resumed
+
+
+def _resume_inside(middleware: Any) -> None:
+    """Wrap the middleware's ``get_response`` once: the instance may be older than the patch
+    (the server built its middleware chain before the first unit of work installed it)."""
+    if not getattr(middleware.get_response, "_guardrails_resuming", False):
+        middleware.get_response = _resuming(middleware.get_response)
 
 
 def _to_resume(request: Any) -> Any:
@@ -103,6 +113,7 @@ def _pausing(call: Callable[..., Any]) -> Callable[..., Any]:
     def paused(self: Any, request: Any) -> Any:
         if getattr(self, "async_mode", False):
             return call(self, request)  # a coroutine: __acall__ pauses inside it
+        _resume_inside(self)
         saved = _paused.set(_to_resume(request))
         token = state.current.set(None)
         try:
@@ -117,6 +128,7 @@ def _pausing(call: Callable[..., Any]) -> Callable[..., Any]:
 def _pausing_async(call: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(call)
     async def paused(self: Any, request: Any) -> Any:
+        _resume_inside(self)
         saved = _paused.set(_to_resume(request))
         token = state.current.set(None)
         try:
@@ -128,25 +140,27 @@ def _pausing_async(call: Callable[..., Any]) -> Callable[..., Any]:
     return paused
 
 
-def _init_resuming(init: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(init)
-    def __init__(self: Any, get_response: Callable[..., Any]) -> None:
-        init(self, get_response)
-        self.get_response = _resuming(self.get_response)
-
-    return __init__
-
-
-def watch_toolbar() -> None:
-    """Once ``debug_toolbar.middleware`` is imported: pause the unit around the toolbar's own
-    work. Idempotent."""
+def patches() -> list[Patch]:
+    """Once ``debug_toolbar.middleware`` is imported: the unit paused around the toolbar's own
+    work."""
     from debug_toolbar.middleware import DebugToolbarMiddleware
 
-    middleware: Any = DebugToolbarMiddleware
-    if getattr(middleware, "_guardrails_paused", False):
-        return
-    middleware.__init__ = _init_resuming(middleware.__init__)
-    middleware.__call__ = _pausing(middleware.__call__)
-    if hasattr(middleware, "__acall__"):
-        middleware.__acall__ = _pausing_async(middleware.__acall__)
-    middleware._guardrails_paused = True
+    why = "The toolbar's own queries (its panels, its store) are never the view's."
+    found: list[Patch] = [
+        AttributePatch(
+            DebugToolbarMiddleware,
+            "__call__",
+            _pausing(vars(DebugToolbarMiddleware)["__call__"]),
+            why=why,
+        )
+    ]
+    if "__acall__" in vars(DebugToolbarMiddleware):
+        found.append(
+            AttributePatch(
+                DebugToolbarMiddleware,
+                "__acall__",
+                _pausing_async(vars(DebugToolbarMiddleware)["__acall__"]),
+                why=why,
+            )
+        )
+    return found

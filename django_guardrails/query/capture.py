@@ -28,6 +28,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
 from django_guardrails.exceptions import GuardrailsError
+from django_guardrails.instrumentation import AttributePatch, HookPatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.callsite import fetch_frame, find, locate
 from django_guardrails.query.eager import prefetched_loads
@@ -55,10 +56,10 @@ __all__ = [
     "Unit",
     "allowing_n_plus_one",
     "enter",
-    "follow_thread_pools",
     "install",
     "internal_error",
     "leave",
+    "patches",
 ]
 
 logger = logging.getLogger("django_guardrails")
@@ -202,30 +203,43 @@ def install(connection: BaseDatabaseWrapper) -> None:
         connection.execute_wrappers.insert(0, _execute)
 
 
-def install_on_this_thread() -> None:
-    """Instrument this thread's connections: the ones opened before guardrails was ready."""
-    for alias in connections:
-        install(connections[alias])
+def _uninstall(connection: BaseDatabaseWrapper) -> None:
+    if _execute in connection.execute_wrappers:
+        connection.execute_wrappers.remove(_execute)
 
 
 def _instrument_new_connection(*, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
     install(connection)
 
 
-def instrument_new_connections() -> None:
-    """Instrument every connection as it opens, in every thread; idempotent.
+_NEW_CONNECTION_UID = "django_guardrails.instrument_new_connection"
+
+
+def _instrument_connections() -> None:
+    """Instrument every connection as it opens, in every thread, and this thread's open ones.
 
     Connections are per thread; instrumenting each new one as it opens is one of the accepted
-    uses of a signal: it reaches threads (sync_to_async, thread pools) no middleware runs in,
-    and every connection of every thread opens after the app registry is ready, but for the
-    ones ``install_on_this_thread()`` covers.
+    uses of a signal: it reaches threads (sync_to_async, thread pools) no middleware runs in.
+    The middleware installs this before the server's first request, so no request thread has
+    a connection open yet.
     """
-    connection_created.connect(
-        _instrument_new_connection, dispatch_uid="django_guardrails.instrument_new_connection"
+    connection_created.connect(_instrument_new_connection, dispatch_uid=_NEW_CONNECTION_UID)
+    for alias in connections:
+        install(connections[alias])
+
+
+def _stop_instrumenting_connections() -> None:
+    # Other threads' open connections keep the wrapper: outside a unit it is one lookup.
+    connection_created.disconnect(dispatch_uid=_NEW_CONNECTION_UID)
+    for alias in connections:
+        _uninstall(connections[alias])
+
+
+def _instrumenting_connections() -> bool:
+    return any(
+        key[0] == _NEW_CONNECTION_UID
+        for key, *_ in connection_created.receivers  # (lookup_key, receiver, ...)
     )
-
-
-_submit = ThreadPoolExecutor.submit
 
 
 def _submit_in_context(self: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -237,19 +251,17 @@ def _submit_in_context(self: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwarg
     return _submit(self, fn, *args, **kwargs)
 
 
-def follow_thread_pools() -> None:
-    """Count work a unit hands to a ``ThreadPoolExecutor`` (or ``run_in_executor``) in it.
+_submit = ThreadPoolExecutor.submit
 
-    ``ThreadPoolExecutor.submit`` does not copy the caller's context as ``asyncio.to_thread``
-    and asgiref do; while a unit is active, guardrails' version does. Outside units it is the
-    original call.
-    """
-    if ThreadPoolExecutor.submit is not _submit_in_context:
-        setattr(ThreadPoolExecutor, "submit", _submit_in_context)  # noqa: B010
+
+# Set by ``instrumentation``: installs its patches when a unit starts and they are not yet.
+before_unit: Callable[[], None] | None = None
 
 
 def enter(unit: Unit) -> Token[State | Unit | None]:
     """Start recording queries into ``unit`` (and every enclosing unit); ``leave()`` ends it."""
+    if before_unit is not None:
+        before_unit()
     outer = _current.get()
     if outer is None:
         if not _allowed_outside.get():
@@ -298,8 +310,27 @@ def _counting_transaction(connection: BaseDatabaseWrapper, sql: str) -> Iterator
                 unit.count += 1
 
 
-def count_transactions() -> None:
-    """Count transaction control run outside cursors, as ``CaptureQueriesContext`` does;
-    idempotent."""
-    if vars(base_backend)["debug_transaction"] is _DEBUG_TRANSACTION:
-        setattr(base_backend, "debug_transaction", _counting_transaction)  # noqa: B010
+def patches() -> list[Patch]:
+    return [
+        HookPatch(
+            name="connection.execute_wrappers (each connection, as it opens)",
+            why="Every query of every thread passes here: counted, timed, its site found.",
+            on=_instrument_connections,
+            off=_stop_instrumenting_connections,
+            is_on=_instrumenting_connections,
+        ),
+        AttributePatch(
+            ThreadPoolExecutor,
+            "submit",
+            _submit_in_context,
+            why="Work a unit hands to a thread pool counts in the unit: the caller's context "
+            "is copied into the worker, as asyncio.to_thread and asgiref do.",
+        ),
+        AttributePatch(
+            base_backend,
+            "debug_transaction",
+            _counting_transaction,
+            why="COMMIT, ROLLBACK and a PostgreSQL BEGIN run outside cursors: counted as "
+            "CaptureQueriesContext counts them, never a finding.",
+        ),
+    ]

@@ -25,6 +25,7 @@ from django.db.models.fields.related_descriptors import (
 )
 from django.db.models.query import ModelIterable
 
+from django_guardrails.instrumentation import AttributePatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.origins import eager_call_of, eager_written_by_library, origin_of
 
@@ -98,19 +99,30 @@ def _prefetch_related_objects(model_instances: Any, *related_lookups: Any) -> No
 _prefetch_related_objects.__wrapped__ = _PREFETCH_OBJECTS  # type: ignore[attr-defined]
 
 
-def track_relation_reads() -> None:
-    """Wrap the related descriptors, and keep prefetching's reads apart; idempotent.
-
-    ``prefetch_related_objects`` is replaced where Django looks it up (the query module, for
-    querysets, and ``django.db.models``, for projects that call it): a module global, so the
-    descriptors' hot path needs no frame check.
-    """
-    for cls, original in _ORIGINALS.items():
-        if vars(cls)["__get__"] is original:
-            setattr(cls, "__get__", _tracking(original))  # noqa: B010
-    for module in (query_module, models_module):
-        if getattr(module, "prefetch_related_objects", None) is _PREFETCH_OBJECTS:
-            setattr(module, "prefetch_related_objects", _prefetch_related_objects)  # noqa: B010
+def _relation_read_patches() -> list[Patch]:
+    """The related descriptors, and prefetching kept apart: ``prefetch_related_objects`` is
+    replaced where Django looks it up (the query module, for querysets, and
+    ``django.db.models``, for projects that call it): a module global, so the descriptors' hot
+    path needs no frame check."""
+    found: list[Patch] = [
+        AttributePatch(
+            cls,
+            "__get__",
+            _tracking(original),
+            why="A related object or manager read per row is what makes an N+1 a relation's.",
+        )
+        for cls, original in _ORIGINALS.items()
+    ]
+    found += [
+        AttributePatch(
+            module,
+            "prefetch_related_objects",
+            _prefetch_related_objects,
+            why="Prefetching's own reads of the descriptors are Django's, not the project's.",
+        )
+        for module in (query_module, models_module)
+    ]
+    return found
 
 
 def _select_paths(tree: Any, prefix: str = "") -> Iterator[str]:
@@ -192,14 +204,12 @@ def prefetched_loads(queryset: QuerySet[Any]) -> list[EagerLoad]:
 _PREFETCH = QuerySet._prefetch_related_objects  # type: ignore[attr-defined]
 
 
-def track_prefetches(on_prefetch: Callable[[QuerySet[Any], FrameType], None]) -> None:
+def _prefetch_patch(on_prefetch: Callable[[QuerySet[Any], FrameType], None]) -> Patch:
     """Call ``on_prefetch(queryset, frame)`` when a unit is active and a queryset prefetches.
 
     Django calls ``_prefetch_related_objects`` once per evaluated queryset that has
-    ``prefetch_related`` lookups, so queries without any pay nothing. Idempotent.
+    ``prefetch_related`` lookups, so queries without any pay nothing.
     """
-    if vars(QuerySet)["_prefetch_related_objects"] is not _PREFETCH:
-        return
     current = state.current
 
     def _prefetch_related_objects(self: QuerySet[Any]) -> None:
@@ -208,4 +218,13 @@ def track_prefetches(on_prefetch: Callable[[QuerySet[Any], FrameType], None]) ->
         _PREFETCH(self)
 
     _prefetch_related_objects.__wrapped__ = _PREFETCH  # type: ignore[attr-defined]
-    setattr(QuerySet, "_prefetch_related_objects", _prefetch_related_objects)  # noqa: B010
+    return AttributePatch(
+        QuerySet,
+        "_prefetch_related_objects",
+        _prefetch_related_objects,
+        why="Which querysets prefetched, and where: an eager load nobody read, a prefetch per row.",
+    )
+
+
+def patches(on_prefetch: Callable[[QuerySet[Any], FrameType], None]) -> list[Patch]:
+    return [*_relation_read_patches(), _prefetch_patch(on_prefetch)]

@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 from django.db.models.fields import related_descriptors
 from django.db.models.manager import BaseManager
 
+from django_guardrails.instrumentation import AttributePatch, HookPatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.callsite import LIBRARY, PROJECT, _kinds, is_project_code
 
@@ -140,10 +141,14 @@ def _noting(get_queryset: Any) -> Any:
     return noting_get_queryset
 
 
+_wrapped: list[type] = []  # the manager classes whose get_queryset is wrapped now
+
+
 def _wrap_get_queryset(cls: type) -> None:
     own = vars(cls).get("get_queryset")
     if own is not None and not hasattr(own, "__wrapped__") and callable(own):
         setattr(cls, "get_queryset", _noting(own))  # noqa: B010
+        _wrapped.append(cls)
 
 
 # Where .select_related() and .prefetch_related() are called: an unused eager load is removed
@@ -220,10 +225,10 @@ def _noting_eager(method: Any) -> Any:
     return eager
 
 
-def note_origins() -> None:
-    """Note where querysets are built, and where eager loads are asked for, from now on;
-    idempotent. Every manager class's own ``get_queryset`` is wrapped, Django's and the
-    project's and libraries' (Wagtail's page manager builds its queryset without super())."""
+def _note_managers() -> None:
+    """Every manager class's own ``get_queryset`` is wrapped, Django's and the project's and
+    libraries' (Wagtail's page manager builds its queryset without super()); again when the app
+    registry has new models."""
     from django.apps import apps
 
     _wrap_get_queryset(BaseManager)
@@ -233,6 +238,29 @@ def note_origins() -> None:
                 if cls is BaseManager:
                     break
                 _wrap_get_queryset(cls)
-    if vars(QuerySet)["select_related"] is _SELECT_RELATED:
-        setattr(QuerySet, "select_related", _noting_eager(_SELECT_RELATED))  # noqa: B010
-        setattr(QuerySet, "prefetch_related", _noting_eager(_PREFETCH_RELATED))  # noqa: B010
+
+
+def _unwrap_managers() -> None:
+    while _wrapped:
+        cls = _wrapped.pop()
+        own = vars(cls).get("get_queryset")
+        if own is not None and hasattr(own, "__wrapped__"):
+            setattr(cls, "get_queryset", own.__wrapped__)  # noqa: B010
+
+
+def patches() -> list[Patch]:
+    """Note where querysets are built, and where eager loads are asked for."""
+    why_eager = "Where an eager load was asked for: an unused one is removed there."
+    return [
+        HookPatch(
+            name="get_queryset of BaseManager and of every model's manager classes",
+            why="Where each queryset was built: the place its N+1 fix goes.",
+            on=_note_managers,
+            off=_unwrap_managers,
+            is_on=lambda: bool(_wrapped),
+        ),
+        AttributePatch(QuerySet, "select_related", _noting_eager(_SELECT_RELATED), why=why_eager),
+        AttributePatch(
+            QuerySet, "prefetch_related", _noting_eager(_PREFETCH_RELATED), why=why_eager
+        ),
+    ]

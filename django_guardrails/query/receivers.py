@@ -19,6 +19,7 @@ from typing import Any
 from django.dispatch import Signal
 
 from django_guardrails.audit.connections import describe
+from django_guardrails.instrumentation import AttributePatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.callsite import Callsite, is_project_code, locate
 
@@ -170,7 +171,10 @@ def _live_receivers(self: Signal, sender: Any) -> tuple[list[Any], list[Any]]:
         return sync_receivers, async_receivers
 
 
-def watch_receivers() -> None:
-    """Wrap ``Signal._live_receivers`` once; idempotent."""
-    if Signal._live_receivers is _original_live_receivers:
-        Signal._live_receivers = _live_receivers  # type: ignore[method-assign]
+def patch() -> Patch:
+    return AttributePatch(
+        Signal,
+        "_live_receivers",
+        _live_receivers,
+        why="Each receiver a signal runs inside a unit is named with its queries and time.",
+    )

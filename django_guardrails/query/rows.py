@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 
+from django_guardrails.instrumentation import AttributePatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.origins import ORIGIN
 
@@ -115,11 +116,14 @@ def _streamed(rows: Iterator[Any], mark: _Stream) -> Iterator[Any]:
         yield row
 
 
-def mark_batches() -> None:
-    """Mark rows fetched in batches, from now on; idempotent."""
-    if vars(QuerySet)["_fetch_all"] is _FETCH_ALL:
-        _fetch_all.__wrapped__ = _FETCH_ALL  # type: ignore[attr-defined]
-        setattr(QuerySet, "_fetch_all", _fetch_all)  # noqa: B010
-    if vars(QuerySet)["_iterator"] is _ITERATOR:
-        _iterator.__wrapped__ = _ITERATOR  # type: ignore[attr-defined]
-        setattr(QuerySet, "_iterator", _iterator)  # noqa: B010
+_fetch_all.__wrapped__ = _FETCH_ALL  # type: ignore[attr-defined]
+_iterator.__wrapped__ = _ITERATOR  # type: ignore[attr-defined]
+
+
+def patches() -> list[Patch]:
+    """Mark rows fetched in batches."""
+    why = "Rows fetched together are marked: a read per row of one result is an N+1."
+    return [
+        AttributePatch(QuerySet, "_fetch_all", _fetch_all, why=why),
+        AttributePatch(QuerySet, "_iterator", _iterator, why=why),
+    ]

@@ -11,10 +11,12 @@ project has imported DRF's modules (``integrations.imports``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType, FrameType
 from typing import Any
 
+from django_guardrails.instrumentation import HookPatch, Patch
 from django_guardrails.query.callsite import Callsite, is_project_code
 from django_guardrails.query.relations import Relation
 
@@ -180,9 +182,11 @@ def hint(rendering: Rendering, relation: Relation | None, sql: str, where: str) 
     return f'{loaded}: add .{method}("{path}") in {target}.'
 
 
-def watch_serializers() -> None:
-    """Once ``rest_framework.serializers`` is imported: look for serializers above repeated
-    query sites. Idempotent; imports nothing of DRF that is not imported already."""
+def _is_on(name: str) -> Callable[[], bool]:
+    return lambda: name in _codes
+
+
+def _hook_serializers() -> None:
     from rest_framework.serializers import Serializer
 
     from django_guardrails.query import capture
@@ -191,8 +195,45 @@ def watch_serializers() -> None:
     capture.on_repeated_site = note_rendering
 
 
-def watch_views() -> None:
-    """Once ``rest_framework.views`` is imported: name the view above a serializer."""
+def _unhook_serializers() -> None:
+    from django_guardrails.query import capture
+
+    _codes.pop("to_representation", None)
+    capture.on_repeated_site = None
+
+
+def serializer_hooks() -> list[Patch]:
+    """Once ``rest_framework.serializers`` is imported: look for serializers above repeated
+    query sites. Imports nothing of DRF that is not imported already; DRF is not changed."""
+    return [
+        HookPatch(
+            name="guardrails' repeated-site hook (DRF serializers)",
+            why="An N+1 under a serializer field is named by the field and its serializer.",
+            on=_hook_serializers,
+            off=_unhook_serializers,
+            is_on=_is_on("to_representation"),
+        )
+    ]
+
+
+def _hook_views() -> None:
     from rest_framework.views import APIView
 
     _codes["dispatch"] = APIView.dispatch.__code__
+
+
+def _unhook_views() -> None:
+    _codes.pop("dispatch", None)
+
+
+def view_hooks() -> list[Patch]:
+    """Once ``rest_framework.views`` is imported: name the view above a serializer."""
+    return [
+        HookPatch(
+            name="guardrails' view finder (DRF APIView.dispatch)",
+            why="The view whose get_queryset the fix goes into.",
+            on=_hook_views,
+            off=_unhook_views,
+            is_on=_is_on("dispatch"),
+        )
+    ]

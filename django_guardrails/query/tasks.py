@@ -31,6 +31,7 @@ from django.db.models.manager import BaseManager
 
 from django_guardrails.conf import GuardrailsSettings, get_config
 from django_guardrails.exceptions import NPlusOneError, TaskArgumentError
+from django_guardrails.instrumentation import AttributePatch, HookPatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.api import Guard, finish
 from django_guardrails.query.callsite import locate
@@ -260,26 +261,68 @@ def task_finished(
         internal_error()
 
 
-def watch_sends() -> None:
+def send_patches() -> list[Patch]:
     """Once ``celery.app.task`` is imported: check what ``apply_async()`` (and ``delay()``)
-    send. Idempotent, as are the two below; each uses only its own, imported module."""
+    send. Each builder uses only its own, imported module."""
     from celery.app.task import Task
 
-    if not hasattr(Task.apply_async, "__wrapped__"):
-        Task.apply_async = _checking_apply_async(Task.apply_async)  # type: ignore[method-assign]
+    original = vars(Task)["apply_async"]
+    return [
+        AttributePatch(
+            Task,
+            "apply_async",
+            _checking_apply_async(original),
+            why="A model instance sent as a task argument, or a send inside a transaction.",
+        )
+    ]
 
 
-def watch_send_task() -> None:
+def send_task_patches() -> list[Patch]:
     """Once ``celery.app.base`` is imported: check what ``app.send_task()`` sends."""
     from celery.app.base import Celery
 
-    if not hasattr(Celery.send_task, "__wrapped__"):
-        Celery.send_task = _checking_send_task(Celery.send_task)  # type: ignore[method-assign]
+    return [
+        AttributePatch(
+            Celery,
+            "send_task",
+            _checking_send_task(vars(Celery)["send_task"]),
+            why="A model instance sent by name, or a send inside a transaction.",
+        )
+    ]
 
 
 def watch_runs() -> None:
     """Once ``celery.signals`` is imported: each task run is a unit of work."""
     from celery import signals
 
-    signals.task_prerun.connect(task_started, weak=False, dispatch_uid="guardrails.task_started")
-    signals.task_postrun.connect(task_finished, weak=False, dispatch_uid="guardrails.task_finished")
+    signals.task_prerun.connect(task_started, weak=False, dispatch_uid=_STARTED)
+    signals.task_postrun.connect(task_finished, weak=False, dispatch_uid=_FINISHED)
+
+
+def _unwatch_runs() -> None:
+    from celery import signals
+
+    signals.task_prerun.disconnect(dispatch_uid=_STARTED)
+    signals.task_postrun.disconnect(dispatch_uid=_FINISHED)
+
+
+def _watching_runs() -> bool:
+    from celery import signals
+
+    return any(entry[0][0] == _STARTED for entry in signals.task_prerun.receivers)
+
+
+_STARTED = "guardrails.task_started"
+_FINISHED = "guardrails.task_finished"
+
+
+def run_hooks() -> list[Patch]:
+    return [
+        HookPatch(
+            name="receivers of celery task_prerun and task_postrun",
+            why="Each task run is a unit of work, its findings named by the task.",
+            on=watch_runs,
+            off=_unwatch_runs,
+            is_on=_watching_runs,
+        )
+    ]

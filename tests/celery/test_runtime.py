@@ -21,6 +21,7 @@ from broken.models import Customer, Invoice
 from broken.tasks import archive_invoices, report_totals, send_invoice
 from clean.models import Author, Book, Publisher
 from clean.tasks import catalogue_lines, describe_book
+from django_guardrails import instrumentation
 from django_guardrails.exceptions import NPlusOneError, TaskArgumentError
 from django_guardrails.query.tasks import TaskArgumentWarning
 from django_guardrails.query.types import N_PLUS_ONE, TASK_ARGUMENT
@@ -28,6 +29,13 @@ from testproject.celery import app
 
 HERE = str(Path(__file__).resolve())
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _guard_started() -> None:
+    """As in a process where the guard has started (a request, a task run, ``capture()``):
+    sends are checked from then on."""
+    instrumentation.install()
 
 
 @pytest.fixture

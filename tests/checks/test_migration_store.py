@@ -25,6 +25,7 @@ from django_guardrails.checks.migrations import checks as migrations
 from django_guardrails.checks.migrations import history as migration_history
 from django_guardrails.checks.migrations import reads as migration_reads
 from django_guardrails.checks.migrations import store as migration_store
+from django_guardrails.integrations import imports
 from django_guardrails.source.index import SOURCE
 from tests.checks.test_migrations import migrated_app, of
 
@@ -39,9 +40,10 @@ ADD_CODE = (
 
 
 def settle(root: Path) -> None:
-    """Date the files written so far a second back, as files saved before a run are: a file
-    written after its module was imported is never trusted (see the race test below)."""
-    past = time.time_ns() - 1_000_000_000
+    """Date the files written so far back to before this process started, as files saved
+    before ``manage.py check`` or ``runserver`` are: a file written after its module may have
+    been imported is never trusted (see the race test below)."""
+    past = min(time.time_ns(), imports.NOTED_SINCE_NS) - 1_000_000_000
     for path in root.rglob("*.py"):
         os.utime(path, ns=(past, past))
 

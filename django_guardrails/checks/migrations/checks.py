@@ -29,6 +29,7 @@ from django_guardrails.checks.migrations.operations import (
 from django_guardrails.checks.migrations.reads import Reads, read_by
 from django_guardrails.checks.migrations.store import Judgement, MigrationStore
 from django_guardrails.conf import SETTING_NAME
+from django_guardrails.integrations.imports import noting_imports
 from django_guardrails.source.index import SourceIndex
 from django_guardrails.source.settings_modules import setting_location
 
@@ -42,7 +43,8 @@ def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
     store = MigrationStore(labels, since, postgresql) if scope.source.persistent else None
     judgement = store.load() if store is not None else None
     if judgement is None:
-        judgement, judged = _judge(labels, since, postgresql, scope.source)
+        with noting_imports():
+            judgement, judged = _judge(labels, since, postgresql, scope.source)
         if store is not None:
             reads = _reads(store, judged, scope.source)
             if not reads.stale():  # a file changed under this run: keep nothing

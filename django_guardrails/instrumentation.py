@@ -1,0 +1,215 @@
+"""Every change guardrails makes to Django, the standard library and the packages it integrates
+with, listed once, and when each is made.
+
+Nothing is changed when the app is imported or ready: a process whose guard is off (``MODE``
+"off", no middleware, no ``capture()``) runs none of guardrails' code on queries, relation
+reads, signal sends or thread-pool submits. The first unit of work (a watched request, a
+``capture()``, a Celery task run, the toolbar panel) installs the patches below; they stay
+for the life of the process (each costs one context lookup outside a unit), and
+``uninstall()`` takes every one back. An integration's patches wait until the project
+imports the package: a unit start looks for it until then.
+
+Two changes are made outside units, each for as long as it is needed: from the import of the
+app module until the first request, ``Signal.connect`` notes where each receiver is connected
+(the signal audit reports the receivers connected at start-up, before any unit can run); and
+while the migration checks run, an import finder notes when modules are imported (their
+findings store). A Celery task run is a unit of work: receivers of Celery's ``task_prerun``
+and ``task_postrun`` are connected once the project has imported Celery.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+# The Django versions each patch below was read against: a private name one of them renames is
+# caught by tests/test_instrumentation.py on that version.
+CHECKED_AGAINST = ("5.2", "6.0", "6.1")
+
+
+class Patch:
+    """One change: ``install()`` and ``uninstall()`` are idempotent."""
+
+    name: str
+    why: str
+
+    def install(self) -> None:
+        raise NotImplementedError
+
+    def uninstall(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def installed(self) -> bool:
+        raise NotImplementedError
+
+
+@dataclass(eq=False)
+class AttributePatch(Patch):
+    """``owner.attribute`` (a class or a module) replaced by ``replacement``."""
+
+    owner: Any
+    attribute: str
+    replacement: Any
+    why: str
+    original: Any = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.original = vars(self.owner)[self.attribute]
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        owner = self.owner
+        qualified = getattr(owner, "__qualname__", None)
+        prefix = f"{owner.__module__}.{qualified}" if qualified else owner.__name__
+        return f"{prefix}.{self.attribute}"
+
+    def install(self) -> None:
+        if vars(self.owner).get(self.attribute) is self.original:
+            setattr(self.owner, self.attribute, self.replacement)
+
+    def uninstall(self) -> None:
+        if vars(self.owner).get(self.attribute) is self.replacement:
+            setattr(self.owner, self.attribute, self.original)
+
+    @property
+    def installed(self) -> bool:
+        return vars(self.owner).get(self.attribute) is self.replacement
+
+
+@dataclass(eq=False)
+class HookPatch(Patch):
+    """A change made by functions of the module that owns it (a receiver connected, a wrapper
+    put on each connection, a method wrapped on classes found at run time)."""
+
+    name: str
+    why: str
+    on: Callable[[], None]
+    off: Callable[[], None]
+    is_on: Callable[[], bool]
+
+    def install(self) -> None:
+        self.on()
+
+    def uninstall(self) -> None:
+        self.off()
+
+    @property
+    def installed(self) -> bool:
+        return self.is_on()
+
+
+@dataclass(eq=False)
+class Integration:
+    """The patches of one optional package, built once ``module`` is imported by the project."""
+
+    module: str
+    build: Callable[[], list[Patch]]
+    patches: list[Patch] | None = None
+
+    def ready(self) -> bool:
+        if self.patches is None and self.module in sys.modules:
+            self.patches = self.build()
+        return self.patches is not None
+
+
+def _core_patches() -> list[Patch]:
+    from django_guardrails.query import capture, eager, origins, receivers, rows
+
+    return [
+        *capture.patches(),
+        *eager.patches(capture.note_prefetch),
+        *origins.patches(),
+        *rows.patches(),
+        receivers.patch(),
+    ]
+
+
+def _integrations() -> list[Integration]:
+    from django_guardrails.integrations import CELERY, DRF, TOOLBAR, installed
+    from django_guardrails.integrations import toolbar as toolbar_hooks
+    from django_guardrails.query import serializers, tasks
+
+    found = []
+    if installed(CELERY):
+        found.append(Integration("celery.app.task", tasks.send_patches))
+        found.append(Integration("celery.app.base", tasks.send_task_patches))
+        found.append(Integration("celery.signals", tasks.run_hooks))
+    if installed(DRF):
+        found.append(Integration("rest_framework.serializers", serializers.serializer_hooks))
+        found.append(Integration("rest_framework.views", serializers.view_hooks))
+    if installed(TOOLBAR):
+        found.append(Integration(toolbar_hooks.TOOLBAR_MIDDLEWARE, toolbar_hooks.patches))
+    return found
+
+
+_lock = threading.RLock()
+_core: list[Patch] | None = None
+_optional: list[Integration] | None = None
+
+
+def _pending() -> list[Integration]:
+    return [i for i in _optional or () if i.patches is None]
+
+
+def patches() -> list[Patch]:
+    """Every patch known now: the core ones and those of the integrations imported so far."""
+    global _core, _optional
+    with _lock:
+        if _core is None:
+            _core = _core_patches()
+        if _optional is None:
+            _optional = _integrations()
+        found = list(_core)
+        for integration in _optional:
+            if integration.ready():
+                found.extend(integration.patches or ())
+        return found
+
+
+def install() -> None:
+    """Install every patch (and an integration's once its package is imported); idempotent."""
+    from django_guardrails.query import capture
+
+    with _lock:
+        for patch in patches():
+            patch.install()
+        # While an integration's package is not imported, each unit start looks for it.
+        capture.before_unit = _look_for_integrations if _pending() else None
+
+
+def _look_for_integrations() -> None:
+    if any(integration.module in sys.modules for integration in _pending()):
+        install()
+
+
+def uninstall() -> None:
+    """Take every patch back; the next unit of work installs them again."""
+    from django_guardrails.query import capture
+
+    with _lock:
+        for patch in reversed(patches()):
+            patch.uninstall()
+        capture.before_unit = install
+
+
+def installed() -> Iterator[Patch]:
+    """The patches in place now."""
+    return (patch for patch in patches() if patch.installed)
+
+
+def arm() -> None:
+    """From ``ready()``: the first unit of work will install the patches; nothing changes now.
+    When they are installed already (the app registry was rebuilt by
+    ``override_settings(INSTALLED_APPS=...)``), they are installed again, which takes in the
+    managers of the new models."""
+    from django_guardrails.query import capture
+
+    with _lock:
+        if _core is not None and any(patch.installed for patch in _core):
+            install()
+        else:
+            capture.before_unit = install
