@@ -2,14 +2,10 @@ from __future__ import annotations
 
 import sys
 
-import django
 from django.apps import AppConfig
 from django.core.checks import Tags
 
-# On a Django guardrails does not support, nothing of it is set up: one check error says so
-# (guardrails.E006), and requests go through untouched.
-SUPPORTED = django.VERSION[:2] >= (5, 2)
-
+from django_guardrails.version import SUPPORTED
 
 if SUPPORTED:
     from django_guardrails.audit.connections import watch_connections
@@ -25,7 +21,7 @@ class GuardrailsConfig(AppConfig):
     verbose_name = "Django Guardrails"
 
     def ready(self) -> None:
-        from django_guardrails.checks.engine import register
+        from django_guardrails.checks.framework.engine import register
 
         if not SUPPORTED:
             from django_guardrails.checks.app import check_django_version
@@ -46,6 +42,8 @@ class GuardrailsConfig(AppConfig):
         from django_guardrails.checks.settings import split as split_settings
         from django_guardrails.checks.urls import checks as urls
         from django_guardrails.checks.urls import hardcoded_paths
+        from django_guardrails.checks.views import crud as view_crud
+        from django_guardrails.checks.views import logic as view_logic
 
         register(app.check_setting, Tags.compatibility)
         register(app.check_baseline_file, Tags.compatibility)
@@ -69,6 +67,8 @@ class GuardrailsConfig(AppConfig):
         register(csrf.check_csrf_exempt_views, Tags.security, Tags.urls)
         register(urls.check_urls, Tags.urls)
         register(hardcoded_paths.check_hardcoded_paths, Tags.urls, Tags.templates)
+        register(view_logic.check_view_logic, Tags.urls)
+        register(view_crud.check_hand_written_crud, Tags.urls)
         register(migrations.check_migrations, Tags.models)
         register(signals.check_signal_receivers, Tags.models)
         register(lookups.check_get_without_404, Tags.security)
@@ -87,29 +87,22 @@ class GuardrailsConfig(AppConfig):
         instrumentation.arm()
 
     def _register_integrations(self) -> None:
-        """Celery's and DRF's checks, when each is installed, and their run-time hooks once the
-        project imports it: a package merely installed is never imported (see
-        ``checks.optional``)."""
-        from django_guardrails.checks import optional
-        from django_guardrails.checks.celery import sends as celery_sends
-        from django_guardrails.checks.engine import register
+        """Celery's and DRF's checks, when each is installed: a package merely installed is
+        never imported (``integrations.usage``). Their run-time hooks are installed by the
+        first unit of work after the project imports the package (``instrumentation``)."""
         from django_guardrails.integrations import CELERY, DRF, installed
-        from django_guardrails.query import tasks
 
         if installed(CELERY):
-            register(optional.celery_acks_late, Tags.compatibility)
-            register(optional.celery_reject_on_worker_lost, Tags.compatibility)
-            register(optional.celery_task_signatures, Tags.compatibility)
-            register(optional.celery_pickle, Tags.security)
-            register(optional.celery_always_eager, Tags.compatibility, deploy=True)
-            # A scan of the project's source: it needs no Celery app, only Celery installed.
-            register(celery_sends.check_sends_in_atomic, Tags.compatibility)
-            # Each task run is a unit of work: its entry point, connected when the worker (or
-            # the project's package, as Celery's Django layout does) has imported Celery, else
-            # by the first unit of work after the project imports it (``instrumentation``).
+            from django_guardrails.integrations import celery
+
+            celery.register_checks()
+            # Each task run is a unit of work: its entry point, connected now when the worker
+            # (or the project's package, as Celery's Django layout does) has imported Celery.
             if "celery.signals" in sys.modules:
-                tasks.watch_runs()
+                from django_guardrails.integrations.celery.runtime import watch_runs
+
+                watch_runs()
         if installed(DRF):
-            register(optional.drf_serializer_fields, Tags.security)
-            register(optional.drf_list_view_loads, Tags.urls)
-            register(optional.drf_default_permission, Tags.security, deploy=True)
+            from django_guardrails.integrations import drf
+
+            drf.register_checks()

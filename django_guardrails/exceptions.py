@@ -1,4 +1,5 @@
-"""Exceptions guardrails raises on purpose (``MODE = "raise"``, test assertions)."""
+"""The exceptions guardrails raises on purpose (``MODE = "raise"``, test assertions) and the
+warnings it issues (``MODE = "warn"``)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,19 @@ class TaskArgumentError(GuardrailsError):
 
 class CacheKeyError(GuardrailsError, ValueError):
     """``versioned_key()`` got an object it cannot make a key for: unsaved, or unversioned."""
+
+
+class GuardrailsWarning(UserWarning):
+    """A query guard finding, shown as a Python warning (``MODE = "warn"``)."""
+
+
+class NPlusOneWarning(GuardrailsWarning):
+    """An N+1 query pattern (``MODE = "warn"``)."""
+
+
+class DuplicateQueryWarning(GuardrailsWarning):
+    """The same query, with the same parameters, run twice or more (``MODE = "warn"``)."""
+
+
+class TaskArgumentWarning(GuardrailsWarning):
+    """A model instance or queryset sent to a Celery task (``MODE = "warn"``)."""

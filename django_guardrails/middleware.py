@@ -11,18 +11,18 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponseBase
 
-from django_guardrails.apps import SUPPORTED
 from django_guardrails.conf import Sampling, debug, get_config
 from django_guardrails.instrumentation import install
-from django_guardrails.integrations import otel
 from django_guardrails.integrations.toolbar import TOOLBAR_MODULE, is_toolbar_request
 from django_guardrails.project import is_dev_server
+from django_guardrails.query import tracing as otel
 from django_guardrails.query.api import Guard, finish
 from django_guardrails.query.capture import enter, internal_error
 from django_guardrails.query.devserver import print_request
 from django_guardrails.query.report import raise_at_culprit, ship
 from django_guardrails.query.types import N_PLUS_ONE
 from django_guardrails.query.unit import Unit
+from django_guardrails.version import SUPPORTED
 
 
 class QueryGuardMiddleware:

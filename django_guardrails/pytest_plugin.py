@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pytest
 
@@ -91,6 +91,39 @@ def _in_tests(finding: Finding, item: pytest.Item) -> bool:
     )
 
 
+def _validate(
+    *,
+    max_queries: int | None = None,
+    n_plus_one: Literal["fail", "allow"] = "fail",
+    repeated_writes: Literal["allow", "fail"] = "allow",
+) -> None:
+    """The marker's signature, as pytest-django's ``validate_django_db``: called with the
+    marker's arguments, it refuses a misspelled or misplaced one."""
+    if max_queries is not None and (not isinstance(max_queries, int) or max_queries < 0):
+        raise TypeError(f"max_queries must be a whole number of queries, not {max_queries!r}")
+    if n_plus_one not in ("fail", "allow"):
+        raise TypeError(f"n_plus_one must be 'fail' or 'allow', not {n_plus_one!r}")
+    if repeated_writes not in ("allow", "fail"):
+        raise TypeError(f"repeated_writes must be 'allow' or 'fail', not {repeated_writes!r}")
+
+
+def _valid_marker(item: pytest.Item) -> pytest.Mark | None:
+    marker = item.get_closest_marker("guardrails")
+    problem = None
+    if marker is not None:
+        try:
+            _validate(*marker.args, **marker.kwargs)
+        except TypeError as error:
+            problem = str(error).replace("_validate()", "it")
+    if problem is not None:
+        pytest.fail(
+            f"@pytest.mark.guardrails: {problem}. It takes max_queries=<int>, "
+            "n_plus_one='fail'|'allow' and repeated_writes='allow'|'fail', by keyword.",
+            pytrace=False,
+        )
+    return marker
+
+
 def _failures(
     report: QueryReport, item: pytest.Item, marker: pytest.Mark | None, strict: bool
 ) -> list[str]:
@@ -114,7 +147,7 @@ def _failures(
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    marker = item.get_closest_marker("guardrails")
+    marker = _valid_marker(item)
     mode = item.config.getoption("guardrails")
     snapshot = item.config.getoption("guardrails_snapshot")
     if marker is None and mode == "off" and snapshot is None:

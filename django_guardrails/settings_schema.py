@@ -148,7 +148,7 @@ def _strings_in(value: object, depth: int = 0) -> list[str] | None:
 def shown(value: object) -> str:
     """The value of a known key as written (``"strict"``, ``[1, 2]``) when it is short and
     nothing in it looks like a credential; else only its type, as ``describe()``."""
-    from django_guardrails.source.secrets import credential_shape
+    from django_guardrails.secret_values import credential_shape
 
     strings = _strings_in(value)
     text = repr(value)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from django_guardrails.checks import ids
+from django_guardrails.checks.framework import ids
 from django_guardrails.settings_schema import KEYS, GuardrailsSettings
 
 ROOT = Path(__file__).resolve().parents[1]

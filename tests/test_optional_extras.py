@@ -81,8 +81,8 @@ def test_importing_the_package_imports_no_extra() -> None:
     code = """
     import json, pkgutil, sys, importlib
     import django_guardrails
-    for name in ("django_guardrails.integrations", "django_guardrails.query.serializers",
-                 "django_guardrails.integrations.otel", "django_guardrails.middleware"):
+    for name in ("django_guardrails.integrations", "django_guardrails.integrations.drf.serializers",
+                 "django_guardrails.query.tracing", "django_guardrails.middleware"):
         importlib.import_module(name)
     extras = {"celery", "kombu", "rest_framework", "opentelemetry"}
     print(json.dumps({"imported": sorted({n.partition(".")[0] for n in sys.modules} & extras)}))
@@ -242,7 +242,8 @@ def test_drf_s_first_importer_named_in_its_settings_still_gets_the_run_time_hook
         from django_guardrails.testing import capture as unit
         with unit():  # the next unit of work hooks DRF
             pass
-        from django_guardrails.query import capture, serializers
+        from django_guardrails.query import capture
+        from django_guardrails.integrations.drf import serializers
         print(json.dumps({"hooked": capture.on_repeated_site is not None,
                           "codes": sorted(serializers._codes)}))
         """,

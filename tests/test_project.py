@@ -45,7 +45,7 @@ def test_an_app_installed_among_libraries_is_never_judged(
     make_app: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from django_guardrails import project as scope
-    from django_guardrails.checks.engine import run_guardrail_checks
+    from django_guardrails.checks.framework.engine import run_guardrail_checks
 
     models_py = make_app("from django.db import models\n\nclass Bare(models.Model):\n    pass\n")
     assert any(m.file == str(models_py) for m in run_guardrail_checks())

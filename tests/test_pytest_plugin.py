@@ -138,3 +138,43 @@ def test_off_by_default(pytester: pytest.Pytester) -> None:
     result = run(pytester)
     result.assert_outcomes(passed=6, failed=1)
     assert "N+1 sites" not in result.stdout.str()
+
+
+MISSPELLED = """
+import pytest
+
+
+@pytest.mark.guardrails(max_querys=3)
+def test_misspelled():
+    pass
+
+
+@pytest.mark.guardrails(n_plus_one="ignore")
+def test_unknown_value():
+    pass
+
+
+@pytest.mark.guardrails(5)
+def test_positional():
+    pass
+
+
+@pytest.mark.guardrails(max_queries=5, n_plus_one="allow", repeated_writes="fail")
+def test_valid():
+    pass
+"""
+
+
+def test_the_marker_refuses_arguments_it_does_not_take(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_marker=MISSPELLED)
+    result = pytester.runpytest_subprocess(
+        "-p", "django", "--ds=testproject.settings.test", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1, failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*@pytest.mark.guardrails: it got an unexpected keyword argument 'max_querys'*",
+            "*@pytest.mark.guardrails: n_plus_one must be 'fail' or 'allow', not 'ignore'*",
+            "*@pytest.mark.guardrails: it takes 0 positional arguments but 1 was given*",
+        ]
+    )

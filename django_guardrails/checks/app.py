@@ -14,12 +14,13 @@ from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import baseline, ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation, display_path
+from django_guardrails.checks.framework import baseline, ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation, display_path
 from django_guardrails.conf import SETTING_NAME, config_problems
 from django_guardrails.source.files import python_files
 from django_guardrails.source.settings_modules import setting_location, settings_sources
+from django_guardrails.version import OLDEST_DJANGO
 
 
 def check_setting(scope: CheckScope) -> Iterator[CheckMessage]:
@@ -73,12 +74,9 @@ def check_baseline_file(scope: CheckScope) -> Iterator[CheckMessage]:
         )
 
 
-SUPPORTED_DJANGO = (5, 2)
-
-
 def check_django_version(scope: CheckScope) -> Iterator[CheckMessage]:
     """E006: guardrails runs on a Django it does not support (an install that forced it)."""
-    if django.VERSION[:2] >= SUPPORTED_DJANGO:
+    if django.VERSION[:2] >= OLDEST_DJANGO:
         return
     found = ".".join(str(part) for part in django.VERSION[:3])
     yield ids.E006.message(
@@ -128,9 +126,10 @@ def check_ignore_comments(scope: CheckScope) -> Iterator[CheckMessage]:
                 )
             elif directive.is_blanket:
                 msg = "This guardrails ignore comment names no check ID, so it ignores nothing."
-            elif directive.unknown:
-                unknown = ", ".join(directive.unknown)
-                msg = f"This guardrails ignore comment names unknown check IDs: {unknown}."
+            elif unknown := [code for code in directive.named if ids.lookup(code) is None]:
+                msg = (
+                    f"This guardrails ignore comment names unknown check IDs: {', '.join(unknown)}."
+                )
             else:
                 continue
             yield ids.W003.message(

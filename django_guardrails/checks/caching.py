@@ -11,8 +11,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.checks import CheckMessage
 from django.utils.module_loading import import_string
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.source.settings_modules import setting_location
 
 _SHARED_CACHE = (

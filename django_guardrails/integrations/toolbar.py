@@ -26,7 +26,7 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 
-from django_guardrails.instrumentation import AttributePatch, Patch
+from django_guardrails.patching import AttributePatch, Patch
 from django_guardrails.query import state
 
 TOOLBAR_MIDDLEWARE = "debug_toolbar.middleware"

@@ -28,7 +28,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
 from django_guardrails.exceptions import GuardrailsError
-from django_guardrails.instrumentation import AttributePatch, HookPatch, Patch
+from django_guardrails.patching import AttributePatch, HookPatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.callsite import fetch_frame, find, locate
 from django_guardrails.query.eager import prefetched_loads
@@ -79,8 +79,8 @@ def internal_error() -> None:
 
 
 _current = state.current
-# Called with a site and its query's frame when the site repeats: set by query.serializers
-# when DRF is installed. Once per site, never per query.
+# Called with a site and its query's frame when the site repeats: a hook an integration sets
+# (DRF's, integrations.drf.serializers) to name what the site rendered. Once per site.
 on_repeated_site: Callable[[QuerySite, FrameType], None] | None = None
 _allowed_outside = state.allowed_outside
 _getframe = sys._getframe

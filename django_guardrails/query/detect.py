@@ -13,9 +13,8 @@ from django_guardrails.query.capture import QuerySite, SiteKey, Unit
 from django_guardrails.query.hints import Fix, outside_fix, relation_fix, unknown_relation_fix
 from django_guardrails.query.listing import statement_text
 from django_guardrails.query.origins import Origin
+from django_guardrails.query.renderings import callsite_of, rendering_of
 from django_guardrails.query.rows import fetched_rows
-from django_guardrails.query.serializers import callsite_of, rendering_of
-from django_guardrails.query.serializers import hint as rendering_hint
 from django_guardrails.query.types import (
     DUPLICATE,
     N_PLUS_ONE,
@@ -52,7 +51,7 @@ def n_plus_one_fix(site: QuerySite, admin_selects: list[str] | None = None) -> F
     relation = site.relation
     rendering = rendering_of(site)
     if rendering is not None:
-        return Fix(rendering_hint(rendering, relation, site.sql, _where(site)))
+        return Fix(rendering.hint(relation, site.sql, _where(site)))
     if callsite_of(site) is None and (relation is None or relation.place is None):
         return outside_fix(relation, site.package, site.count)
     context = f" ({site.receiver.describe()})" if site.receiver is not None else ""

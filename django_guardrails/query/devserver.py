@@ -40,7 +40,7 @@ def shown_query_string(query_string: str) -> str:
     secret or whose shape looks like a credential left out."""
     if not query_string:
         return ""
-    from django_guardrails.source.secrets import credential_shape, secret_name
+    from django_guardrails.secret_values import credential_shape, secret_name
 
     pairs = []
     for name, value in parse_qsl(query_string, keep_blank_values=True):

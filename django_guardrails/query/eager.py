@@ -25,7 +25,7 @@ from django.db.models.fields.related_descriptors import (
 )
 from django.db.models.query import ModelIterable
 
-from django_guardrails.instrumentation import AttributePatch, Patch
+from django_guardrails.patching import AttributePatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.origins import eager_call_of, eager_written_by_library, origin_of
 

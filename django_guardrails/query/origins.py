@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.db.models.fields import related_descriptors
 from django.db.models.manager import BaseManager
 
-from django_guardrails.instrumentation import AttributePatch, HookPatch, Patch
+from django_guardrails.patching import AttributePatch, HookPatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.callsite import LIBRARY, PROJECT, _kinds, is_project_code
 

@@ -19,7 +19,7 @@ from typing import Any
 from django.dispatch import Signal
 
 from django_guardrails.audit.connections import describe
-from django_guardrails.instrumentation import AttributePatch, Patch
+from django_guardrails.patching import AttributePatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.callsite import Callsite, is_project_code, locate
 

@@ -19,8 +19,13 @@ from typing import Any
 from django.db import connections
 
 from django_guardrails.conf import GuardrailsSettings
-from django_guardrails.exceptions import NPlusOneError
-from django_guardrails.integrations import otel
+from django_guardrails.exceptions import (
+    DuplicateQueryWarning,
+    GuardrailsWarning,
+    NPlusOneError,
+    NPlusOneWarning,
+)
+from django_guardrails.query import tracing as otel
 from django_guardrails.query.capture import QuerySite, Unit, internal_error
 from django_guardrails.query.detect import allowed, is_n_plus_one, n_plus_one_finding
 from django_guardrails.query.types import (
@@ -32,18 +37,6 @@ from django_guardrails.query.types import (
 )
 
 logger = logging.getLogger("django_guardrails")
-
-
-class GuardrailsWarning(UserWarning):
-    """A query guard finding, shown as a Python warning (``MODE = "warn"``)."""
-
-
-class NPlusOneWarning(GuardrailsWarning):
-    pass
-
-
-class DuplicateQueryWarning(GuardrailsWarning):
-    pass
 
 
 _CATEGORIES: dict[str, type[GuardrailsWarning]] = {
@@ -216,7 +209,7 @@ _CREDENTIAL_NAMES = frozenset(
 def shown_path(request: Any) -> str:
     """The request's path with each segment that a URL parameter named like a secret
     captured (``<token>``), or that looks like a credential, shown as ``…``."""
-    from django_guardrails.source.secrets import credential_shape, secret_name
+    from django_guardrails.secret_values import credential_shape, secret_name
 
     path: str = request.path
     match = request.resolver_match

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 
-from django_guardrails.instrumentation import AttributePatch, Patch
+from django_guardrails.patching import AttributePatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.origins import ORIGIN
 

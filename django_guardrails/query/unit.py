@@ -56,7 +56,7 @@ class QuerySite:
         "raised",
         "receiver",
         "relation",
-        "rendering",  # what a DRF serializer rendered: set only then (query.serializers)
+        "rendering",  # what an integration says the site rendered (query.renderings)
         "sql",
         "where",
     )

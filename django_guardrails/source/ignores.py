@@ -2,7 +2,8 @@
 
 A comment that looks meant as one but is not (``# guardrail: ignore[W201]``, ``# guardrails
 ignore[W201]``, ``# noqa: guardrails.W201``) is kept as a near miss: it silences nothing, and
-``guardrails.W003`` says so.
+``guardrails.W003`` says so. The codes are read as written (``guardrails.w120`` is ``W120``);
+which of them are check IDs is the check framework's to say.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
-
-from django_guardrails.checks import ids
 
 # Matched against the text of a comment token, never against Python source.
 _DIRECTIVE = re.compile(
@@ -31,35 +30,35 @@ _NOQA = re.compile(r"#\s*noqa\b\s*:?\s*(?P<codes>[\w.,\s]*)", re.IGNORECASE)
 class IgnoreDirective:
     line: int
     text: str
-    codes: frozenset[str]
-    unknown: tuple[str, ...]
+    named: tuple[str, ...]  # the codes, in the order written: "W201", "X1"
     reason: str | None
     near_miss: bool = False  # meant as an ignore comment, written otherwise: ignores nothing
 
     @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(self.named)
+
+    @property
     def is_blanket(self) -> bool:
         """True for ``# guardrails: ignore`` naming no ID: never honoured, always reported."""
-        return not self.codes and not self.unknown and not self.near_miss
+        return not self.named and not self.near_miss
+
+
+def code_as_written(raw: str) -> str:
+    """``W201`` for ``w201`` or ``guardrails.W201``."""
+    code = raw.strip().upper()
+    return code.removeprefix("GUARDRAILS.")
 
 
 def parse_directive(line: int, comment: str) -> IgnoreDirective | None:
     match = _DIRECTIVE.search(comment)
     if match is None:
         if _NEAR_MISS.search(comment):
-            return IgnoreDirective(line, comment.strip(), frozenset(), (), None, near_miss=True)
+            return IgnoreDirective(line, comment.strip(), (), None, near_miss=True)
         return None
-    known: set[str] = set()
-    unknown: list[str] = []
-    for raw in (match.group("codes") or "").split(","):
-        if not raw.strip():
-            continue
-        check_id = ids.lookup(raw)
-        if check_id is None:
-            unknown.append(raw.strip())
-        else:
-            known.add(check_id.code)
+    named = [code_as_written(raw) for raw in (match.group("codes") or "").split(",")]
     reason = (match.group("reason") or "").strip() or None
-    return IgnoreDirective(line, comment.strip(), frozenset(known), tuple(unknown), reason)
+    return IgnoreDirective(line, comment.strip(), tuple(c for c in named if c), reason)
 
 
 def noqa_codes(line_text: str) -> frozenset[str]:
@@ -74,10 +73,9 @@ def noqa_codes(line_text: str) -> frozenset[str]:
     try:
         for token in tokenize.generate_tokens(io.StringIO(line_text).readline):
             if token.type == tokenize.COMMENT and (match := _NOQA.search(token.string)):
-                for raw in re.split(r"[,\s]+", match.group("codes")):
-                    check_id = ids.lookup(raw) if raw else None
-                    if check_id is not None:
-                        codes.add(check_id.code)
+                codes.update(
+                    code_as_written(raw) for raw in re.split(r"[,\s]+", match.group("codes")) if raw
+                )
     except (tokenize.TokenError, SyntaxError, IndentationError):
         pass
     return frozenset(codes)

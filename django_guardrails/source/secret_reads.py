@@ -18,7 +18,7 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django_guardrails.source.secret_values import credential_shape
+from django_guardrails.secret_values import credential_shape
 
 _MAPPING_METHODS = frozenset({"get", "setdefault"})
 _WRAPPERS = frozenset({"str", "bytes"})

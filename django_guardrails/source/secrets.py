@@ -13,20 +13,20 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django_guardrails.source.module import child_bodies
-from django_guardrails.source.secret_reads import (
-    FallbackRead,
-    Helpers,
-    fallback_read,
-    module_helpers,
-)
-from django_guardrails.source.secret_values import (
+from django_guardrails.secret_values import (
     FORMAT_LABELS,
     cannot_be_secret,
     credential_shape,
     is_placeholder,
     name_shape,
     secret_name,
+)
+from django_guardrails.source.module import child_bodies
+from django_guardrails.source.secret_reads import (
+    FallbackRead,
+    Helpers,
+    fallback_read,
+    module_helpers,
 )
 
 __all__ = [

@@ -11,6 +11,6 @@ app_name = "clean"
 urlpatterns = [
     path("", views.book_list, name="book_list"),
     path("authors/", views.AuthorList.as_view(), name="author_list"),
-    path("<slug:slug>/", views.book_detail, name="book_detail"),
+    path("<slug:slug>/", views.BookDetailView.as_view(), name="book_detail"),
     path("by/<str:name>/", views.author_books, name="author_books"),
 ]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
-from django.views.generic import ListView
+from django.views.generic import DetailView, ListView
 
 from clean.models import Author, Book
 
@@ -17,11 +17,10 @@ def book_list(request: HttpRequest) -> HttpResponse:
     return render(request, "clean/book_list.html", {"books": books})
 
 
-@require_safe
-def book_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """Show the book with this slug, or 404."""
-    book = get_object_or_404(Book.objects.select_related("author", "publisher"), slug=slug)
-    return render(request, "clean/book_detail.html", {"book": book})
+class BookDetailView(DetailView):  # type: ignore[type-arg]
+    """Show the book with this slug, or 404 (clean/book_detail.html, as ``book``)."""
+
+    queryset = Book.objects.select_related("author", "publisher")
 
 
 @require_safe

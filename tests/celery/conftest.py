@@ -108,8 +108,8 @@ def make_celery(monkeypatch: pytest.MonkeyPatch) -> MakeCelery:
 
     from celery import Celery
 
-    from django_guardrails.checks.celery import checks as celery_checks
-    from django_guardrails.integrations.celery_app import ProjectApp
+    from django_guardrails.integrations.celery import checks as celery_checks
+    from django_guardrails.integrations.celery.app import ProjectApp
 
     def make(**conf: object) -> Celery:
         app = Celery(f"throwaway{next(_counter)}", set_as_current=False)

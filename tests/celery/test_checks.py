@@ -15,12 +15,12 @@ import pytest
 from django.apps import apps
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.celery import checks as celery_checks
-from django_guardrails.checks.celery import sends as celery_sends
-from django_guardrails.checks.engine import CheckScope, run_guardrail_checks
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope, run_guardrail_checks
 from django_guardrails.conf import get_config
-from django_guardrails.integrations.celery_app import (
+from django_guardrails.integrations.celery import atomic_sends as celery_sends
+from django_guardrails.integrations.celery import checks as celery_checks
+from django_guardrails.integrations.celery.app import (
     find_project_app,
     own_tasks,
     setting_location,
@@ -98,7 +98,7 @@ def test_checks_import_the_task_modules_once_without_running_the_checks_again(
     """Celery's Django fixup runs the system checks on import_modules: not again from ours."""
     project = find_project_app()
     assert project is not None
-    from django_guardrails.integrations import celery_app
+    from django_guardrails.integrations.celery import app as celery_app
 
     monkeypatch.setattr(celery_app, "_imported", type(celery_app._imported)())
     calls = []

@@ -21,9 +21,8 @@ from broken.models import Customer, Invoice
 from broken.tasks import archive_invoices, report_totals, send_invoice
 from clean.models import Author, Book, Publisher
 from clean.tasks import catalogue_lines, describe_book
-from django_guardrails import instrumentation
+from django_guardrails import TaskArgumentWarning, instrumentation
 from django_guardrails.exceptions import NPlusOneError, TaskArgumentError
-from django_guardrails.query.tasks import TaskArgumentWarning
 from django_guardrails.query.types import N_PLUS_ONE, TASK_ARGUMENT
 from testproject.celery import app
 

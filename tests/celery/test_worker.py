@@ -30,7 +30,7 @@ import broken.tasks  # noqa: F401  (the shared tasks, bound to every app)
 import clean.tasks  # noqa: F401
 from broken.models import Customer, Invoice
 from clean.models import Author, Book, Publisher
-from django_guardrails.query.tasks import TaskArgumentWarning
+from django_guardrails import TaskArgumentWarning
 
 TESTPROJECT = Path(__file__).resolve().parents[2] / "testproject"
 

@@ -12,9 +12,9 @@ from django.core import checks
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from django_guardrails.checks import baseline, ids
-from django_guardrails.checks.engine import run_guardrail_checks
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import baseline, ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 
 MakeApp = Callable[[str], Path]
 

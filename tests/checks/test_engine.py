@@ -8,9 +8,9 @@ from django.core import checks
 from django.core.management import call_command
 from django.test import override_settings
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope, guarded, run_guardrail_checks
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope, guarded, run_guardrail_checks
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 
 MakeApp = Callable[[str], Path]
 
@@ -197,7 +197,7 @@ def test_deploy_only_and_database_checks_run_only_when_asked() -> None:
     from django.core.checks import Tags
     from django.core.checks.registry import registry
 
-    from django_guardrails.checks.engine import _registered, register
+    from django_guardrails.checks.framework.engine import _registered, register
 
     seen: list[tuple[str, ...]] = []
 

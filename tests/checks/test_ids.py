@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core import checks
 
-from django_guardrails.checks import ids
+from django_guardrails.checks.framework import ids
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ from django.apps import apps
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
-from django_guardrails.checks import ids
+from django_guardrails.checks.framework import ids
 from django_guardrails.checks.migrations import checks as migrations
 from django_guardrails.checks.migrations.history import read_history
 from django_guardrails.checks.migrations.states import model_of

@@ -19,13 +19,13 @@ import pytest
 from django.apps import apps
 from django.test import override_settings
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.messages import GuardrailsMessage, SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.messages import GuardrailsMessage, SourceLocation
 from django_guardrails.checks.migrations import checks as migrations
 from django_guardrails.checks.migrations import history as migration_history
+from django_guardrails.checks.migrations import import_notes as imports
 from django_guardrails.checks.migrations import reads as migration_reads
 from django_guardrails.checks.migrations import store as migration_store
-from django_guardrails.integrations import imports
 from django_guardrails.source.index import SOURCE
 from tests.checks.test_migrations import migrated_app, of
 

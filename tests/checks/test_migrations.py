@@ -11,9 +11,9 @@ from django.db import connection
 from django.db.migrations.state import ProjectState
 from django.test import override_settings
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.checks.migrations import checks as migrations
 from django_guardrails.checks.migrations import history as migration_history
 from django_guardrails.checks.migrations.history import Node, read_history

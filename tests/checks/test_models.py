@@ -5,9 +5,9 @@ from pathlib import Path
 
 from django.apps import apps
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.checks.models.checks import defines_str
 
 MakeApp = Callable[[str], Path]

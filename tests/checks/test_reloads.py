@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from django_guardrails.checks import reloads
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import reloads
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 
 TESTPROJECT = Path(__file__).resolve().parents[2] / "testproject"
 
@@ -83,9 +83,9 @@ def test_a_changed_finding_is_reported_again(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("RUN_MAIN", "true")
-    monkeypatch.setattr("django_guardrails.checks.reloads.is_dev_server", lambda: True)
+    monkeypatch.setattr("django_guardrails.checks.framework.reloads.is_dev_server", lambda: True)
     monkeypatch.setattr(
-        "django_guardrails.checks.reloads.tempfile.gettempdir", lambda: str(tmp_path)
+        "django_guardrails.checks.framework.reloads.tempfile.gettempdir", lambda: str(tmp_path)
     )
     one = GuardrailsMessage(30, "one", obj="x", id="guardrails.W201")
     two = GuardrailsMessage(30, "two", obj="x", id="guardrails.W201")

@@ -8,9 +8,13 @@ import pytest
 from django.core.checks import CheckMessage
 from django.test import override_settings
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import guarded
-from django_guardrails.checks.messages import GuardrailsMessage, SourceLocation, display_path
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import guarded
+from django_guardrails.checks.framework.messages import (
+    GuardrailsMessage,
+    SourceLocation,
+    display_path,
+)
 from django_guardrails.checks.models.repeated_queries import check_repeated_queries
 from tests.conftest import MakeApp
 
@@ -397,7 +401,7 @@ def test_inline_ignore_and_baseline(
 
     write(package, "views.py", body.format(comment=""))
     baseline_file = tmp_path / "baseline.json"
-    from django_guardrails.checks import baseline
+    from django_guardrails.checks.framework import baseline
 
     with override_settings(GUARDRAILS={"BASELINE": str(baseline_file)}):
         assert baseline.write(baseline_file, i210()).recorded == 1

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
-from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
+from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.source.secrets import scan
 
 from .secret_snippets import SNIPPETS, Snippet

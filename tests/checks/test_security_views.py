@@ -8,9 +8,9 @@ from django.apps import apps
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.checks.security.csrf import _is_drf_view
 from django_guardrails.checks.security.templates import _findings
 

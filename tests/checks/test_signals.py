@@ -14,9 +14,9 @@ from django.conf import settings
 from django.test import override_settings
 
 from django_guardrails.audit import connections
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.source.connect_calls import connect_calls
 from django_guardrails.source.index import parse_module
 from django_guardrails.source.side_effects import side_effects

@@ -13,9 +13,9 @@ import pytest
 from django.apps import apps
 from django.test import override_settings
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.source.template_dirs import project_templates
 
 MakeApp = Callable[[str], Path]

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
 from django_guardrails.checks.security.templates import _findings, post_forms_without_token
 
 

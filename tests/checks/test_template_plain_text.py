@@ -11,9 +11,9 @@ import pytest
 from django.contrib.syndication.views import Feed
 from django.test import override_settings
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.checks.security.templates import _findings
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
 from django_guardrails.checks.urls.checks import _integer_ids
 
 BROKEN_URLS = Path(__file__).parents[2] / "testproject/broken/urls.py"

@@ -15,11 +15,11 @@ from pathlib import Path
 from django.apps import apps
 from django.test import override_settings
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.drf import checks as drf
-from django_guardrails.checks.engine import CheckScope, run_guardrail_checks
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope, run_guardrail_checks
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.conf import get_config
+from django_guardrails.integrations.drf import checks as drf
 from django_guardrails.source.index import SOURCE
 
 MakeApp = Callable[[str], Path]
@@ -130,7 +130,7 @@ def test_serializers_no_urlconf_imports_are_seen_and_w804_reads_nested_paths(
         "BookSerializer",
     ]
     from clean.models import Book
-    from django_guardrails.integrations.drf_fields import missing_loads, required_loads
+    from django_guardrails.integrations.drf.fields import missing_loads, required_loads
 
     module = __import__(f"{label}.serializers", fromlist=["BookSerializer"])
     loads = required_loads(module.BookSerializer())

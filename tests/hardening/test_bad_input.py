@@ -14,8 +14,8 @@ from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
 from django_guardrails.conf import KEYS
 from django_guardrails.query import state
 

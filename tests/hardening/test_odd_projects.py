@@ -12,8 +12,8 @@ import pytest
 from django.db import connections
 from django.test import override_settings
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
 from django_guardrails.testing import capture
 
 MakeApp = Callable[[str], Path]

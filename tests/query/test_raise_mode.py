@@ -10,8 +10,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from django_guardrails import conf
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
 from django_guardrails.exceptions import NPlusOneError
 from django_guardrails.testing import capture
 

@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.test import AsyncClient, Client, override_settings
 
 from django_guardrails import middleware
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
 from django_guardrails.conf import get_config
 from django_guardrails.settings_schema import Sampling, parse
 

@@ -8,9 +8,8 @@ import pytest
 from django.test import override_settings
 
 from clean.models import Author, Book, Publisher
-from django_guardrails import allow_n_plus_one, watch
+from django_guardrails import NPlusOneWarning, allow_n_plus_one, watch
 from django_guardrails.exceptions import NPlusOneError
-from django_guardrails.query.report import NPlusOneWarning
 from django_guardrails.testing import (
     GuardrailsTestCaseMixin,
     assert_max_queries,

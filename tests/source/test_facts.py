@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.framework.engine import run_guardrail_checks
 from django_guardrails.source import facts
 from django_guardrails.source.facts import EXTRACTORS, Extractor, FactStore, store_path
 from django_guardrails.source.index import SOURCE, ModuleSource, SourceIndex

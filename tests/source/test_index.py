@@ -64,8 +64,7 @@ def test_ignore_comment_on_the_line_or_the_line_above() -> None:
 def test_ignore_directive_parsing() -> None:
     directive = parse_directive(1, "# guardrails: ignore[W201, guardrails.w120, X1] -- legacy")
     assert directive is not None
-    assert directive.codes == {"W201", "W120"}
-    assert directive.unknown == ("X1",)
+    assert directive.named == ("W201", "W120", "X1")  # which are check IDs: W003's to say
     assert directive.reason == "legacy"
     blanket = parse_directive(1, "#guardrails:ignore")
     assert blanket is not None and blanket.is_blanket

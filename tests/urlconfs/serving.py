@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.test import override_settings
 
-from django_guardrails.checks.engine import run_guardrail_checks
+from django_guardrails.checks.framework.engine import run_guardrail_checks
 
 HERE = Path(__file__).parent
 

@@ -15,12 +15,13 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.checks.migrations import imports as migration_imports
 from django_guardrails.checks.migrations.applied import applied_migrations
 from django_guardrails.checks.migrations.history import History, Node, read_history
+from django_guardrails.checks.migrations.import_notes import noting_imports
 from django_guardrails.checks.migrations.operations import (
     Located,
     data_operations,
@@ -29,7 +30,6 @@ from django_guardrails.checks.migrations.operations import (
 from django_guardrails.checks.migrations.reads import Reads, read_by
 from django_guardrails.checks.migrations.store import Judgement, MigrationStore
 from django_guardrails.conf import SETTING_NAME
-from django_guardrails.integrations.imports import noting_imports
 from django_guardrails.source.index import SourceIndex
 from django_guardrails.source.settings_modules import setting_location
 

@@ -15,8 +15,8 @@ from typing import Any
 from django.core.checks import CheckMessage
 from django.db import migrations, models
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.checks.migrations.history import History, Node
 from django_guardrails.checks.migrations.imports import may_import_a_model, model_class_uses
 from django_guardrails.checks.migrations.safety import breaking_change, locking_index_change

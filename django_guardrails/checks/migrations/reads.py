@@ -29,9 +29,9 @@ from typing import Any
 import django
 from django.conf import settings
 
-from django_guardrails.integrations.imports import imported_by
+from django_guardrails.checks.migrations.import_notes import imported_by
 from django_guardrails.project import installed_library_roots, is_under, stdlib_roots
-from django_guardrails.source.secrets import secret_name
+from django_guardrails.secret_values import secret_name
 
 SETTING = "setting:"  # prefix of a setting's entry among the file entries
 DISTRIBUTION = "distribution:"  # prefix of an installed distribution's entry (its version)

@@ -37,8 +37,8 @@ import django
 from django.apps import apps
 from django.db.migrations.loader import MigrationLoader
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.messages import GuardrailsMessage, SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.messages import GuardrailsMessage, SourceLocation
 from django_guardrails.checks.migrations.reads import content_digest, unchanged
 from django_guardrails.source.facts import code_key, store_path, write_json_atomically
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from django.core.checks import CheckMessage
 from django.db import models
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.models.source import model_source
 
 _LABEL_FIELDS = (models.CharField, models.TextField)  # SlugField, EmailField are CharFields

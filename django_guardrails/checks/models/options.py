@@ -10,8 +10,8 @@ from django.core.checks import CheckMessage
 from django.db import models
 from django.db.models.options import normalize_together
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.models.inheritance import (
     abstract_models,
     declares,

@@ -25,9 +25,9 @@ from django.apps import apps
 from django.core.checks import CheckMessage
 from django.db import models
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation, display_path
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation, display_path
 from django_guardrails.project import own_app_configs
 from django_guardrails.source.facts import Extractor
 from django_guardrails.source.files import python_files

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.project import is_under, library_roots
 from django_guardrails.source.escaping import SAFE_MAKERS, escaping_functions, unescaped_marks
 from django_guardrails.source.facts import Extractor

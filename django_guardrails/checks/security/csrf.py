@@ -9,9 +9,9 @@ from django.apps import apps
 from django.core.checks import CheckMessage
 from django.urls import URLPattern
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.project import is_under, library_roots
 from django_guardrails.source.session_use import SessionReader
 from django_guardrails.source.urlconf import walk

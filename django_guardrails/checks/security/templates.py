@@ -16,9 +16,9 @@ from django.conf import settings
 from django.core.checks import CheckMessage
 from django.http.request import split_domain_port, validate_host
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.project import display_path
 from django_guardrails.source.html_forms import Form, forms, leaves_site, posts
 from django_guardrails.source.settings_modules import setting_location

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.source.settings_modules import setting_location
 
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation, display_path
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation, display_path
 from django_guardrails.source.secrets import SecretFinding, scan
 from django_guardrails.source.settings_modules import (
     is_development_module,

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.source.index import ModuleSource
 from django_guardrails.source.settings_modules import (
     development_chain,

@@ -18,9 +18,9 @@ from django_guardrails.audit.receivers import (
     signal_label,
 )
 from django_guardrails.audit.report import print_startup_line
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.checks.signals.receivers import (
     any_sender,
     at_import,

@@ -14,8 +14,8 @@ from django.core.checks import CheckMessage
 from django_guardrails.audit.callees import resolver_for
 from django_guardrails.audit.connections import ModuleRun
 from django_guardrails.audit.receivers import Receiver, signal_label
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.source.index import ModuleSource, SourceIndex
 from django_guardrails.source.side_effects import side_effects
 

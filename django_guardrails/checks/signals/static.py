@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from django.apps import AppConfig
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.messages import display_path
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.messages import display_path
 from django_guardrails.source.connect_calls import connect_calls
 from django_guardrails.source.index import SourceIndex
 

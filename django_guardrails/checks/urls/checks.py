@@ -13,9 +13,9 @@ from django.core.checks import CheckMessage
 from django.urls import URLPattern, URLResolver
 from django.urls.converters import IntConverter
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.source.route_lines import Location, locate
 from django_guardrails.source.urlconf import Route, is_own_module, walk
 

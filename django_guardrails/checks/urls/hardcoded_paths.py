@@ -15,9 +15,9 @@ from typing import Any
 
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.checks.security.templates import template_files
 from django_guardrails.checks.urls.route_finder import NamedRoute, RouteFinder
 from django_guardrails.source.facts import Extractor

@@ -17,8 +17,8 @@ from django.core.management.color import no_style
 from django_guardrails.audit import report
 from django_guardrails.audit.receivers import inventory
 from django_guardrails.audit.report import findings_by_receiver
-from django_guardrails.checks import baseline, formats, ids
-from django_guardrails.checks.engine import (
+from django_guardrails.checks.framework import baseline, formats, ids
+from django_guardrails.checks.framework.engine import (
     TAG,
     requested_databases,
     run_guardrail_checks,
@@ -116,8 +116,8 @@ class Command(BaseCommand):
 
         if not installed(CELERY):
             raise CommandError("Celery is not installed: pip install django-guardrails[celery].")
-        from django_guardrails.integrations.celery_app import find_project_app
-        from django_guardrails.integrations.celery_queues import (
+        from django_guardrails.integrations.celery.app import find_project_app
+        from django_guardrails.integrations.celery.queues import (
             BrokerUnreachable,
             queue_lengths,
             queue_names,

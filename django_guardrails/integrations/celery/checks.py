@@ -9,11 +9,11 @@ from typing import Any
 
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation
-from django_guardrails.integrations.annotations import names_model
-from django_guardrails.integrations.celery_app import (
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation
+from django_guardrails.integrations.celery.annotations import names_model
+from django_guardrails.integrations.celery.app import (
     ProjectApp,
     ProjectTask,
     find_project_app,

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation
+from django_guardrails.integrations.celery.task_sends import SENDS, SENDS_IN_ATOMIC
 from django_guardrails.source.files import python_files
 from django_guardrails.source.module import may_mention
-from django_guardrails.source.task_sends import SENDS, SENDS_IN_ATOMIC
 
 
 def check_sends_in_atomic(scope: CheckScope) -> Iterator[CheckMessage]:

@@ -27,7 +27,7 @@ from celery.app.utils import find_app
 from django.apps import AppConfig, apps
 from django.conf import settings
 
-from django_guardrails.checks.optional import settings_packages
+from django_guardrails.integrations.usage import settings_packages
 from django_guardrails.project import is_under, library_roots
 from django_guardrails.source.index import SOURCE
 from django_guardrails.source.settings_modules import find_setting

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from django_guardrails.integrations import imports
+from django_guardrails.checks.migrations import import_notes as imports
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ A view relies on the default when nothing of its own decides who may use it: no
 ``@action``, no ``get_permissions()`` of its own, no ``@permission_classes`` on an ``@api_view``.
 A view that says ``permission_classes = [AllowAny]`` is public by decision and never reported;
 nor is a view wrapped in a decorator besides DRF's own, which may decide access itself.
-Imported only when DRF is (see ``checks/drf.py``).
+Imported only when DRF is (see ``integrations.usage``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from django.urls import URLPattern
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.engine import CheckScope
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.project import is_under, library_roots
 from django_guardrails.source.settings_modules import setting_location
 from django_guardrails.source.urlconf import walk

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core import checks
 
-from django_guardrails.checks.messages import GuardrailsMessage
+from django_guardrails.checks.framework.messages import GuardrailsMessage
 
 PREFIX = "guardrails."
 
@@ -83,6 +83,8 @@ W302 = CheckId("W302", "An include() of a project URLconf has neither app_name n
 W303 = CheckId("W303", "An internal integer ID in a URL")
 W304 = CheckId("W304", "A hard-coded path to one of the project's own named routes")
 W305 = CheckId("W305", "The same URL name points at different views in one namespace")
+I310 = CheckId("I310", "A view writes business logic inline: a multi-model write or a state change")
+I311 = CheckId("I311", "A function view writes out a generic view's pattern by hand")
 W401 = CheckId("W401", "A signal receiver has neither a docstring nor a comment on why")
 W402 = CheckId("W402", "A receiver of a model signal is connected without sender")
 W403 = CheckId("W403", "A signal receiver will never run: it was garbage-collected")
@@ -147,6 +149,8 @@ ALL: tuple[CheckId, ...] = (
     W303,
     W304,
     W305,
+    I310,
+    I311,
     W401,
     W402,
     W403,

@@ -1,12 +1,11 @@
-"""The Celery (7xx) and DRF (8xx) checks, registered when the package is installed and run only
-when the project uses it.
+"""Whether the project uses Celery or DRF, and checks that run only when it does.
 
 A package installed in the environment is not yet one the project uses (a shared virtualenv, a
 dependency of a dependency), and importing it costs: DRF about 0.5 s, Celery about 0.3 s. So
 these checks are registered without importing either, and each first asks whether the project
 has imported the package itself, by the time the checks run: its settings package (where
 Celery's Django layout creates the app), its URLconf and views, its serializers modules.
-W705, which reads only the source, is registered on its own (``checks.celery.sends``).
+W705, which reads only the source, is registered on its own (``celery.atomic_sends``).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage
 from django.urls import get_resolver
 
-from django_guardrails.checks.engine import CheckScope, GuardrailCheck
+from django_guardrails.checks.framework.engine import CheckScope, GuardrailCheck
 from django_guardrails.integrations import CELERY, DRF, installed
 
 UsePredicate = Callable[[CheckScope], bool]
@@ -74,27 +73,19 @@ def drf_in_use(scope: CheckScope) -> bool:
     return DRF in sys.modules
 
 
-def _when_used(module: str, name: str, in_use: UsePredicate) -> GuardrailCheck:
+def when_used(module: str, name: str, in_use: UsePredicate) -> GuardrailCheck:
+    """Check ``name`` of ``module``, imported and run only when ``in_use(scope)``.
+
+    The engine names a check by ``check_name`` where it has one: in crash messages and timings
+    this one is named as the check it runs.
+    """
+
     def check(scope: CheckScope) -> Iterable[CheckMessage]:
         if not in_use(scope):
             return ()
         found: Any = getattr(importlib.import_module(module), name)
         return found(scope)  # type: ignore[no-any-return]
 
-    # Named as the check it runs: in crash messages, timings and the docs.
-    check.__module__, check.__name__, check.__qualname__ = module, name, name
-    check.__doc__ = None
+    check.__name__ = check.__qualname__ = name
+    check.check_name = f"{module}.{name}"  # type: ignore[attr-defined]
     return check
-
-
-_CELERY = "django_guardrails.checks.celery.checks"
-_DRF = "django_guardrails.checks.drf.checks"
-
-celery_acks_late = _when_used(_CELERY, "check_acks_late", celery_in_use)
-celery_reject_on_worker_lost = _when_used(_CELERY, "check_reject_on_worker_lost", celery_in_use)
-celery_task_signatures = _when_used(_CELERY, "check_task_signatures", celery_in_use)
-celery_pickle = _when_used(_CELERY, "check_pickle", celery_in_use)
-celery_always_eager = _when_used(_CELERY, "check_always_eager", celery_in_use)
-drf_serializer_fields = _when_used(_DRF, "check_serializer_fields", drf_in_use)
-drf_list_view_loads = _when_used(_DRF, "check_list_view_loads", drf_in_use)
-drf_default_permission = _when_used(_DRF, "check_default_permission", drf_in_use)

@@ -52,7 +52,7 @@ def count_finding(kind: str, place: str) -> None:
         metrics = sys.modules.get(METRICS)
         if metrics is None:
             return
-        from django_guardrails import __version__
+        from django_guardrails.version import __version__
 
         meter = metrics.get_meter(SCOPE, __version__)
         counter = _counter = meter.create_counter(

@@ -25,10 +25,10 @@ from django.conf import settings
 from django.core.checks import CheckMessage
 from django.db import models
 
-from django_guardrails import __version__
-from django_guardrails.checks.messages import GuardrailsMessage, SourceLocation
+from django_guardrails.checks.framework.messages import GuardrailsMessage, SourceLocation
 from django_guardrails.conf import get_config
 from django_guardrails.source.index import SOURCE
+from django_guardrails.version import __version__
 
 FORMAT_VERSION = 2
 # Version 1 kept the offending line's text: still read, so adopting 2 brings nothing back,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from types import CodeType, FrameType
 from typing import Any
 
-from django_guardrails.instrumentation import HookPatch, Patch
+from django_guardrails.patching import HookPatch, Patch
 from django_guardrails.query.callsite import Callsite, is_project_code
 from django_guardrails.query.relations import Relation
 
@@ -57,6 +57,9 @@ class Rendering:
                     break
                 return f"{view.__name__}.get_queryset()"
         return f"{view.__name__}.queryset (or its get_queryset())"
+
+    def hint(self, relation: Relation | None, sql: str, where: str) -> str:
+        return hint(self, relation, sql, where)
 
     def location(self) -> Callsite | None:
         """The field's line in the serializer: its declaration, else ``Meta``'s, else the
@@ -145,19 +148,6 @@ def note_rendering(site: Any, frame: FrameType | None) -> None:
         frame = frame.f_back
     if frames:
         site.rendering = _rendering(frames, view, inside)
-
-
-def rendering_of(site: Any) -> Rendering | None:
-    return getattr(site, "rendering", None)
-
-
-def callsite_of(site: Any) -> Callsite | None:
-    """The line to report a site at: the field's line in the serializer when the query's own
-    line is not in code that the field called (DRF's code, or a view far above it)."""
-    rendering = rendering_of(site)
-    if rendering is not None and not rendering.inside:
-        return rendering.location() or site.callsite
-    return site.callsite  # type: ignore[no-any-return]
 
 
 def hint(rendering: Rendering, relation: Relation | None, sql: str, where: str) -> str:

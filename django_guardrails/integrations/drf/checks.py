@@ -14,14 +14,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.serializers import ALL_FIELDS, ModelSerializer
 
-from django_guardrails.checks import ids
-from django_guardrails.checks.drf.permissions import (
+from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.messages import SourceLocation
+from django_guardrails.integrations.drf.fields import Load, missing_loads, required_loads
+from django_guardrails.integrations.drf.permissions import (
     check_default_permission as check_default_permission,  # W808, registered from here
 )
-from django_guardrails.checks.engine import CheckScope
-from django_guardrails.checks.messages import SourceLocation
-from django_guardrails.checks.optional import import_serializer_modules
-from django_guardrails.integrations.drf_fields import Load, missing_loads, required_loads
+from django_guardrails.integrations.usage import import_serializer_modules
 from django_guardrails.source.class_facts import class_facts
 from django_guardrails.source.index import SourceIndex
 from django_guardrails.source.urlconf import walk

@@ -10,10 +10,10 @@ from typing import Any
 
 from django.core import checks
 
-from django_guardrails import __version__
-from django_guardrails.checks import baseline, ids
-from django_guardrails.checks.messages import GuardrailsMessage, display_path
+from django_guardrails.checks.framework import baseline, ids
+from django_guardrails.checks.framework.messages import GuardrailsMessage, display_path
 from django_guardrails.source.settings_modules import settings_sources
+from django_guardrails.version import __version__
 
 DOCS_URL = "https://django-guardrails.readthedocs.io/en/latest/checks/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -23,7 +23,7 @@ from django.test import Client, override_settings
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
 from django_guardrails import middleware
-from django_guardrails.integrations import otel
+from django_guardrails.query import tracing as otel
 from tests.integrations.otel_sdk import finding_counts, instrumented, server_span
 from tests.integrations.otlp_receiver import attributes, receiver
 from tests.query.sampling_urls import SECRET_LITERAL, SECRET_PARAMETER

@@ -30,14 +30,14 @@ from django.db.models import Model, QuerySet
 from django.db.models.manager import BaseManager
 
 from django_guardrails.conf import GuardrailsSettings, get_config
-from django_guardrails.exceptions import NPlusOneError, TaskArgumentError
-from django_guardrails.instrumentation import AttributePatch, HookPatch, Patch
+from django_guardrails.exceptions import NPlusOneError, TaskArgumentError, TaskArgumentWarning
+from django_guardrails.patching import AttributePatch, HookPatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.api import Guard, finish
 from django_guardrails.query.callsite import locate
 from django_guardrails.query.capture import internal_error
 from django_guardrails.query.detect import allowed
-from django_guardrails.query.report import GuardrailsWarning, raise_at_culprit, report
+from django_guardrails.query.report import raise_at_culprit, report
 from django_guardrails.query.types import TASK_ARGUMENT, Finding
 from django_guardrails.query.unit import QuerySite, Unit
 
@@ -54,10 +54,6 @@ _running: dict[str, Guard] = {}
 _checked: ContextVar[bool] = ContextVar("guardrails_task_send_checked", default=False)
 
 
-class TaskArgumentWarning(GuardrailsWarning):
-    """A model instance or queryset sent to a task (``MODE = "warn"``)."""
-
-
 def _found(value: Any, where: str, depth: int) -> Iterator[tuple[str, Any]]:
     if isinstance(value, Model | QuerySet | BaseManager):
         yield where, value
@@ -72,7 +68,7 @@ def _found(value: Any, where: str, depth: int) -> Iterator[tuple[str, Any]]:
 @lru_cache(maxsize=1024)
 def _parameter_names(task: Any) -> tuple[str, ...]:
     """The names of a task's positional parameters, to say ``invoice`` rather than ``args[0]``."""
-    from django_guardrails.integrations.celery_app import task_function
+    from django_guardrails.integrations.celery.app import task_function
 
     try:
         names = list(inspect.signature(task_function(task)).parameters)

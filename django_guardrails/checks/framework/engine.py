@@ -14,8 +14,8 @@ from django.apps import AppConfig
 from django.core import checks
 from django.core.checks import CheckMessage
 
-from django_guardrails.checks import baseline, ids, reloads
-from django_guardrails.checks.messages import GuardrailsMessage, display_path
+from django_guardrails.checks.framework import baseline, ids, reloads
+from django_guardrails.checks.framework.messages import GuardrailsMessage, display_path
 from django_guardrails.conf import GuardrailsSettings, get_config
 from django_guardrails.project import own_app_configs
 from django_guardrails.source.ignores import noqa_codes
@@ -118,7 +118,7 @@ def guarded(
     check: GuardrailCheck, *, needs_database: bool = False
 ) -> Callable[..., list[CheckMessage]]:
     """Wrap ``check`` as a Django check function with the engine's behaviour around it."""
-    name = f"{check.__module__}.{check.__qualname__}"
+    name = getattr(check, "check_name", None) or f"{check.__module__}.{check.__qualname__}"
 
     def run(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
         databases = _databases(kwargs) if needs_database else ()

@@ -1,0 +1,2 @@
+"""The system checks: the framework (engine, ids, messages, baseline, formats) and one
+subpackage or module per area."""

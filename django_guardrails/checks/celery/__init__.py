@@ -1,1 +1,0 @@
-"""7xx: Celery (registered only when Celery is installed)."""

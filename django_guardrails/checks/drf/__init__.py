@@ -1,1 +1,0 @@
-"""8xx: Django REST framework (registered only when DRF is installed)."""

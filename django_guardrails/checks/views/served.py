@@ -1,0 +1,211 @@
+"""The project's own views that a served URLconf reaches, as source: each function view, and each
+method that a class-based view's project-own classes define, once.
+
+Callbacks come from the live resolvers (``source.urlconf.walk``): only they know what an
+``include()`` or a router mounted. A Django class-based view carries its class as
+``callback.view_class``, a DRF view or viewset as ``callback.cls``; a decorator made with
+``functools.wraps`` leaves the function it wraps as ``__wrapped__``. DRF's ``@api_view`` builds
+a class at run time whose handlers call the decorated function from a closure: that function is
+the view. What is not a function or class of the project (a ``partial``, a callable instance, a
+lambda, a view of Django or of a package) is skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, cast
+
+from django.apps import apps
+from django.urls import URLPattern, get_resolver
+
+from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.project import is_under, library_roots
+from django_guardrails.source.index import ModuleSource
+from django_guardrails.source.served_urlconfs import served_urlconfs
+from django_guardrails.source.urlconf import Route, walk
+
+_OUR_PACKAGE = "django_guardrails"
+
+
+@dataclass(frozen=True)
+class ServedView:
+    name: str  # dotted: "shop.views.product_list" or "shop.views.ProductUpdate.post"
+    file: str  # absolute path of the module that defines the function
+    node: ast.FunctionDef | ast.AsyncFunctionDef  # the function view, or one method of a CBV
+    view_class: str | None  # the class name when node is a method of a class-based view
+    route: str  # the first route that reaches it, as shown to users: "/shop/<slug>/"
+
+
+class _Finder:
+    def __init__(self, scope: CheckScope) -> None:
+        self.scope = scope
+        self.roots = library_roots()
+        self.apps = {app_config.name for app_config in scope.app_configs}
+        self.seen: set[tuple[str, str]] = set()  # (file, qualname) of each function given
+        self.judged: set[int] = set()  # ids of callbacks and classes already walked
+        self.modules: dict[str, ModuleSource | None] = {}  # the parsed modules views came from
+
+    def own_file(self, module: Any, file: Any) -> str | None:
+        """The absolute path of a project module in scope, else None."""
+        if not isinstance(module, str) or not isinstance(file, str) or not file.endswith(".py"):
+            return None
+        if module == _OUR_PACKAGE or module.startswith(_OUR_PACKAGE + "."):
+            return None
+        if _in_library(file, self.roots):
+            return None
+        app_config = apps.get_containing_app_config(module)
+        if app_config is None:  # a project module outside any app: judged on whole runs
+            return os.path.abspath(file) if self.scope.whole_project else None
+        return os.path.abspath(file) if app_config.name in self.apps else None
+
+    def function(self, function: Any, route: Route) -> Iterator[ServedView]:
+        function = _unwrapped(function)
+        code = getattr(function, "__code__", None)
+        qualname = getattr(function, "__qualname__", None)
+        if code is None or not isinstance(qualname, str) or qualname.endswith("<lambda>"):
+            return
+        file = self.own_file(getattr(function, "__module__", None), code.co_filename)
+        if file is None or (file, qualname) in self.seen:
+            return
+        source = self.scope.source.module(file)
+        definition = source.definitions.get(qualname) if source is not None else None
+        node = definition.node if definition is not None else None
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return
+        self.seen.add((file, qualname))
+        self.modules[file] = source
+        yield ServedView(f"{function.__module__}.{qualname}", file, node, None, route.where)
+
+    def view_class(self, cls: type, route: Route) -> Iterator[ServedView]:
+        if id(cls) in self.judged:
+            return
+        self.judged.add(id(cls))
+        try:
+            mro = cls.__mro__
+        except AttributeError:
+            return
+        for klass in mro:
+            file = self.own_file(klass.__module__, _module_file(klass))
+            if file is None:
+                continue
+            source = self.scope.source.module(file)
+            definition = source.definitions.get(klass.__qualname__) if source else None
+            if definition is None or not isinstance(definition.node, ast.ClassDef):
+                yield from self.built_class(klass, route)  # made at run time (@api_view)
+                continue
+            for statement in definition.node.body:
+                if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                qualname = f"{klass.__qualname__}.{statement.name}"
+                if (file, qualname) in self.seen:
+                    continue
+                self.seen.add((file, qualname))
+                name = f"{klass.__module__}.{qualname}"
+                self.modules[file] = source
+                yield ServedView(name, file, statement, klass.__qualname__, route.where)
+
+    def built_class(self, klass: type, route: Route) -> Iterator[ServedView]:
+        """The project functions that the handlers of a class built at run time call from
+        their closure: DRF's ``@api_view`` function views."""
+        for value in vars(klass).values():
+            for cell in getattr(value, "__closure__", None) or ():
+                try:
+                    content = cell.cell_contents
+                except ValueError:  # an empty cell
+                    continue
+                if callable(content) and not isinstance(content, type):
+                    yield from self.function(content, route)
+
+
+def _module_file(klass: type) -> str | None:
+    module = sys.modules.get(getattr(klass, "__module__", ""))
+    file = getattr(module, "__file__", None)
+    return file if isinstance(file, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _in_library(path: str, roots: tuple[str, ...]) -> bool:
+    # Asked for every class of every view's MRO: realpath stats each component of the path.
+    return is_under(path, roots)
+
+
+def _unwrapped(function: Any) -> Any:
+    seen = 0
+    while hasattr(function, "__wrapped__") and seen < 100:
+        function = function.__wrapped__
+        seen += 1
+    return function
+
+
+def _view_class(callback: Any) -> type | None:
+    """The class of a class-based view (Django's ``view_class``, DRF's ``cls``), also under
+    decorators that copied the attributes or keep the wrapped view as ``__wrapped__``."""
+    seen = 0
+    while callback is not None and seen < 100:
+        for attribute in ("view_class", "cls"):
+            found = getattr(callback, attribute, None)
+            if isinstance(found, type):
+                return found
+        callback = getattr(callback, "__wrapped__", None)
+        seen += 1
+    return None
+
+
+def served_views(scope: CheckScope) -> list[ServedView]:
+    """Each project-own view function reachable from any served URLconf, once; for class-based
+    views (``callback.view_class``, DRF's ``.cls``) each method defined in project code on the
+    class or its project-own bases, once per defining function. Decorated functions are
+    unwrapped (``__wrapped__``). Never raises on odd shapes: partials, callable instances,
+    lambdas and views outside the project are skipped."""
+    key = _cache_key(scope)
+    cached = _CACHE.get("last")
+    if cached is not None and cached[0] == key and _unchanged(scope, cached[1]):
+        return list(cached[2])
+    finder = _Finder(scope)
+    found: list[ServedView] = []
+    for route in walk():
+        pattern = route.entry
+        if not isinstance(pattern, URLPattern):
+            continue
+        callback = pattern.callback
+        if id(callback) in finder.judged:
+            continue
+        finder.judged.add(id(callback))
+        try:
+            cls = _view_class(callback)
+            if cls is not None:
+                found.extend(finder.view_class(cls, route))
+            else:
+                found.extend(finder.function(callback, route))
+        except Exception:  # an odd callback of a project: not a view this module can read
+            continue
+    _CACHE["last"] = (key, finder.modules, tuple(found))
+    return found
+
+
+# The last answer, for the other checks of the same run (I310, I311 read the same views): kept
+# while the resolvers are the same objects (Django builds new ones when URLconfs change) and the
+# source index holds the same parse of each view module.
+_CACHE: dict[str, tuple[tuple[Any, ...], dict[str, ModuleSource | None], tuple[ServedView, ...]]]
+_CACHE = {}
+
+
+def _cache_key(scope: CheckScope) -> tuple[Any, ...]:
+    resolvers: list[Any] = []
+    for served in served_urlconfs():
+        try:
+            # The resolvers themselves, not their ids: an id may be reused once one is freed.
+            resolvers.append(get_resolver(cast(str, served.urlconf)))
+        except Exception:
+            resolvers.append(None)
+    apps_ = tuple(sorted(app_config.name for app_config in scope.app_configs))
+    return (tuple(resolvers), apps_, scope.whole_project, id(scope.source))
+
+
+def _unchanged(scope: CheckScope, modules: dict[str, ModuleSource | None]) -> bool:
+    return all(scope.source.module(file) is source for file, source in modules.items())
