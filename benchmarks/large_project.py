@@ -792,7 +792,7 @@ start = time.perf_counter()
 django.setup()
 setup = time.perf_counter() - start
 from django.core.checks.registry import registry
-from django_guardrails.checks import engine
+from django_guardrails.checks.framework import engine
 from django_guardrails.source.index import SOURCE
 SOURCE.clear()
 deploy_only = registry.deployment_checks

@@ -71,7 +71,7 @@ def main() -> None:
     from django.apps import apps
 
     from django_guardrails.audit.receivers import inventory
-    from django_guardrails.checks.engine import CheckScope
+    from django_guardrails.checks.framework.engine import CheckScope
     from django_guardrails.checks.signals import check_signal_receivers
     from django_guardrails.conf import get_config
     from django_guardrails.source.index import SOURCE
