@@ -18,22 +18,24 @@ from django_guardrails.settings_schema import (
     AllowRule,
     ConfigProblem,
     GuardrailsSettings,
+    Mode,
     Sampling,
-    describe,
     parse,
+    redacted,
 )
 
 __all__ = [
     "ALLOWLIST_KEYS",
     "KEYS",
     "MODES",
+    "Mode",
     "SETTING_NAME",
     "AllowRule",
     "ConfigProblem",
     "GuardrailsSettings",
     "Sampling",
     "config_problems",
-    "describe",
+    "redacted",
     "get_config",
     "parse",
 ]
@@ -83,7 +85,7 @@ def in_test_run() -> bool:
     return hasattr(_TestState, "saved_data")
 
 
-def safe_mode(mode: str) -> str:
+def safe_mode(mode: Mode) -> Mode:
     """``mode``, but ``"raise"`` only where an exception cannot reach a user: under ``DEBUG``
     or in a test run. Elsewhere (production) it logs: an N+1 is never a 500 error."""
     if mode == "raise" and not debug() and not in_test_run():

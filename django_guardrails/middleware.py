@@ -12,14 +12,15 @@ from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponseBase
 
 from django_guardrails.conf import Sampling, debug, get_config
+from django_guardrails.failures import internal_error
 from django_guardrails.instrumentation import install
 from django_guardrails.integrations.toolbar import TOOLBAR_MODULE, is_toolbar_request
 from django_guardrails.project import is_dev_server
 from django_guardrails.query import tracing as otel
-from django_guardrails.query.api import Guard, finish
-from django_guardrails.query.capture import enter, internal_error
+from django_guardrails.query.api import Guard, finish, guard
+from django_guardrails.query.capture import enter
 from django_guardrails.query.devserver import print_request
-from django_guardrails.query.report import raise_at_culprit, ship
+from django_guardrails.query.report import ship
 from django_guardrails.query.types import N_PLUS_ONE
 from django_guardrails.query.unit import Unit
 from django_guardrails.version import SUPPORTED
@@ -55,7 +56,7 @@ class QueryGuardMiddleware:
             if get_config().effective_mode != "off":
                 install()
         except Exception:
-            internal_error()
+            internal_error("the middleware, installing the patches")
 
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
@@ -99,16 +100,20 @@ class QueryGuardMiddleware:
                     return None
             # On runserver the console line reports log-mode findings, once each.
             to_console = mode == "log" and is_dev_server()
-            on_site = raise_at_culprit(config) if mode == "raise" else None
             path = request.path
-            name = f"{request.method} {path}"
-            session = Guard(name, path, config, mode, not to_console, False, on_site)
+            session = guard(
+                f"{request.method} {path}",
+                path=path,
+                config=config,
+                mode=mode,
+                report_findings=not to_console,
+            )
             session.query = request.META.get("QUERY_STRING", "") if to_console else ""
             session.request = request
             session.token = enter(session)
             return session  # the request's unit of work
         except Exception:
-            internal_error()
+            internal_error("the middleware, opening a request's unit")
             return None
 
     def _abandon(self, session: Guard, error: BaseException) -> None:
@@ -116,7 +121,7 @@ class QueryGuardMiddleware:
             finish(session, report_now=False)
         except BaseException as own:
             if own is not error:
-                internal_error()
+                internal_error("the middleware, ending a request that raised")
 
     def _close(self, session: Guard, response: HttpResponseBase) -> HttpResponseBase:
         try:
@@ -124,7 +129,7 @@ class QueryGuardMiddleware:
         except Warning:
             raise  # a warnings filter turned a finding into an error, as its owner asked
         except Exception:
-            internal_error()
+            internal_error("the middleware, ending a request")
             return response
         try:
             if debug():
@@ -139,7 +144,7 @@ class QueryGuardMiddleware:
                 if span is not None:
                     otel.annotate_request(span, session.count, _n_plus_ones(session))
         except Exception:
-            internal_error()
+            internal_error("the middleware, adding its headers")
         return response
 
 

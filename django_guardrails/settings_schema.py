@@ -13,10 +13,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, Literal, TypeGuard, get_args
 
 SETTING_NAME = "GUARDRAILS"
-MODES = ("off", "log", "warn", "raise")
+Mode = Literal["off", "log", "warn", "raise"]
+MODES: tuple[Mode, ...] = get_args(Mode)
 THIRD_PARTY_CHOICES = ("count", "show", "off")
 ALLOWLIST_KEYS = ("relation", "sql", "callsite", "url")
 
@@ -50,7 +51,7 @@ PRODUCTION_LOG_INTERVAL = 300.0
 class GuardrailsSettings:
     apps: tuple[str, ...] | None = None
     baseline: Path | None = None
-    mode: str | None = None
+    mode: Mode | None = None
     n_plus_one_threshold: int = 3
     query_budget: int | None = None
     slow_ms: float | None = 500.0
@@ -87,7 +88,7 @@ class GuardrailsSettings:
         return 0.0 if debug() or in_test_run() else PRODUCTION_LOG_INTERVAL
 
     @property
-    def effective_mode(self) -> str:
+    def effective_mode(self) -> Mode:
         """``MODE`` as it applies now: by default log while ``DEBUG`` and off otherwise;
         ``"raise"`` only under ``DEBUG`` or in a test run (else it logs)."""
         mode = self.mode
@@ -116,7 +117,7 @@ class _Invalid(Exception):
         self.hint = hint
 
 
-def describe(value: object) -> str:
+def redacted(value: object) -> str:
     """Name what was found without printing a value that could be a secret."""
     if value is None or isinstance(value, bool | int | float):
         return repr(value)
@@ -147,13 +148,13 @@ def _strings_in(value: object, depth: int = 0) -> list[str] | None:
 
 def shown(value: object) -> str:
     """The value of a known key as written (``"strict"``, ``[1, 2]``) when it is short and
-    nothing in it looks like a credential; else only its type, as ``describe()``."""
+    nothing in it looks like a credential; else only its type, as ``redacted()``."""
     from django_guardrails.secret_values import credential_shape
 
     strings = _strings_in(value)
     text = repr(value)
     if strings is None or len(text) > _MAX_SHOWN or any(map(credential_shape, strings)):
-        return describe(value)
+        return redacted(value)
     return text
 
 
@@ -189,8 +190,12 @@ def _parse_baseline(value: object) -> Path | None:
     raise _Invalid("a file path (str or pathlib.Path), or None")
 
 
-def _parse_mode(value: object) -> str | None:
-    if value is None or (isinstance(value, str) and value in MODES):
+def _is_mode(value: object) -> TypeGuard[Mode]:
+    return isinstance(value, str) and value in MODES
+
+
+def _parse_mode(value: object) -> Mode | None:
+    if value is None or _is_mode(value):
         return value
     choices = ", ".join(f'"{mode}"' for mode in MODES)
     expected = f"one of {choices} or None"
@@ -396,7 +401,7 @@ def _problem(path: tuple[str | int, ...], invalid: _Invalid, value: object) -> C
 def _unknown_key_problem(
     parent: tuple[str | int, ...], name: object, valid: tuple[str, ...]
 ) -> ConfigProblem:
-    shown = name if isinstance(name, str) and name else repr(name) if name == "" else describe(name)
+    shown = name if isinstance(name, str) and name else repr(name) if name == "" else redacted(name)
     suggestion = _suggest(name, valid) if isinstance(name, str) else None
     did_you_mean = f"Did you mean '{suggestion}'? " if suggestion else ""
     owner = _display(parent) if parent else SETTING_NAME
@@ -416,7 +421,7 @@ def parse(raw: object) -> tuple[GuardrailsSettings, list[ConfigProblem]]:
         problems.append(
             ConfigProblem(
                 key=SETTING_NAME,
-                message=f"{SETTING_NAME} must be a dict; found {describe(raw)}.",
+                message=f"{SETTING_NAME} must be a dict; found {redacted(raw)}.",
                 hint=f"Write {SETTING_NAME} = {{...}} with keys among {', '.join(KEYS)}.",
             )
         )

@@ -25,9 +25,10 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from django_guardrails.failures import internal_error
 from django_guardrails.project import display_path
 from django_guardrails.query.api import Guard, finish, guard
-from django_guardrails.query.capture import enter, internal_error, leave
+from django_guardrails.query.capture import enter, leave
 from django_guardrails.query.types import (
     DUPLICATE,
     N_PLUS_ONE,
@@ -163,7 +164,7 @@ def _open(request: HttpRequest) -> Guard | None:
         name = f"{request.method} {request.path}"
         return guard(name, path=request.path, mode="log", report_findings=False)
     except Exception:
-        internal_error()
+        internal_error("the toolbar panel, opening its unit")
         return None
 
 
@@ -172,7 +173,7 @@ def _close(unit: Guard, token: Token[Any]) -> None:
         leave(unit, token)
         finish(unit, report_now=False)
     except Exception:
-        internal_error()
+        internal_error("the toolbar panel, closing its unit")
 
 
 def _row(finding: Finding) -> dict[str, Any]:

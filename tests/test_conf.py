@@ -13,9 +13,9 @@ from django_guardrails.conf import (
     AllowRule,
     GuardrailsSettings,
     config_problems,
-    describe,
     get_config,
     parse,
+    redacted,
 )
 
 
@@ -146,8 +146,8 @@ def test_values_that_could_be_secrets_are_never_echoed() -> None:
     for raw in ({"MODE": secret}, {"APPS": secret}, {"ALLOWLIST": [secret, {"sql": secret}]}):
         for problem in parse(raw)[1]:
             assert secret not in problem.message + problem.hint
-    assert describe(secret) == "a str"
-    assert describe(3) == "3"
+    assert redacted(secret) == "a str"
+    assert redacted(3) == "3"
 
 
 def test_merged_per_key_and_refreshed_when_the_setting_changes() -> None:

@@ -175,7 +175,7 @@ def kind_of(receiver: object) -> str:
     return "callable"
 
 
-def describe(receiver: object) -> str:
+def dotted_name(receiver: object) -> str:
     """``module.qualname`` of a receiver: its function's, or its class's for a callable."""
     function = getattr(receiver, "__func__", receiver)
     if inspect.isfunction(function):
@@ -227,7 +227,7 @@ def _note(
             file,
             line,
             function,
-            describe(receiver),
+            dotted_name(receiver),
             kind_of(receiver),
             importing=_importing(frame),
         )

@@ -29,7 +29,7 @@ from django_guardrails.audit.connections import (
     ModuleRun,
     connection_for,
     connections,
-    describe,
+    dotted_name,
     kind_of,
     sender_name,
 )
@@ -285,7 +285,7 @@ def inventory(signals: dict[Signal, str] | None = None) -> list[Receiver]:
             target = reference() if weak else reference
             connection = connection_for(signal, key)
             file, line = _definition(target)
-            qualname = describe(target) if target is not None else _dead_name(connection)
+            qualname = dotted_name(target) if target is not None else _dead_name(connection)
             origin = file if target is not None else (connection.file if connection else None)
             receivers.append(
                 Receiver(

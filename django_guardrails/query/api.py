@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from django_guardrails.conf import get_config, safe_mode
-from django_guardrails.query.capture import Unit, allowing_n_plus_one, enter, internal_error, leave
+from django_guardrails.conf import GuardrailsSettings, Mode, get_config, safe_mode
+from django_guardrails.failures import internal_error
+from django_guardrails.query.capture import Unit, allowing_n_plus_one, enter, leave
 from django_guardrails.query.detect import detect
 from django_guardrails.query.report import raise_at_culprit, report
 
@@ -62,7 +63,7 @@ def finish(unit: Unit, report_now: bool = True) -> None:
     try:
         unit.findings = detect(unit, config)
     except Exception:
-        internal_error()
+        internal_error("detecting a unit's findings")
     if report_now and unit.report_findings and unit.findings:
         report(unit.findings, unit.mode, unit)
 
@@ -71,19 +72,27 @@ def guard(
     name: str,
     *,
     path: str | None = None,
-    mode: str | None = None,
+    mode: Mode | None = None,
+    config: GuardrailsSettings | None = None,
     keep_queries: bool = False,
     report_findings: bool = True,
+    task: str | None = None,
 ) -> Guard:
-    """A ``Guard`` for a unit of work named ``name``, reported by ``mode`` (default: MODE)."""
-    config = get_config()
+    """The one way a unit of work is made, whoever watches it (the middleware, ``watch()``,
+    ``capture()``, a Celery task run, the toolbar panel): named ``name``, reported by ``mode``
+    (default: ``MODE`` as it applies now), raising at the culprit line in ``"raise"`` mode.
+
+    ``report_findings=False`` leaves the reporting to the caller (the dev-server console, a
+    test's report); ``task`` names the Celery task its findings come from.
+    """
+    config = get_config() if config is None else config
     mode = config.effective_mode if mode is None else safe_mode(mode)
-    on_site = raise_at_culprit(config) if mode == "raise" else None
+    on_site = raise_at_culprit(config, task=task) if mode == "raise" else None
     return Guard(name, path, config, mode, report_findings, keep_queries, on_site)
 
 
 @contextmanager
-def watch(name: str = "watch", *, mode: str | None = None) -> Iterator[Guard]:
+def watch(name: str = "watch", *, mode: Mode | None = None) -> Iterator[Guard]:
     """Watch a block (a management command, a script) like the middleware watches a request.
 
     Usable as ``with watch("import"):`` and, through ``contextmanager``, as ``@watch()``.

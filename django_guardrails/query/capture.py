@@ -28,6 +28,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
 from django_guardrails.exceptions import GuardrailsError
+from django_guardrails.failures import internal_error
 from django_guardrails.patching import AttributePatch, HookPatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.callsite import fetch_frame, find, locate
@@ -57,7 +58,6 @@ __all__ = [
     "allowing_n_plus_one",
     "enter",
     "install",
-    "internal_error",
     "leave",
     "patches",
 ]
@@ -65,17 +65,6 @@ __all__ = [
 logger = logging.getLogger("django_guardrails")
 
 _perf_counter = time.perf_counter
-
-
-_reported_internal_error = False
-
-
-def internal_error() -> None:
-    """Log guardrails' own failure once per process; the user's work goes on."""
-    global _reported_internal_error
-    if not _reported_internal_error:
-        _reported_internal_error = True
-        logger.exception("django-guardrails hit an internal error; requests are unaffected.")
 
 
 _current = state.current
@@ -123,7 +112,7 @@ def _execute(
     except GuardrailsError:
         raise  # MODE = "raise": at the culprit, on purpose
     except Exception:
-        internal_error()
+        internal_error("recording a query")
     return result
 
 

@@ -23,6 +23,7 @@ from django_guardrails.query.types import (
     SLOW,
     UNUSED_EAGER_LOAD,
     Finding,
+    FindingKind,
 )
 from django_guardrails.query.writes import is_write, write_fix
 
@@ -74,7 +75,9 @@ def _where(site: QuerySite) -> str:
     return where
 
 
-def _finding(kind: str, site: QuerySite, count: int, hint: str, fix: Fix | None = None) -> Finding:
+def _finding(
+    kind: FindingKind, site: QuerySite, count: int, hint: str, fix: Fix | None = None
+) -> Finding:
     callsite = callsite_of(site)
     rendering = rendering_of(site)
     return Finding(
@@ -305,5 +308,6 @@ def budget_hint(unit: Unit, budget: int) -> str:
     )
 
 
-def _unit_finding(kind: str, count: int, hint: str) -> Finding:
-    return Finding(kind, count, "", None, None, None, None, None, hint)
+def _unit_finding(kind: FindingKind, count: int, hint: str) -> Finding:
+    """A finding of the whole unit (over budget, slow): no query, no place."""
+    return Finding(kind=kind, count=count, hint=hint)

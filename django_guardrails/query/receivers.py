@@ -18,7 +18,7 @@ from typing import Any
 
 from django.dispatch import Signal
 
-from django_guardrails.audit.connections import describe
+from django_guardrails.audit.connections import dotted_name
 from django_guardrails.patching import AttributePatch, Patch
 from django_guardrails.query import state
 from django_guardrails.query.callsite import Callsite, is_project_code, locate
@@ -110,7 +110,7 @@ def _description(receiver: Callable[..., Any]) -> tuple[str, bool]:
     known = _described.get(id(function))
     if known is not None and known[0] is function:
         return known[1], known[2]
-    name, own = describe(receiver), _is_own(receiver)
+    name, own = dotted_name(receiver), _is_own(receiver)
     if len(_described) < _MAX_DESCRIBED:
         _described[id(function)] = (function, name, own)
     return name, own

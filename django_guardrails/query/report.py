@@ -14,6 +14,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.db import connections
@@ -25,8 +26,9 @@ from django_guardrails.exceptions import (
     NPlusOneError,
     NPlusOneWarning,
 )
+from django_guardrails.failures import internal_error
 from django_guardrails.query import tracing as otel
-from django_guardrails.query.capture import QuerySite, Unit, internal_error
+from django_guardrails.query.capture import QuerySite, Unit
 from django_guardrails.query.detect import allowed, is_n_plus_one, n_plus_one_finding
 from django_guardrails.query.types import (
     DUPLICATE,
@@ -109,7 +111,7 @@ def _ship(finding: Finding, where: _Where, span: Any) -> None:
         if span is not None:
             otel.add_finding(span, _attributes(finding, place, identity))
     except Exception:
-        internal_error()
+        internal_error("the report, shipping a finding to OpenTelemetry")
 
 
 def _attributes(finding: Finding, place: str, identity: str) -> dict[str, str | int]:
@@ -264,8 +266,11 @@ class _Throttle:
 _throttle = _Throttle()
 
 
-def raise_at_culprit(config: GuardrailsSettings) -> Callable[[Unit, QuerySite], None]:
-    """An ``on_site`` callback that raises ``NPlusOneError`` where the threshold is crossed."""
+def raise_at_culprit(
+    config: GuardrailsSettings, *, task: str | None = None
+) -> Callable[[Unit, QuerySite], None]:
+    """An ``on_site`` callback that raises ``NPlusOneError`` where the threshold is crossed;
+    its finding names ``task`` when a Celery task ran the queries."""
     threshold = config.n_plus_one_threshold
 
     def check(unit: Unit, site: QuerySite) -> None:
@@ -273,6 +278,8 @@ def raise_at_culprit(config: GuardrailsSettings) -> Callable[[Unit, QuerySite], 
             return
         site.raised = True
         finding = n_plus_one_finding(site)
+        if task is not None:
+            finding = replace(finding, task=task)
         if not finding.third_party and not allowed(finding, config, unit.path):
             unit.halted = True
             unit.findings = (finding,)

@@ -7,29 +7,41 @@ import os
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Final, Literal
 
 from django_guardrails.project import display_path
 
-N_PLUS_ONE = "n_plus_one"
-DUPLICATE = "duplicate"
-UNUSED_EAGER_LOAD = "unused_eager_load"
-QUERY_BUDGET = "query_budget"
-SLOW = "slow"
-TASK_ARGUMENT = "task_argument"
-REPEATED_WRITE = "repeated_write"
+FindingKind = Literal[
+    "n_plus_one",
+    "duplicate",
+    "unused_eager_load",
+    "query_budget",
+    "slow",
+    "task_argument",
+    "repeated_write",
+]
+N_PLUS_ONE: Final = "n_plus_one"
+DUPLICATE: Final = "duplicate"
+UNUSED_EAGER_LOAD: Final = "unused_eager_load"
+QUERY_BUDGET: Final = "query_budget"
+SLOW: Final = "slow"
+TASK_ARGUMENT: Final = "task_argument"
+REPEATED_WRITE: Final = "repeated_write"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
-    kind: str
+    """What a unit of work found: its kind, where it ran, and the fix."""
+
+    kind: FindingKind
     count: int
-    sql: str  # the fingerprint: literals and placeholders shown as ?
-    file: str | None
-    line: int | None
-    function: str | None
-    template: str | None  # "shop/templates/shop/list.html:12": a project template's line
-    relation: str | None  # "app_label.Model.field"
     hint: str
+    sql: str = ""  # the fingerprint: literals and placeholders shown as ?; "" for a whole unit
+    file: str | None = None
+    line: int | None = None
+    function: str | None = None
+    template: str | None = None  # "shop/templates/shop/list.html:12": a project template's line
+    relation: str | None = None  # "app_label.Model.field"
     alias: str = "default"
     receiver: str | None = None  # the signal receiver the queries ran in: "shop.signals.recount"
     task: str | None = None  # the Celery task: the one that ran the queries, or was sent one

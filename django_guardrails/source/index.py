@@ -64,6 +64,7 @@ def _decode(data: bytes) -> str:
 class SourceIndex:
     def __init__(self) -> None:
         self._texts: dict[str, tuple[tuple[int, int], str]] = {}
+        self._lines: dict[str, tuple[str, list[str]]] = {}  # by path: the text, split
         self._modules: dict[str, tuple[tuple[int, int], ModuleSource]] = {}
         self._facts: dict[tuple[str, str], tuple[tuple[int, int], Fact]] = {}
         self._stores: dict[str, FactStore] = {}
@@ -192,7 +193,13 @@ class SourceIndex:
         text = self.text(path)
         if text is None or line is None:
             return ""
-        lines = split_lines(text)
+        with self._lock:
+            cached = self._lines.get(path)
+        if cached is None or cached[0] is not text:  # split once per text read
+            cached = (text, split_lines(text))
+            with self._lock:
+                self._lines[path] = cached
+        lines = cached[1]
         return lines[line - 1] if 1 <= line <= len(lines) else ""
 
     def module_of(self, obj: type | ModuleType) -> ModuleSource | None:
@@ -213,6 +220,7 @@ class SourceIndex:
         """Forget everything read in this process; facts not yet saved are dropped."""
         with self._lock:
             self._texts.clear()
+            self._lines.clear()
             self._modules.clear()
             self._facts.clear()
             self._stores.clear()

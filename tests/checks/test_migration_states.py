@@ -7,15 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from django.apps import apps
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
 from django_guardrails.checks.framework import ids
-from django_guardrails.checks.migrations import checks as migrations
 from django_guardrails.checks.migrations.history import read_history
 from django_guardrails.checks.migrations.states import model_of
+from tests.checks.scopes import POSTGRESQL
 from tests.checks.test_migrations import migrated_app, migration, of
 
 MakeApp = Callable[[str], Path]
@@ -67,26 +66,21 @@ ON_TICKET = (
 )
 
 
-def found(label: str) -> list[tuple[str, str, str]]:
+def found(label: str, on: frozenset[str] | None = None) -> list[tuple[str, str, str]]:
+    """The findings on ``label``'s migrations; ``on`` the databases' vendors."""
     return sorted(
         (
             migration(m).split(".")[-1],
             str(m.id).removeprefix("guardrails."),
             "mixed" if m.id == ids.W501.id else m.msg.split(" in ")[0],
         )
-        for m in of(label)
+        for m in of(label, on=on)
     )
 
 
-@pytest.fixture
-def postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
-
-
-@pytest.mark.usefixtures("postgresql")
 def test_every_operation_on_a_managed_model_is_judged(make_app: MakeApp) -> None:
     label = migrated_app(make_app, ticket('{"db_table": "ticket"}'), *ON_TICKET)
-    assert found(label) == [
+    assert found(label, on=POSTGRESQL) == [
         ("0003_step", "I506", "AddField of the indexed 'milestone'"),
         ("0003_step", "W501", "mixed"),
         ("0003_step", "W502", "AddField of NOT NULL 'reporter' without db_default"),
@@ -101,11 +95,10 @@ def test_every_operation_on_a_managed_model_is_judged(make_app: MakeApp) -> None
     ]
 
 
-@pytest.mark.usefixtures("postgresql")
 def test_no_operation_on_an_unmanaged_model_is_judged(make_app: MakeApp) -> None:
     # Django runs none of them: sqlmigrate prints "-- (no-op)" for each.
     label = migrated_app(make_app, ticket('{"managed": False}'), *ON_TICKET)
-    assert found(label) == []
+    assert found(label, on=POSTGRESQL) == []
 
 
 def test_the_model_is_judged_as_it_is_at_that_point_of_the_migrations(make_app: MakeApp) -> None:
@@ -182,7 +175,6 @@ def fix_labels(label: str) -> None:
         path.write_text(path.read_text().replace("{label}", label))
 
 
-@pytest.mark.usefixtures("postgresql")
 def test_a_proxy_model_is_never_judged(make_app: MakeApp) -> None:
     label = migrated_app(
         make_app,
@@ -198,7 +190,7 @@ def test_a_proxy_model_is_never_judged(make_app: MakeApp) -> None:
         'operations = [migrations.DeleteModel("Order")]\n',
     )
     fix_labels(label)
-    assert found(label) == [("0005_step", "W502", "DeleteModel")]
+    assert found(label, on=POSTGRESQL) == [("0005_step", "W502", "DeleteModel")]
 
 
 def test_a_data_migration_beside_operations_on_unmanaged_models_only_is_not_mixed(
@@ -284,14 +276,13 @@ def test_a_generated_field_altered_is_never_made_not_null(make_app: MakeApp) -> 
     assert found(label) == []
 
 
-@pytest.mark.usefixtures("postgresql")
 def test_an_index_finding_names_the_model_it_was_judged_on(make_app: MakeApp) -> None:
     label = migrated_app(
         make_app,
         'operations = [migrations.AlterField("order", "code", models.CharField(max_length=40, '
         "null=True, unique=True))]\n",
     )
-    [i506] = of(label)
+    [i506] = of(label, on=POSTGRESQL)
     assert i506.msg == (
         f"AlterField indexing 'code' in {label}.0002_step locks writes to the table while it runs "
         f"on PostgreSQL ({label}.Order, managed at this point; 'code' was "
@@ -350,7 +341,6 @@ def test_a_field_that_cannot_be_copied_is_judged_without_a_crash(make_app: MakeA
     assert of(label)[1].msg.endswith("'blob' was Opaque(null=True)).")
 
 
-@pytest.mark.usefixtures("postgresql")
 def test_a_varchar_widened_to_text_is_silent_and_text_narrowed_to_varchar_fires(
     make_app: MakeApp,
 ) -> None:
@@ -378,7 +368,7 @@ def test_a_varchar_widened_to_text_is_silent_and_text_narrowed_to_varchar_fires(
         # widening to text does not excuse making the column NOT NULL
         'operations = [migrations.AlterField("order", "email", models.TextField())]\n',
     )
-    assert found(label) == [
+    assert found(label, on=POSTGRESQL) == [
         ("0002_step", "W502", "AddField of NOT NULL 'site' without db_default"),
         (
             "0004_step",
@@ -389,7 +379,6 @@ def test_a_varchar_widened_to_text_is_silent_and_text_narrowed_to_varchar_fires(
     ]
 
 
-@pytest.mark.usefixtures("postgresql")
 def test_an_indexed_varchar_widened_to_text_rebuilds_its_like_index(make_app: MakeApp) -> None:
     label = migrated_app(
         make_app,
@@ -397,14 +386,14 @@ def test_an_indexed_varchar_widened_to_text_rebuilds_its_like_index(make_app: Ma
         "db_index=True))]\n",
         'operations = [migrations.AlterField("order", "code", models.TextField(null=True))]\n',
     )
-    assert [m for m in found(label) if m[0] == "0003_step"] == []
+    assert [m for m in found(label, on=POSTGRESQL) if m[0] == "0003_step"] == []
     indexed = migrated_app(
         make_app,
         'operations = [migrations.AddField("order", "slug", models.SlugField(null=True))]\n',
         'operations = [migrations.AlterField("order", "slug", models.TextField(null=True, '
         "db_index=True))]\n",
     )
-    assert found(indexed) == [
+    assert found(indexed, on=POSTGRESQL) == [
         ("0002_step", "I506", "AddField of the indexed 'slug'"),
         (
             "0003_step",

@@ -20,6 +20,7 @@ from django.apps import apps
 from django.test import override_settings
 
 from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import database_vendors
 from django_guardrails.checks.framework.messages import GuardrailsMessage, SourceLocation
 from django_guardrails.checks.migrations import checks as migrations
 from django_guardrails.checks.migrations import history as migration_history
@@ -27,6 +28,7 @@ from django_guardrails.checks.migrations import import_notes as imports
 from django_guardrails.checks.migrations import reads as migration_reads
 from django_guardrails.checks.migrations import store as migration_store
 from django_guardrails.source.index import SOURCE
+from tests.checks.scopes import POSTGRESQL, SQLITE
 from tests.checks.test_migrations import migrated_app, of
 
 MakeApp = Callable[[str], Path]
@@ -136,22 +138,20 @@ def test_a_new_migration_is_judged(
 
 
 def test_another_setting_or_database_is_judged_again(
-    make_app: MakeApp, kept: Path, judged: Judged, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp, kept: Path, judged: Judged
 ) -> None:
     label = settled_app(
         make_app,
         'operations = [migrations.AddIndex(model_name="order", '
         'index=models.Index(fields=["code"], name="order_code_idx"))]\n',
     )
-    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: False)
-    assert of(label) == []
-    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
-    assert [str(m.id) for m in of(label)] == [ids.I506.id]
+    assert of(label, on=SQLITE) == []
+    assert [str(m.id) for m in of(label, on=POSTGRESQL)] == [ids.I506.id]
     with override_settings(GUARDRAILS={"MIGRATIONS_SINCE": {label: "0002_step"}}):
-        assert of(label) == []
+        assert of(label, on=POSTGRESQL) == []
     with override_settings(GUARDRAILS={"MIGRATIONS_SINCE": {label: "0009_nothing"}}):
-        unknown = of(label, ids.W001)
-        again = of(label, ids.W001)
+        unknown = of(label, ids.W001, on=POSTGRESQL)
+        again = of(label, ids.W001, on=POSTGRESQL)
     assert judged.reads == 4
     assert len(unknown) == 1 and again == unknown  # the unknown name, kept too
 
@@ -191,7 +191,7 @@ def _code_field_migration(label: str, tmp_path: Path, options: str, imports: str
 
 
 def store_of(label: str) -> migration_store.MigrationStore:
-    return migration_store.MigrationStore([label], {}, migrations._uses_postgresql())
+    return migration_store.MigrationStore([label], {}, "postgresql" in database_vendors())
 
 
 def kept_reads() -> dict[str, str]:

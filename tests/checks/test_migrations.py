@@ -12,11 +12,12 @@ from django.db.migrations.state import ProjectState
 from django.test import override_settings
 
 from django_guardrails.checks.framework import ids
-from django_guardrails.checks.framework.engine import run_guardrail_checks
+from django_guardrails.checks.framework.engine import database_vendors, run_guardrail_checks
 from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.checks.migrations import checks as migrations
 from django_guardrails.checks.migrations import history as migration_history
 from django_guardrails.checks.migrations.history import Node, read_history
+from tests.checks.scopes import POSTGRESQL, SQLITE, judged
 
 MakeApp = Callable[[str], Path]
 MIGRATION_IDS = (ids.W501, ids.W502, ids.W503, ids.W504, ids.I506)
@@ -72,9 +73,16 @@ def migrated_app(make_app: MakeApp, *later: str) -> str:
     return package.name
 
 
-def of(label: str, *check_ids: ids.CheckId) -> list[GuardrailsMessage]:
+def of(
+    label: str, *check_ids: ids.CheckId, on: frozenset[str] | None = None
+) -> list[GuardrailsMessage]:
+    """The migration findings on app ``label``; ``on`` the databases' vendors, when not the
+    test settings' own."""
     wanted = {check_id.id for check_id in check_ids or MIGRATION_IDS}
-    found = run_guardrail_checks([apps.get_app_config(label)])
+    if on is None:
+        found = run_guardrail_checks([apps.get_app_config(label)])
+    else:
+        found = judged(migrations.check_migrations, label, database_vendors=on)
     return [m for m in found if m.id in wanted]
 
 
@@ -112,28 +120,26 @@ def test_the_broken_app_fires_each_check() -> None:
     assert "max_length 200 to 120" in shortened.msg
 
 
-def test_the_broken_index_is_reported_when_the_project_runs_postgresql(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
-    [i506] = of("broken", ids.I506)
+def test_the_broken_index_is_reported_when_the_project_runs_postgresql() -> None:
+    [i506] = of("broken", ids.I506, on=POSTGRESQL)
     assert migration(i506) == "broken.0005_invoice_index_shorter_description"
     assert i506.line == line_of(i506.file, "migrations.AddIndex(")
     assert "AddIndexConcurrently" in str(i506.hint)
 
 
-def test_the_clean_app_is_silent_even_on_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
-    assert of("clean") == []
+def test_the_clean_app_is_silent_even_on_postgresql() -> None:
+    assert of("clean", on=POSTGRESQL) == []
 
 
-def test_no_index_finding_without_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: False)
-    assert of("broken", ids.I506) == []
+def test_no_index_finding_without_postgresql() -> None:
+    assert of("broken", ids.I506, on=SQLITE) == []
 
 
 def test_postgresql_is_read_from_the_databases_setting() -> None:
-    assert migrations._uses_postgresql() == (connection.vendor == "postgresql")
+    assert ("postgresql" in database_vendors()) == (connection.vendor == "postgresql")
+    postgis = {"default": {"ENGINE": "django.contrib.gis.db.backends.postgis"}}
+    assert database_vendors(postgis) == POSTGRESQL
+    assert database_vendors({"a": {"ENGINE": "django.db.backends.sqlite3"}}) == SQLITE
 
 
 def test_breaking_operations_each_get_their_recipe(make_app: MakeApp) -> None:
@@ -240,8 +246,7 @@ def test_importing_something_else_from_models_is_not_w504(make_app: MakeApp) -> 
     assert of(label) == []
 
 
-def test_index_operations_on_postgresql(make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
+def test_index_operations_on_postgresql(make_app: MakeApp) -> None:
     label = migrated_app(
         make_app,
         'operations = [migrations.AddIndex("order", models.Index(fields=["code"], name="o_c"))]\n',
@@ -257,7 +262,9 @@ def test_index_operations_on_postgresql(make_app: MakeApp, monkeypatch: pytest.M
         operations = [RemoveIndexConcurrently("order", "o_c")]
         """,
     )
-    found = sorted((migration(m).split(".")[-1], m.msg.split(" in ")[0]) for m in of(label))
+    found = sorted(
+        (migration(m).split(".")[-1], m.msg.split(" in ")[0]) for m in of(label, on=POSTGRESQL)
+    )
     assert found == [
         ("0002_step", "AddIndex 'o_c'"),
         ("0003_step", "AddConstraint of the unique 'o_u'"),
@@ -448,9 +455,8 @@ def of_after_fixing_label(label: str) -> list[GuardrailsMessage]:
 
 
 def test_index_operations_on_a_model_created_in_the_same_migration_are_silent(
-    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+    make_app: MakeApp,
 ) -> None:
-    monkeypatch.setattr(migrations, "_uses_postgresql", lambda: True)
     label = migrated_app(
         make_app,
         """\
@@ -479,7 +485,7 @@ def test_index_operations_on_a_model_created_in_the_same_migration_are_silent(
         ]
         """,
     )
-    found = [(m.id, m.msg.split(" in ")[0], m.line) for m in of(label)]
+    found = [(m.id, m.msg.split(" in ")[0], m.line) for m in of(label, on=POSTGRESQL)]
     path = Path(apps.get_app_config(label).path) / "migrations" / "0002_step.py"
     assert found == [
         (ids.I506.id, "AlterUniqueTogether", line_of(str(path), '"order", {("code"')),

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.test import AsyncClient, Client, override_settings
 from django.urls import reverse
 
+from django_guardrails import failures
 from django_guardrails.exceptions import NPlusOneError
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,7 @@ def test_an_internal_error_never_breaks_the_request(
         raise RuntimeError("a bug in guardrails")
 
     monkeypatch.setattr("django_guardrails.query.api.detect", broken_detect)
-    monkeypatch.setattr("django_guardrails.query.capture._reported_internal_error", False)
+    failures.forget()
     with caplog.at_level(logging.ERROR, logger="django_guardrails"):
         response = client.get(reverse("clean:book_list"))
         again = client.get(reverse("clean:book_list"))
@@ -81,6 +82,7 @@ def test_an_internal_error_never_breaks_the_request(
     assert b"<" in response.content
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1  # logged once, not per request
+    assert "in detecting a unit's findings" in errors[0].getMessage()
 
 
 @override_settings(DEBUG=True)

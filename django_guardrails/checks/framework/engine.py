@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gc
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core import checks
 from django.core.checks import CheckMessage
 
@@ -38,6 +39,29 @@ class CheckScope:
     # ``guardrails check --all``: what is summarised otherwise (findings on migrations already
     # applied) is shown in full.
     show_all: bool = False
+    # The vendors of the configured databases ("postgresql", "sqlite", ...), read off the
+    # engines in DATABASES without connecting: what the project runs on, for checks whose
+    # advice depends on it.
+    database_vendors: frozenset[str] = frozenset()
+
+
+def database_vendors(databases: Mapping[str, Mapping[str, Any]] | None = None) -> frozenset[str]:
+    """The vendor of each database in ``databases`` (``DATABASES``), named as Django's backends
+    name theirs (PostGIS is PostgreSQL)."""
+    found = set()
+    for database in (settings.DATABASES if databases is None else databases).values():
+        engine = str(database.get("ENGINE", "")).lower()
+        if "postgres" in engine or "postgis" in engine:
+            found.add("postgresql")
+        elif "mysql" in engine:
+            found.add("mysql")
+        elif "sqlite" in engine or "spatialite" in engine:
+            found.add("sqlite")
+        elif "oracle" in engine:
+            found.add("oracle")
+        elif engine:
+            found.add(engine.rsplit(".", 1)[-1])
+    return frozenset(found)
 
 
 GuardrailCheck = Callable[[CheckScope], Iterable[CheckMessage]]
@@ -114,32 +138,54 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
+def check_name(check: GuardrailCheck) -> str:
+    return getattr(check, "check_name", None) or f"{check.__module__}.{check.__qualname__}"
+
+
+def scope_of(
+    app_configs: Sequence[AppConfig] | None, databases: tuple[str, ...] = ()
+) -> CheckScope:
+    """What a check run judges: everything a check reads comes in through it."""
+    return CheckScope(
+        app_configs=own_app_configs(app_configs),
+        whole_project=app_configs is None,
+        config=get_config(),
+        source=SOURCE,
+        databases=databases,
+        show_all=showing_all.get(),
+        database_vendors=database_vendors(),
+    )
+
+
+def judge(check: GuardrailCheck, scope: CheckScope) -> list[CheckMessage]:
+    """``check``'s findings on ``scope``, as the engine reports them: inline ignores and the
+    baseline applied, a crash turned into E002. Tests call it with scopes they build."""
+    name = check_name(check)
+    try:
+        with _collector_paused():
+            messages = _not_ignored_inline(list(check(scope)))
+            if not scope.show_all:
+                messages = baseline.without_baselined(messages)
+            return reloads.not_repeated(name, messages)
+    except Exception as error:
+        return [_crash_message(name, error)]
+
+
 def guarded(
     check: GuardrailCheck, *, needs_database: bool = False
 ) -> Callable[..., list[CheckMessage]]:
     """Wrap ``check`` as a Django check function with the engine's behaviour around it."""
-    name = getattr(check, "check_name", None) or f"{check.__module__}.{check.__qualname__}"
+    name = check_name(check)
 
     def run(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[CheckMessage]:
         databases = _databases(kwargs) if needs_database else ()
         if needs_database and not databases:
             return []  # like Django's own database checks: only with --database
         try:
-            scope = CheckScope(
-                app_configs=own_app_configs(app_configs),
-                whole_project=app_configs is None,
-                config=get_config(),
-                source=SOURCE,
-                databases=databases,
-                show_all=showing_all.get(),
-            )
-            with _collector_paused():
-                messages = _not_ignored_inline(list(check(scope)))
-                if not scope.show_all:
-                    messages = baseline.without_baselined(messages)
-                return reloads.not_repeated(name, messages)
+            scope = scope_of(app_configs, databases)
         except Exception as error:
             return [_crash_message(name, error)]
+        return judge(check, scope)
 
     # Not functools.wraps: Django inspects the signature, which must be this one (**kwargs).
     run.__name__, run.__qualname__, run.__doc__ = check.__name__, check.__qualname__, check.__doc__

@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.checks import CheckMessage
 
 from django_guardrails.checks.framework import ids
@@ -39,7 +38,7 @@ def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
     W504 model classes imported by a data migration, I506 index changes that lock writes."""
     labels = [app_config.label for app_config in scope.app_configs]
     since = scope.config.migrations_since
-    postgresql = _uses_postgresql()
+    postgresql = "postgresql" in scope.database_vendors
     store = MigrationStore(labels, since, postgresql) if scope.source.persistent else None
     judgement = store.load() if store is not None else None
     if judgement is None:
@@ -169,11 +168,3 @@ def _unknown_since(nodes: list[tuple[str, str]]) -> Iterator[CheckMessage]:
             file=file,
             line=line,
         )
-
-
-def _uses_postgresql() -> bool:
-    return any(
-        "postgres" in str(database.get("ENGINE", ""))
-        or "postgis" in str(database.get("ENGINE", ""))
-        for database in settings.DATABASES.values()
-    )

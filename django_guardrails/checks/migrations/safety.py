@@ -14,7 +14,7 @@ from django.db.models import NOT_PROVIDED
 
 from django_guardrails.checks.migrations.history import RenamedModel
 
-Judgement = tuple[str, str]  # what the operation does, the recipe that avoids the harm
+Harm = tuple[str, str]  # what the operation does, the recipe that avoids the harm
 
 _RECIPES = {
     "RemoveField": "first deploy code that no longer reads or writes the field (make the "
@@ -57,7 +57,7 @@ _FAMILIES = {
 }
 
 
-def breaking_change(operation: Any, before: Any) -> Judgement | None:
+def breaking_change(operation: Any, before: Any) -> Harm | None:
     """W502: what ``operation`` breaks for code deployed before it, with the recipe."""
     kind = type(operation).__name__
     if isinstance(operation, migrations.RenameField | migrations.RenameModel) and _python_only(
@@ -140,9 +140,7 @@ def _not_null_without_db_default(field: models.Field[Any, Any], name: str) -> bo
     return not _without_column(field, name)
 
 
-def _tightened(
-    operation: migrations.AlterField, before: models.Field[Any, Any]
-) -> Judgement | None:
+def _tightened(operation: migrations.AlterField, before: models.Field[Any, Any]) -> Harm | None:
     after = operation.field
     if getattr(before, "generated", False) or getattr(after, "generated", False):
         # A generated column is never NOT NULL nor written; Django refuses to alter one into
@@ -212,7 +210,7 @@ def _column_shape(field: models.Field[Any, Any]) -> tuple[str, ...]:
     return (family,)
 
 
-def locking_index_change(operation: Any, before: Any) -> Judgement | None:
+def locking_index_change(operation: Any, before: Any) -> Harm | None:
     """I506: an index built or dropped in a way that blocks writes on PostgreSQL."""
     if type(operation).__name__.endswith("Concurrently"):
         return None

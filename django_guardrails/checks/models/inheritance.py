@@ -18,13 +18,13 @@ from typing import Any
 
 from django.db import models
 
-from django_guardrails.checks.models.source import ClassFacts
+from django_guardrails.checks.models.source import ModelFacts
 from django_guardrails.project import is_under, library_roots
 
 _MISSING = object()
 
 
-def declared_in_body(facts: ClassFacts | None, option: str) -> bool:
+def declared_in_body(facts: ModelFacts | None, option: str) -> bool:
     """The class body's own ``Meta`` assigns ``option``."""
     return facts is not None and facts["meta"] is not None and option in facts["meta"][1]
 
@@ -39,7 +39,7 @@ def _resolve(module_name: str, dotted: str) -> Any:
     return value
 
 
-def _meta_classes(model: type[models.Model], facts: ClassFacts | None) -> Iterator[type]:
+def _meta_classes(model: type[models.Model], facts: ModelFacts | None) -> Iterator[type]:
     """Every ``Meta`` class the model's options can come from, nearest first: the bases of its
     own ``Meta`` (read in the source, as Django drops that class), then each base's ``Meta``."""
     for dotted in facts.get("meta_bases", []) if facts else []:
@@ -52,7 +52,7 @@ def _meta_classes(model: type[models.Model], facts: ClassFacts | None) -> Iterat
             yield from meta.__mro__
 
 
-def inherited_meta(model: type[models.Model], option: str, facts: ClassFacts | None) -> type | None:
+def inherited_meta(model: type[models.Model], option: str, facts: ModelFacts | None) -> type | None:
     """The ``Meta`` class, not the model's own, that holds the model's ``option``; None when the
     model declares it itself (or when where it comes from cannot be told)."""
     if declared_in_body(facts, option):

@@ -20,7 +20,7 @@ from django_guardrails.checks.models.inheritance import (
     inherited_meta,
     meta_owner,
 )
-from django_guardrails.checks.models.source import ClassFacts, model_source
+from django_guardrails.checks.models.source import ModelFacts, model_source
 
 _STRING_FIELDS = (models.CharField, models.TextField)  # SlugField, EmailField... included
 # index_together left Django in 5.1: on the versions guardrails supports a Meta setting it
@@ -28,7 +28,7 @@ _STRING_FIELDS = (models.CharField, models.TextField)  # SlugField, EmailField..
 _OPTION = "unique_together"
 
 
-ModelSource = tuple[type[models.Model], str | None, ClassFacts | None]
+ModelSource = tuple[type[models.Model], str | None, ModelFacts | None]
 
 
 def _own_models(scope: CheckScope) -> Iterator[ModelSource]:
@@ -69,7 +69,7 @@ def check_save_overrides(scope: CheckScope) -> Iterator[CheckMessage]:
         )
 
 
-def _meta_option_line(facts: ClassFacts | None, option: str) -> int | None:
+def _meta_option_line(facts: ModelFacts | None, option: str) -> int | None:
     if facts is None:
         return None
     if facts["meta"] is None:
@@ -159,7 +159,7 @@ def check_legacy_meta_options(scope: CheckScope) -> Iterator[CheckMessage]:
         )
 
 
-def _field_line(facts: ClassFacts | None, name: str) -> int | None:
+def _field_line(facts: ModelFacts | None, name: str) -> int | None:
     if facts is None:
         return None
     return int(facts["members"].get(name, facts["line"]))

@@ -17,7 +17,7 @@ from django_guardrails.source.index import ModuleSource, SourceIndex
 # {"line": 12, "members": {"name": 13, "save": 20}, "meta": [30, {"ordering": 31}] or None,
 #  "meta_bases": ["Base.Meta"] (the bases of that Meta written as dotted names),
 #  "save": [20, "never calls super().save(), ..." or None] or None}
-ClassFacts = dict[str, Any]
+ModelFacts = dict[str, Any]
 
 
 def _members(body: list[ast.stmt]) -> dict[str, int]:
@@ -93,7 +93,7 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
-def _class_facts(node: ast.ClassDef, line: int) -> ClassFacts:
+def _class_facts(node: ast.ClassDef, line: int) -> ModelFacts:
     save = _first(node.body, "save")
     meta = _first(node.body, "Meta")
     bases = [_dotted(base) for base in meta.bases] if isinstance(meta, ast.ClassDef) else []
@@ -106,7 +106,7 @@ def _class_facts(node: ast.ClassDef, line: int) -> ClassFacts:
     }
 
 
-def _classes(source: ModuleSource) -> dict[str, ClassFacts]:
+def _classes(source: ModuleSource) -> dict[str, ModelFacts]:
     return {
         qualname: _class_facts(definition.node, definition.line)
         for qualname, definition in source.definitions.items()
@@ -118,7 +118,7 @@ MODEL_CLASSES = Extractor("model-classes", _classes)
 
 
 def model_source(index: SourceIndex, model: type[models.Model]) -> tuple[str | None, Any]:
-    """The file defining ``model`` and its ``ClassFacts`` there: (file, None) when the class is
+    """The file defining ``model`` and its ``ModelFacts`` there: (file, None) when the class is
     not found by name in it, (None, None) when there is no file to read."""
     module = sys.modules.get(model.__module__)
     path = getattr(module, "__file__", None)

@@ -30,16 +30,15 @@ from django.db.models import Model, QuerySet
 from django.db.models.manager import BaseManager
 
 from django_guardrails.conf import GuardrailsSettings, get_config
-from django_guardrails.exceptions import NPlusOneError, TaskArgumentError, TaskArgumentWarning
+from django_guardrails.exceptions import TaskArgumentError, TaskArgumentWarning
+from django_guardrails.failures import internal_error
 from django_guardrails.patching import AttributePatch, HookPatch, Patch
 from django_guardrails.query import state
-from django_guardrails.query.api import Guard, finish
+from django_guardrails.query.api import Guard, finish, guard
 from django_guardrails.query.callsite import locate
-from django_guardrails.query.capture import internal_error
 from django_guardrails.query.detect import allowed
-from django_guardrails.query.report import raise_at_culprit, report
+from django_guardrails.query.report import report
 from django_guardrails.query.types import TASK_ARGUMENT, Finding
-from django_guardrails.query.unit import QuerySite, Unit
 
 logger = logging.getLogger("django_guardrails")
 
@@ -105,7 +104,16 @@ def _finding(task_name: str, argument: str, value: Any, frame: Any) -> Finding:
         f"by the time the worker runs, and JSON cannot send it. Pass {instead} and load the "
         "rows in the task."
     )
-    return Finding(TASK_ARGUMENT, 1, "", file, line, function, template, None, hint, task=task_name)
+    return Finding(
+        kind=TASK_ARGUMENT,
+        count=1,
+        hint=hint,
+        file=file,
+        line=line,
+        function=function,
+        template=template,
+        task=task_name,
+    )
 
 
 def _signatures(options: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any, Any]]:
@@ -164,7 +172,7 @@ def check_send(name: str, task: Any, args: Any, kwargs: Any, options: Mapping[st
         frame = sys._getframe(1)  # the walk goes on to the project line that sent it
         findings = [_finding(task_name, arg, value, frame) for task_name, arg, value in found]
     except Exception:
-        internal_error()
+        internal_error("checking a task send")
         return
     for finding in findings:
         _report(finding, config, mode)
@@ -209,19 +217,6 @@ def _checking_send_task(original: Callable[..., Any]) -> Callable[..., Any]:
     return send_task
 
 
-def _raising(task_name: str, config: GuardrailsSettings) -> Callable[[Unit, QuerySite], None]:
-    check = raise_at_culprit(config)
-
-    def on_site(unit: Unit, site: QuerySite) -> None:
-        try:
-            check(unit, site)
-        except NPlusOneError as error:
-            error.findings = tuple(replace(f, task=task_name) for f in error.findings)
-            raise
-
-    return on_site
-
-
 def task_started(task: Any = None, task_id: str | None = None, **kwargs: Any) -> None:
     """``task_prerun``: watch the task's queries as a unit of work."""
     if task is None or task_id is None:
@@ -231,12 +226,11 @@ def task_started(task: Any = None, task_id: str | None = None, **kwargs: Any) ->
         mode = config.effective_mode
         if mode == "off":
             return
-        on_site = _raising(task.name, config) if mode == "raise" else None
-        unit = Guard(f"task {task.name}", None, config, mode, True, False, on_site)
+        unit = guard(f"task {task.name}", config=config, mode=mode, task=task.name)
         unit.__enter__()
         _running[task_id] = unit
     except Exception:
-        internal_error()
+        internal_error("starting a task's unit")
 
 
 def task_finished(
@@ -254,7 +248,7 @@ def task_finished(
     except Warning:
         raise
     except Exception:
-        internal_error()
+        internal_error("ending a task's unit")
 
 
 def send_patches() -> list[Patch]:
