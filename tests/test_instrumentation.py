@@ -78,7 +78,8 @@ def _run(body: str, tmp_path: Path, guardrails: dict[str, Any] | None) -> Any:
         timeout=120,
         cwd=TESTPROJECT,
         env={
-            **os.environ,
+            # A throwaway SQLite file, never the PostgreSQL leg's database.
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
             "DJANGO_SETTINGS_MODULE": "lifecycle_settings",
             "PYTHONPATH": os.pathsep.join([str(tmp_path), str(TESTPROJECT)]),
             "GUARDRAILS_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
