@@ -13,6 +13,17 @@ from dataclasses import dataclass, field
 from django_guardrails.source.ignores import IgnoreDirective, parse_directive
 
 
+def name_as_written(node: ast.AST) -> str | None:
+    """``Book`` or ``models.Book``: a name or a chain of attributes as the code writes it;
+    None for anything else (a call, a subscript)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        owner = name_as_written(node.value)
+        return f"{owner}.{node.attr}" if owner else None
+    return None
+
+
 @dataclass(frozen=True)
 class Definition:
     qualname: str

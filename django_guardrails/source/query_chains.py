@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from django_guardrails.source.module import ModuleSource
+from django_guardrails.source.module import ModuleSource, name_as_written
 
 # Calls that may stand in a chain between its base and its end; only the first three (and
 # ``get``, which filters too) add lookups to its shape.
@@ -58,18 +58,6 @@ def _field(lookup: str) -> str:
     return lookup.split("__", 1)[0]
 
 
-def _dotted(node: ast.expr) -> str | None:
-    """``a.b.c`` for a chain of names and attributes, else None."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _is_constant_name(dotted: str) -> bool:
     """``MAX_AGE``, ``Article.Status.PUBLISHED``, ``settings.PAGE_SIZE``: names of constants,
     not of per-call values (``request.user``, ``self.author``, ``pk``)."""
@@ -91,7 +79,7 @@ def canonical(node: ast.expr | None, known: frozenset[str]) -> str | None:
     if isinstance(node, ast.Constant):
         return repr(node.value)
     if isinstance(node, ast.Name | ast.Attribute):
-        dotted = _dotted(node)
+        dotted = name_as_written(node)
         return dotted if dotted is not None and _is_constant_name(dotted) else VARIABLE
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.Not):
         inner = canonical(node.operand, known)
@@ -116,7 +104,7 @@ def canonical(node: ast.expr | None, known: frozenset[str]) -> str | None:
 
 
 def _canonical_call(node: ast.Call, known: frozenset[str]) -> str | None:
-    name = _dotted(node.func)
+    name = name_as_written(node.func)
     if name is None:
         return VARIABLE
     root, last = name.split(".")[0], name.rsplit(".", 1)[-1]
@@ -190,7 +178,7 @@ class _Views:
                 continue
             span = (node.lineno, node.end_lineno or node.lineno)
             views.append((*span, _class_model(node)))
-            bases = [_dotted(base) or "" for base in node.bases]
+            bases = [name_as_written(base) or "" for base in node.bases]
             if node.name.endswith(_QUERY_CLASS_SUFFIXES) or any(
                 base.endswith(_QUERY_CLASS_SUFFIXES) for base in bases
             ):
@@ -211,7 +199,7 @@ def _class_model(node: ast.ClassDef) -> str | None:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target = statement.targets[0]
             if isinstance(target, ast.Name) and target.id == "model":
-                return _dotted(statement.value)
+                return name_as_written(statement.value)
             if isinstance(target, ast.Name) and target.id == "queryset":
                 base = _chain(statement.value)[0]
                 model = _manager_model(base)
@@ -222,7 +210,7 @@ def _class_model(node: ast.ClassDef) -> str | None:
 
 def _manager_model(base: ast.expr) -> str | None:
     if isinstance(base, ast.Attribute) and base.attr in _MANAGERS:
-        dotted = _dotted(base.value)
+        dotted = name_as_written(base.value)
         if dotted is not None and dotted.rsplit(".", 1)[-1][:1].isupper():
             return dotted
     return None
@@ -266,7 +254,7 @@ def _chain(node: ast.expr) -> tuple[ast.expr, list[ast.Call]]:
 
 
 def _shortcut(node: ast.Call) -> bool:
-    name = _dotted(node.func)
+    name = name_as_written(node.func)
     return name is not None and name.rsplit(".", 1)[-1] in _SHORTCUTS and bool(node.args)
 
 
@@ -389,7 +377,7 @@ def query_chains(source: ModuleSource) -> list[list[Any]]:
         function = module.function_at(node.lineno)
         model = None
         if shortcut and not calls and isinstance(base, ast.Attribute | ast.Name):
-            written = _dotted(base)
+            written = name_as_written(base)
             model = written if written and written.rsplit(".", 1)[-1][:1].isupper() else None
         model = model or module.model(base, node.lineno, function)
         if model is not None:

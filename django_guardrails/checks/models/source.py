@@ -13,6 +13,7 @@ from django.db import models
 
 from django_guardrails.source.facts import Extractor
 from django_guardrails.source.index import ModuleSource, SourceIndex
+from django_guardrails.source.module import name_as_written
 
 # {"line": 12, "members": {"name": 13, "save": 20}, "meta": [30, {"ordering": 31}] or None,
 #  "meta_bases": ["Base.Meta"] (the bases of that Meta written as dotted names),
@@ -83,20 +84,10 @@ def save_problem(save: ast.FunctionDef) -> str | None:
     return None
 
 
-def _dotted(node: ast.expr) -> str | None:
-    """``Base.Meta`` for a base written as a name or a chain of attributes, else None."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        owner = _dotted(node.value)
-        return f"{owner}.{node.attr}" if owner else None
-    return None
-
-
 def _class_facts(node: ast.ClassDef, line: int) -> ModelFacts:
     save = _first(node.body, "save")
     meta = _first(node.body, "Meta")
-    bases = [_dotted(base) for base in meta.bases] if isinstance(meta, ast.ClassDef) else []
+    bases = [name_as_written(base) for base in meta.bases] if isinstance(meta, ast.ClassDef) else []
     return {
         "line": line,
         "members": _members(node.body),

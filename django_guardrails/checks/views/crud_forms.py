@@ -7,13 +7,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from django_guardrails.checks.views.crud_reads import dotted_name, is_attr, is_name, is_post
+from django_guardrails.checks.views.crud_reads import is_attr, is_name, is_post
 from django_guardrails.checks.views.crud_responses import (
     assignment,
     method_split,
     read_redirect,
     read_success_message,
 )
+from django_guardrails.source.module import name_as_written
 
 
 @dataclass
@@ -56,7 +57,7 @@ def _form(node: ast.AST | None, instance: str | None, bound: bool) -> tuple[str,
     ``Form()`` when not ``bound``; ``instance=obj`` exactly when ``instance``."""
     if not isinstance(node, ast.Call):
         return None
-    form = dotted_name(node.func)
+    form = name_as_written(node.func)
     if form is None:
         return None
     arguments = list(node.args)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from django_guardrails.source.module import name_as_written
+
 _METHOD_DECORATORS = frozenset({"require_GET", "require_POST", "require_safe"})
 _QUERYSET_METHODS = frozenset(
     {"all", "filter", "exclude", "order_by", "select_related", "prefetch_related", "only", "defer"}
@@ -61,16 +63,6 @@ def literal_string(node: ast.AST | None) -> str | None:
     return None
 
 
-def dotted_name(node: ast.AST) -> str | None:
-    """``Book`` or ``models.Book``: a class as it can be named in the module."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted_name(node.value)
-        return f"{base}.{node.attr}" if base else None
-    return None
-
-
 def is_literal(node: ast.AST) -> bool:
     """A constant, or a list/tuple of constants: no value from the request or the user."""
     if isinstance(node, ast.Constant):
@@ -101,7 +93,7 @@ def read_queryset(node: ast.AST) -> Queryset | None:
         node = node.func.value
     if not (chain and isinstance(node, ast.Attribute) and node.attr == "objects"):
         return None
-    model = dotted_name(node.value)
+    model = name_as_written(node.value)
     if model is None:
         return None
     methods = [call.func.attr for call in reversed(chain)]  # type: ignore[attr-defined]
@@ -126,7 +118,7 @@ def _constant(node: ast.AST) -> bool:
     """A literal, or a class constant such as ``Entry.PUBLISHED`` or ``Entry.Status.LIVE``."""
     if is_literal(node):
         return True
-    dotted = dotted_name(node) if isinstance(node, ast.Attribute) else None
+    dotted = name_as_written(node) if isinstance(node, ast.Attribute) else None
     owners = dotted.split(".")[:-1] if dotted else []
     return any(part[:1].isupper() for part in owners)  # an attribute of a class
 
@@ -154,7 +146,7 @@ def read_lookup(node: ast.AST | None, params: list[str]) -> Lookup | None:
     source: str | None = None
     if callee(node) == "get_object_or_404" and len(node.args) == 1:
         target = node.args[0]
-        model = dotted_name(target)
+        model = name_as_written(target)
         if model is None:
             queryset = read_queryset(target)
             if queryset is None:
@@ -165,7 +157,7 @@ def read_lookup(node: ast.AST | None, params: list[str]) -> Lookup | None:
     elif isinstance(node.func, ast.Attribute) and node.func.attr == "get" and not node.args:
         manager = node.func.value
         if isinstance(manager, ast.Attribute) and manager.attr == "objects":
-            model = dotted_name(manager.value)
+            model = name_as_written(manager.value)
     if model is None:
         return None
     if constants:

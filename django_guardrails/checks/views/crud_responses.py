@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from django_guardrails.checks.views.crud_reads import (
     Shape,
     callee,
-    dotted_name,
     is_attr,
     is_name,
     literal_string,
 )
+from django_guardrails.source.module import name_as_written
 
 
 @dataclass
@@ -158,7 +158,7 @@ def _url(node: ast.AST | None, objects: set[str]) -> tuple[str, bool] | None:
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "get_absolute_url"
     ):
-        return (_OBJECT_URL, False) if dotted_name(node.func.value) in objects else None
+        return (_OBJECT_URL, False) if name_as_written(node.func.value) in objects else None
     if callee(node) in ("reverse", "reverse_lazy") and isinstance(node, ast.Call):
         name = literal_string(node.args[0]) if len(node.args) == 1 and not node.keywords else None
         return (name, True) if name else None

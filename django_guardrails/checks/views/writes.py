@@ -19,6 +19,8 @@ from django.db import models
 from django.forms import BaseFormSet
 from django.views.generic.edit import BaseCreateView
 
+from django_guardrails.source.module import name_as_written
+
 Branches = tuple[tuple[int, int], ...]  # (id of an if or match, which arm) around a statement
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _QUERYSET_WRITES = frozenset({"create", "bulk_create", "bulk_update", "update_or_create", "update"})
@@ -70,16 +72,6 @@ class InstanceChanges:
     model: type[models.Model] | None
     changes: list[Change] = field(default_factory=list)
     saved_at: int | None = None  # the line that saves it after the changes
-
-
-def _name(node: ast.AST) -> str | None:
-    """ "a.b.c" for a chain of names and attributes, else None."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        inner = _name(node.value)
-        return f"{inner}.{node.attr}" if inner else None
-    return None
 
 
 def _is_model(value: Any) -> bool:
@@ -156,12 +148,12 @@ class ViewReader:
 
     def form_model(self, node: ast.expr) -> type[models.Model] | None:
         """The model a form variable saves: its ModelForm class's, or the view's."""
-        name = _name(node)
+        name = name_as_written(node)
         if name is None:
             return None
         bound = self.bindings.get(name)
         if isinstance(bound, ast.Call):
-            called = _name(bound.func)
+            called = name_as_written(bound.func)
             return _model_of_form(self.resolve(called)) if called else None
         if name in self.params and self.view_class is not None:
             for attribute in ("form_class", "serializer_class"):
@@ -172,10 +164,10 @@ class ViewReader:
         return None
 
     def is_formset(self, node: ast.expr) -> bool:
-        name = _name(node)
+        name = name_as_written(node)
         bound = self.bindings.get(name) if name else None
         if isinstance(bound, ast.Call):
-            called = _name(bound.func)
+            called = name_as_written(bound.func)
             value = self.resolve(called) if called else None
             return isinstance(value, type) and issubclass(value, BaseFormSet)
         return bool(name) and "formset" in str(name).lower()
@@ -190,7 +182,7 @@ class ViewReader:
                 break
             node = bound
         if isinstance(node, ast.Attribute):
-            owner = _name(node.value)
+            owner = name_as_written(node.value)
             if owner is not None:
                 value = self.resolve(owner)
                 if _is_model(value):
@@ -205,7 +197,7 @@ class ViewReader:
         ``self.object`` of a class-based view, or ``form.instance``."""
         if depth > 5:
             return None
-        name = _name(node)
+        name = name_as_written(node)
         if name is None:
             return self.row_model(node, depth)
         if name == "self.object":
@@ -222,14 +214,14 @@ class ViewReader:
             value = value.value
         if not isinstance(value, ast.Call):
             return self.instance_model(value, depth + 1) if isinstance(value, ast.Name) else None
-        called = _name(value.func)
+        called = name_as_written(value.func)
         if called is not None:
             target = self.resolve(called)
             if _is_model(target):
                 return target  # type: ignore[no-any-return]  # Order(...)
             if called.rsplit(".", 1)[-1] in _SHORTCUTS and value.args:
                 first = value.args[0]
-                first_name = _name(first)
+                first_name = name_as_written(first)
                 found = self.resolve(first_name) if first_name else None
                 return found if _is_model(found) else self.queryset_model(first)
             if called in ("self.get_object", "self.get_queryset"):
@@ -285,7 +277,7 @@ class ViewReader:
         return calls
 
     def _request_user(self, receiver: ast.expr) -> bool:
-        name = _name(receiver)
+        name = name_as_written(receiver)
         bound = self.bindings.get(name) if name else None
         return bound is not None and _from_request(bound)
 
@@ -294,11 +286,11 @@ class ViewReader:
         view's ``form.instance``): its first values are defaults, not a transition."""
         if isinstance(receiver, ast.Attribute) and receiver.attr == "instance":
             return isinstance(self.view_class, type) and issubclass(self.view_class, BaseCreateView)
-        name = _name(receiver)
+        name = name_as_written(receiver)
         bound = self.bindings.get(name) if name else None
         if not isinstance(bound, ast.Call):
             return False
-        called = _name(bound.func)
+        called = name_as_written(bound.func)
         if called is not None and _is_model(self.resolve(called)):
             return True
         return (
@@ -312,7 +304,7 @@ class ViewReader:
         found: dict[str, InstanceChanges] = {}
         for statement in self.statements:
             for target, value, augmented in _attribute_sets(statement):
-                receiver = _name(target.value)
+                receiver = name_as_written(target.value)
                 if (
                     receiver is None
                     or _from_request(target.value)
@@ -339,7 +331,7 @@ def _saves(call: ast.Call, entry: InstanceChanges) -> bool:
     func = call.func
     if not isinstance(func, ast.Attribute):
         return False
-    receiver = _name(func.value)
+    receiver = name_as_written(func.value)
     if func.attr == "save" and receiver == entry.receiver:
         return True
     if entry.receiver.endswith(".instance"):
@@ -385,7 +377,7 @@ def _is_super(node: ast.expr) -> bool:
 
 def _from_request(node: ast.expr) -> bool:
     """``request.user``, ``self.request.session``...: what the request carries."""
-    name = _name(node)
+    name = name_as_written(node)
     return name is not None and name.startswith(("request.", "self.request."))
 
 
@@ -464,7 +456,7 @@ def _derived(attribute: str, value: ast.expr, augmented: bool) -> tuple[str | No
             return "status", constant
     if (
         isinstance(value, ast.Call)
-        and (_name(value.func) or "").rsplit(".", 1)[-1] in _CLOCKS
+        and (name_as_written(value.func) or "").rsplit(".", 1)[-1] in _CLOCKS
         and lowered not in _TOUCHED
     ):
         return "time", ""
@@ -474,7 +466,7 @@ def _derived(attribute: str, value: ast.expr, augmented: bool) -> tuple[str | No
 
 
 def _arithmetic(value: ast.expr) -> bool:
-    if isinstance(value, ast.Call) and _name(value.func) in ("sum", "Sum"):
+    if isinstance(value, ast.Call) and name_as_written(value.func) in ("sum", "Sum"):
         return True
     if not isinstance(value, ast.BinOp):
         return False
