@@ -325,6 +325,16 @@ def partial(request):
 """
 
 
+# A hand-written list shows the nearest page for a page number out of range; ListView 404s.
+NEAREST_PAGE = (
+    " To keep showing the nearest page for a page number out of range (ListView answers 404), "
+    "give it def paginate_queryset(self, queryset, page_size): "
+    "paginator = self.get_paginator(queryset, page_size); "
+    "page = paginator.get_page(self.request.GET.get(self.page_kwarg)); "
+    "return paginator, page, page.object_list, page.has_other_pages()."
+)
+
+
 def test_list_shapes_fire_with_their_attributes(shelf: Path) -> None:
     found = run(shelf, LIST_FIRES + LIST_SILENT)
     assert [m.line for m in found] == marked(shelf)
@@ -335,18 +345,19 @@ def test_list_shapes_fire_with_their_attributes(shelf: Path) -> None:
     )
     assert messages["books"].hint == (
         'Replace it with class BookListView(ListView): model = Book; ordering = ["title"]; '
-        'paginate_by = 25; template_name = "shelf/book_list.html".'
+        'paginate_by = 25; template_name = "shelf/book_list.html".' + NEAREST_PAGE
     )
     assert messages["published"].hint == (
         "Replace it with class BookListView(ListView): "
         "queryset = Book.objects.filter(published=True); paginate_by = 10; "
-        'page_kwarg = "p"; template_name = "shelf/published.html". '
+        'page_kwarg = "p"; template_name = "shelf/published.html".' + NEAREST_PAGE + " "
         'Its template then reads the page as "page_obj", not "books".'
     )
     # Note's default manager is not "objects": model = Note would list another queryset.
     assert messages["notes"].hint == (
         "Replace it with class NoteListView(ListView): queryset = Note.objects.all(); "
         'paginate_by = 50; template_name = "shelf/notes.html"; context_object_name = "notes".'
+        + NEAREST_PAGE
     )
 
 
@@ -661,10 +672,11 @@ def test_delete_shapes_fire_with_their_attributes(shelf: Path) -> None:
         "Its get_queryset() returns Book.objects.filter(owner=self.request.user)."
     )
     assert messages["delete_note"].hint == (
-        "Replace it with class NoteDeleteView(PermissionRequiredMixin, SuccessMessageMixin, "
-        'DeleteView): queryset = Note.objects.all(); template_name = "shelf/confirm.html"; '
-        'pk_url_kwarg = "note_id"; success_url = "/notes/"; success_message = "Note deleted."; '
-        'permission_required = "shelf.delete_note".'
+        "Replace it with class NoteDeleteView(SuccessMessageMixin, DeleteView): "
+        'queryset = Note.objects.all(); template_name = "shelf/confirm.html"; '
+        'pk_url_kwarg = "note_id"; success_url = "/notes/"; success_message = "Note deleted.". '
+        "Decorate it with @method_decorator(permission_required('shelf.delete_note'), "
+        'name="dispatch").'
     )
     # Rebound below the function: the last rebinding is the outermost wrapper.
     assert messages["delete_author"].hint == (

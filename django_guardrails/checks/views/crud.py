@@ -111,8 +111,6 @@ def _attributes(shape: Shape, model: type[models.Model]) -> list[str] | None:
         found.append(f"success_url = {f'reverse_lazy({url})' if shape.success_is_name else url}")
     if shape.success_message is not None:
         found.append(f"success_message = {_quoted(shape.success_message)}")
-    if shape.permission is not None:
-        found.append(f"permission_required = {_quoted(shape.permission)}")
     return found
 
 
@@ -148,6 +146,16 @@ def _message(view: ServedView, shape: Shape, model: type[models.Model]) -> Check
         if len(shape.decorators) > 1:
             decorators = f"[{decorators}]"
         hint += f' Decorate it with @method_decorator({decorators}, name="dispatch").'
+    if shape.kind == "list":
+        # get_page() and the older try/except show the nearest page for a number out of
+        # range, where ListView answers 404.
+        hint += (
+            " To keep showing the nearest page for a page number out of range (ListView "
+            "answers 404), give it def paginate_queryset(self, queryset, page_size): "
+            "paginator = self.get_paginator(queryset, page_size); "
+            "page = paginator.get_page(self.request.GET.get(self.page_kwarg)); "
+            "return paginator, page, page.object_list, page.has_other_pages()."
+        )
     if shape.page_key not in (None, "page_obj"):
         hint += f' Its template then reads the page as "page_obj", not "{shape.page_key}".'
     return ids.I311.message(

@@ -35,7 +35,6 @@ class Shape:
     success_is_name: bool = False
     success_message: str | None = None
     mixins: tuple[str, ...] = ()
-    permission: str | None = None
     decorators: tuple[str, ...] = ()  # others, for method_decorator(..., name="dispatch")
     owner: str | None = None  # the field a lookup also filters on with request.user
 
@@ -177,33 +176,24 @@ def url_parameters(function: ast.FunctionDef) -> list[str] | None:
     return names[1:] if names[:1] == ["request"] else None
 
 
-def read_decorators(
-    function: ast.FunctionDef,
-) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
-    """The mixins the view's decorators become, a permission, and the other decorators, which
+def read_decorators(function: ast.FunctionDef) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The mixins the view's decorators become, and the other decorators, which
     ``method_decorator`` puts on ``dispatch()``. ``require_*`` only restrict methods, which
-    the generic views do by themselves."""
+    the generic views do by themselves. ``permission_required`` stays a decorator:
+    ``PermissionRequiredMixin`` answers 403 to a signed-in user without the permission, where
+    the decorator sends them to the login page."""
     mixins: list[str] = []
-    permission: str | None = None
     others: list[str] = []
     for decorator in function.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
         name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", None)
-        arguments = decorator.args if isinstance(decorator, ast.Call) else []
-        keywords = decorator.keywords if isinstance(decorator, ast.Call) else []
         if name in _METHOD_DECORATORS or name == "require_http_methods":
             continue
         if name == "login_required" and decorator is target:
             mixins.insert(0, "LoginRequiredMixin")
-        elif name == "permission_required" and len(arguments) == 1 and not keywords:
-            permission = literal_string(arguments[0])
-            if permission is None:
-                others.append(ast.unparse(decorator))
-            else:
-                mixins.append("PermissionRequiredMixin")
         else:
             others.append(ast.unparse(decorator))
-    return tuple(mixins), permission, tuple(others)
+    return tuple(mixins), tuple(others)
 
 
 def is_post(test: ast.AST) -> bool:

@@ -184,7 +184,7 @@ def match(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Shape | None:
         found += [_edit(function, params, tail)]
     for shape in found:
         if shape is not None:
-            mixins, permission, others = read_decorators(function)
-            values = {"mixins": mixins, "permission": permission, "decorators": others}
+            mixins, others = read_decorators(function)
+            values = {"mixins": mixins, "decorators": others}
             return Shape(**{**shape.__dict__, **values})
     return None
