@@ -2,7 +2,7 @@
 
 Each configuration (bare Django, guardrails' middleware, and the peers that are installed) runs
 in its own process under ``valgrind --tool=callgrind``, with collection off until the
-measured requests: the process sets up, warms up with a few requests, then makes N requests
+measured requests: the process sets up, warms up (``--warmup`` requests), then makes N requests
 through ``itertools.starmap``, and callgrind counts only inside ``starmap_next``
 (``--toggle-collect``). Start-up, migrations and warm-up never enter the count.
 
@@ -48,9 +48,9 @@ call_command("migrate", run_syncdb=True, verbosity=0)
 Book.objects.bulk_create(
     Book(title=f"t{n}", author=Author.objects.create(name=f"a{n}")) for n in range(100)
 )
-view, requests = sys.argv[1], int(sys.argv[2])
+view, requests, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 client = Client()
-for _ in range(5):  # warm-up: the first requests fill Django's caches, and guardrails'
+for _ in range(warmup):  # warm-up: the first requests fill Django's caches, and guardrails'
     client.get(view)
 gc.collect()
 gc.disable()  # a collection in one run and not in another would swamp the difference
@@ -58,7 +58,7 @@ deque(starmap(client.get, [(view,)] * requests), maxlen=0)  # counted: inside st
 """
 
 
-def instructions(config: str, view: str, requests: int, layout: int) -> int:
+def instructions(config: str, view: str, requests: int, layout: int, warmup: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_settings(root, CONFIGS[config][1])
@@ -75,6 +75,7 @@ def instructions(config: str, view: str, requests: int, layout: int) -> int:
                 WORKER,
                 view,
                 str(requests),
+                str(warmup),
             ],
             cwd=root,
             env={
@@ -103,6 +104,14 @@ def main() -> None:
         help="requests counted on the 1-query, the 101-query and the ListView page",
     )
     parser.add_argument("--layouts", type=int, default=5, help="memory layouts per config")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=200,
+        help="requests before the counted ones: CPython's specialising interpreter settles "
+        "on a code path only after some hundreds of runs, and later the more code was "
+        "patched after it first ran (guardrails patches at its first unit of work)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="valgrind processes at once")
     parser.add_argument(
         "--configs",
@@ -120,7 +129,7 @@ def main() -> None:
     ]
     views = {"/one/": args.requests[0], "/many/": args.requests[1], "/list/": args.requests[2]}
     jobs = {
-        (config, view, layout): (config, view, count, layout)
+        (config, view, layout): (config, view, count, layout, args.warmup)
         for config in configs
         for view, count in views.items()
         for layout in range(args.layouts)
@@ -145,8 +154,9 @@ def main() -> None:
         for view in views
     }
     print(
-        f"python {sys.version.split()[0]}; instructions per request, median of "
-        f"{args.layouts} memory layouts (min-max), and the ratio to bare Django"
+        f"python {sys.version.split()[0]}; instructions per request after {args.warmup} "
+        f"warm-up requests, median of {args.layouts} memory layouts (min-max), and the ratio "
+        "to bare Django"
     )
     for view in views:
         bare = per_request["bare Django", view]

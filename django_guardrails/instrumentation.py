@@ -104,16 +104,25 @@ def install() -> None:
     """Install every patch (and an integration's once its package is imported); idempotent."""
     from django_guardrails.query import capture
 
+    global _waiting
     with _lock:
         for patch in patches():
             patch.install()
+        _waiting = tuple(integration.module for integration in _pending())
         # While an integration's package is not imported, each unit start looks for it.
-        capture.before_unit = _look_for_integrations if _pending() else None
+        capture.before_unit = _look_for_integrations if _waiting else None
+
+
+# The modules of the integrations whose package the project has not imported yet.
+_waiting: tuple[str, ...] = ()
 
 
 def _look_for_integrations() -> None:
-    if any(integration.module in sys.modules for integration in _pending()):
-        install()
+    modules = sys.modules
+    for module in _waiting:  # a few names: a dictionary lookup each, per unit of work
+        if module in modules:
+            install()
+            return
 
 
 def uninstall() -> None:

@@ -86,7 +86,10 @@ def guard(
     test's report); ``task`` names the Celery task its findings come from.
     """
     config = get_config() if config is None else config
-    mode = config.effective_mode if mode is None else safe_mode(mode)
+    if mode is None:
+        mode = config.effective_mode
+    elif mode == "raise":
+        mode = safe_mode(mode)
     on_site = raise_at_culprit(config, task=task) if mode == "raise" else None
     return Guard(name, path, config, mode, report_findings, keep_queries, on_site)
 
