@@ -25,6 +25,7 @@ from django_guardrails.exceptions import (
     GuardrailsWarning,
     NPlusOneError,
     NPlusOneWarning,
+    TaskArgumentWarning,
 )
 from django_guardrails.failures import internal_error
 from django_guardrails.query import tracing as otel
@@ -33,6 +34,7 @@ from django_guardrails.query.detect import allowed, is_n_plus_one, n_plus_one_fi
 from django_guardrails.query.types import (
     DUPLICATE,
     N_PLUS_ONE,
+    TASK_ARGUMENT,
     Finding,
     finding_id,
     stable_path,
@@ -44,6 +46,7 @@ logger = logging.getLogger("django_guardrails")
 _CATEGORIES: dict[str, type[GuardrailsWarning]] = {
     N_PLUS_ONE: NPlusOneWarning,
     DUPLICATE: DuplicateQueryWarning,
+    TASK_ARGUMENT: TaskArgumentWarning,
 }
 
 

@@ -150,6 +150,10 @@ def _report(finding: Finding, config: GuardrailsSettings, mode: str) -> None:
     text = f"{unit.name}: {finding.describe()}" if unit is not None else finding.describe()
     if mode == "raise":
         raise TaskArgumentError(text, [finding])
+    if unit is not None:  # the unit's reporter: its throttling, its log fields, its span
+        report([finding], mode, unit)
+        return
+    # A send outside any unit of work (a script after one ran): nothing to report it with.
     if mode == "warn":
         warnings.warn_explicit(
             text,
