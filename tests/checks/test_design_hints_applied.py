@@ -28,6 +28,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.checks import CheckMessage
+from django.core.management.color import no_style
 from django.db import connection, models
 from django.test import Client, override_settings
 from django.urls import clear_url_caches
@@ -367,11 +368,23 @@ SERVICE_FIX = re.compile(
 )
 
 
+def reset_sequences(package: Path, *names: str) -> None:
+    """Rows made with explicit primary keys leave PostgreSQL's sequences behind: the next row
+    a view creates would take key 1 again."""
+    statements = connection.ops.sequence_reset_sql(
+        no_style(), [model(package, name) for name in names]
+    )
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
 def _shop(package: Path) -> None:
     customer = model(package, "Customer").objects.create(pk=1, name="Ada")
     model(package, "Order").objects.create(pk=1, customer=customer)
     for sku in ("pen", "ink"):
         model(package, "Stock").objects.create(sku=sku, quantity=5)
+    reset_sequences(package, "Customer", "Order")
 
 
 def _shop_state(package: Path) -> Any:
@@ -759,6 +772,7 @@ def _seed_shelf(package: Path) -> None:
         book.objects.create(pk=pk, title=title, author=tolkien, owner=owner)
     note.objects.create(pk=1, text="first")
     note.objects.create(pk=2, text="second")
+    reset_sequences(package, "Author", "Book", "Note")
 
 
 def _shelf_state(package: Path) -> Any:
