@@ -254,10 +254,6 @@ def watch_connections() -> None:
         Signal.connect = _connect  # type: ignore[method-assign]
 
 
-def watching() -> bool:
-    return Signal.connect is _connect
-
-
 def stop_watching(**kwargs: object) -> None:
     """End the watch (a ``request_started`` receiver, which disconnects itself)."""
     if Signal.connect is _connect:

@@ -21,9 +21,9 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.apps import apps
 from django.core.checks import CheckMessage
@@ -33,7 +33,7 @@ from django_guardrails.checks.framework import ids
 from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.checks.views.served import ServedView, served_views
-from django_guardrails.checks.views.writes import Change, InstanceChanges, ViewReader, Write
+from django_guardrails.checks.views.writes import InstanceChanges, ViewReader, Write
 from django_guardrails.project import display_path
 
 _FIELD_SET = re.compile(r"^[ \t]*[\w.]+\.\w+[ \t]*[-+*/]?=[^=]", re.MULTILINE)
@@ -196,17 +196,27 @@ def _state_change(view: ServedView, entry: InstanceChanges) -> CheckMessage:
     )
 
 
-def _one_request(writes: list[Write]) -> list[Write]:
-    """The largest set of writes, by models, that one request may run together: writes in
-    two arms of an ``if`` (a view that dispatches on the button pressed) are separate."""
-    best: list[Write] = []
-    for seed in writes:
+class _Together(Protocol):
+    line: int
+
+    def together(self, other: Any) -> bool: ...
+
+
+_T = TypeVar("_T", bound=_Together)
+
+
+def _largest_together(items: list[_T], key: Callable[[_T], object]) -> list[_T]:
+    """The largest set of ``items``, counted by distinct ``key``, that one request may run
+    together: what stands in two arms of an ``if`` (a view that dispatches on the button
+    pressed) is separate, so the same field set in both arms is one field, not two."""
+    best: list[_T] = []
+    for seed in items:
         together = [seed]
-        for write in writes:
-            if write is not seed and all(write.together(other) for other in together):
-                together.append(write)
-        together.sort(key=lambda write: write.line)
-        if len({w.model for w in together}) > len({w.model for w in best}):
+        for item in items:
+            if item is not seed and all(item.together(other) for other in together):
+                together.append(item)
+        together.sort(key=lambda item: item.line)
+        if len({key(i) for i in together}) > len({key(i) for i in best}):
             best = together
     return best
 
@@ -231,35 +241,22 @@ def _links(model: type[models.Model], written: set[type[models.Model]]) -> bool:
 
 def _finding(view: ServedView, module: ModuleType | None) -> CheckMessage | None:
     reader = ViewReader(view.node, module, _view_class(module, view.view_class))
-    writes = _one_request([w for w in reader.writes() if not _is_bookkeeping(w.model)])
+    writes = _largest_together(
+        [w for w in reader.writes() if not _is_bookkeeping(w.model)], lambda w: w.model
+    )
     written = {write.model for write in writes}
     writes = [write for write in writes if not _links(write.model, written)]
     if len({write.model for write in writes}) >= 2:
         return _multi_model(view, writes, module)
     changed = []
     for entry in reader.instance_changes():
-        entry.changes = _set_together(entry.changes)
+        entry.changes = _largest_together(entry.changes, lambda c: c.attribute)
         attributes = {change.attribute for change in entry.changes}
         if len(attributes) >= 2 and any(change.kind != "flag" for change in entry.changes):
             changed.append(entry)
     if changed:
         return _state_change(view, max(changed, key=lambda entry: len(entry.changes)))
     return None
-
-
-def _set_together(changes: list[Change]) -> list[Change]:
-    """The largest set of changes, by fields, that one request may make: the same field set
-    in two arms of an ``if`` is one field, not two."""
-    best: list[Change] = []
-    for seed in changes:
-        together = [seed]
-        for change in changes:
-            if change is not seed and all(change.together(other) for other in together):
-                together.append(change)
-        together.sort(key=lambda change: change.line)
-        if len({c.attribute for c in together}) > len({c.attribute for c in best}):
-            best = together
-    return best
 
 
 def _may_write(scope: CheckScope, view: ServedView) -> bool:
