@@ -114,6 +114,9 @@ def main() -> None:
     )
     parser.add_argument("--jobs", type=int, default=2, help="valgrind processes at once")
     parser.add_argument(
+        "--views", nargs="+", default=["/one/", "/many/", "/list/"], help="the pages measured"
+    )
+    parser.add_argument(
         "--configs",
         nargs="+",
         default=[
@@ -127,7 +130,8 @@ def main() -> None:
         for name in args.configs
         if CONFIGS[name][0] is None or importlib.util.find_spec(CONFIGS[name][0]) is not None
     ]
-    views = {"/one/": args.requests[0], "/many/": args.requests[1], "/list/": args.requests[2]}
+    counted = {"/one/": args.requests[0], "/many/": args.requests[1], "/list/": args.requests[2]}
+    views = {view: counted[view] for view in args.views}
     jobs = {
         (config, view, layout): (config, view, count, layout, args.warmup)
         for config in configs
@@ -165,7 +169,7 @@ def main() -> None:
             count = per_request[config, view]
             low, high = spread[config, view]
             print(f"  {config:26} {count:13,.0f}  ({low:,.0f}-{high:,.0f})  {count / bare:.3f}x")
-    if "django-guardrails" in configs:
+    if "django-guardrails" in configs and "/many/" in views:
         added = per_request["django-guardrails", "/many/"] - per_request["bare Django", "/many/"]
         print(f"guardrails' added instructions per query on /many/: {added / 101:,.0f}")
 

@@ -117,9 +117,17 @@ def install() -> None:
 _waiting: tuple[str, ...] = ()
 
 
+# How many modules were imported when the units last looked: most units find no new import.
+_modules_seen = 0
+
+
 def _look_for_integrations() -> None:
+    global _modules_seen
     modules = sys.modules
-    for module in _waiting:  # a few names: a dictionary lookup each, per unit of work
+    if len(modules) == _modules_seen:
+        return
+    _modules_seen = len(modules)
+    for module in _waiting:
         if module in modules:
             install()
             return

@@ -10,14 +10,15 @@ repeats, not where its fix goes. The note is a plain ``(file, line, function)`` 
 queryset still pickles (a cache) and deep-copies as before.
 
 The walk is at most five frames (the manager's own, then the caller) and happens once per
-queryset a manager makes in a unit, never for a clone.
+queryset a manager makes in a unit, never for a clone; a call already seen (the same project
+line at the same depth) is recognised from one frame.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from types import CodeType
+from types import CodeType, FrameType
 from typing import Any
 
 from django.db.models import QuerySet
@@ -89,25 +90,24 @@ def _is_query_method(frame: Any) -> bool:
     return isinstance(owner, BaseManager | QuerySet)
 
 
-def _caller_note(depth: int, skip_query_methods: bool = True) -> tuple[str, Any] | None:
-    """(key, note) for the first project frame from ``depth`` up: ORIGIN, or BUILT when a
-    related manager's frame was passed on the way."""
+def _caller_note(depth: int) -> tuple[str, Any, int, FrameType] | None:
+    """(key, note, depth, frame) for the first project frame from ``depth`` up (counted from
+    the caller of this function): ORIGIN, or BUILT when a related manager's frame was passed
+    on the way."""
     frame = sys._getframe(depth + 1)
     key = ORIGIN
     kinds = _kinds
-    for _ in range(_MAX_FRAMES):
+    for at in range(depth, depth + _MAX_FRAMES):
         code = frame.f_code
         file = code.co_filename
         kind = kinds.get(file)
         if kind is None:
             kind = PROJECT if is_project_code(code) else LIBRARY
         if kind == PROJECT:
-            if code.co_name not in _SKIPPED_NAMES and not (
-                skip_query_methods and _is_query_method(frame)
-            ):
+            if code.co_name not in _SKIPPED_NAMES and not _is_query_method(frame):
                 if len(_codes) < _MAX_CODES:
                     _codes[id(code)] = code
-                return key, (file, id(code), frame.f_lasti, code.co_name)
+                return key, (file, id(code), frame.f_lasti, code.co_name), at, frame
         elif file == _RELATED_FILE:
             key = BUILT  # a related manager's, per row
         back = frame.f_back
@@ -115,6 +115,42 @@ def _caller_note(depth: int, skip_query_methods: bool = True) -> tuple[str, Any]
             return None
         frame = back
     return None
+
+
+# Where the walk last found the note, per manager class: (depth from ``_note_for``, the code of
+# the project frame there, its instruction offset, (key, note)). The same code at the same
+# offset and depth is the same call (the reasoning of ``callsite.find``'s hints), and checking
+# it makes one frame object where the walk makes one per frame it passes. A few per class: a
+# manager is called from a few places.
+_NoteHint = tuple[int, CodeType, int, tuple[str, Any]]
+_note_hints: dict[type, tuple[_NoteHint, ...]] = {}
+_MAX_HINTED = 4096
+_HINTS_PER_CLASS = 4
+_getframe = sys._getframe
+
+
+def _note_for(owner: type) -> tuple[str, Any] | None:
+    """(key, note) for a queryset that a manager of class ``owner`` is making: the caller of
+    this function is the wrapped ``get_queryset``."""
+    candidates = _note_hints.get(owner)
+    if candidates is not None:
+        for depth, code, offset, found in candidates:
+            try:
+                frame = _getframe(depth)
+            except ValueError:  # a shallower stack
+                continue
+            if frame.f_code is code and frame.f_lasti == offset:
+                return found
+    walked = _caller_note(2)  # 0 _caller_note, 1 here, 2 get_queryset's caller
+    if walked is None:
+        return None
+    key, note, depth, frame = walked
+    if len(_note_hints) >= _MAX_HINTED:
+        _note_hints.clear()
+    found = (key, note)
+    hint = (depth, frame.f_code, frame.f_lasti, found)
+    _note_hints[owner] = (hint, *(candidates or ())[: _HINTS_PER_CLASS - 1])
+    return found
 
 
 def _noting(get_queryset: Any) -> Any:
@@ -127,7 +163,7 @@ def _noting(get_queryset: Any) -> Any:
         try:
             notes = queryset._query.__dict__  # type: ignore[attr-defined]
             if ORIGIN not in notes and BUILT not in notes:  # else noted by an inner manager
-                found = _caller_note(1)  # 0 here, 1 get_queryset's caller
+                found = _note_for(type(self))
                 if found is not None:
                     notes[found[0]] = found[1]
         except Exception:  # not a QuerySet, or a note failed: never the reason a queryset fails

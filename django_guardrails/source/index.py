@@ -188,18 +188,24 @@ class SourceIndex:
         source = self.module(path)
         return source.ignored_codes(line) if source else frozenset()
 
-    def line_text(self, path: str, line: int | None) -> str:
-        """The text of ``line`` (1-based) of the file at ``path``, "" when there is none."""
+    def lines(self, path: str) -> list[str]:
+        """The lines of the file at ``path``, split once per text read; [] when unreadable."""
         text = self.text(path)
-        if text is None or line is None:
-            return ""
+        if text is None:
+            return []
         with self._lock:
             cached = self._lines.get(path)
-        if cached is None or cached[0] is not text:  # split once per text read
+        if cached is None or cached[0] is not text:
             cached = (text, split_lines(text))
             with self._lock:
                 self._lines[path] = cached
-        lines = cached[1]
+        return cached[1]
+
+    def line_text(self, path: str, line: int | None) -> str:
+        """The text of ``line`` (1-based) of the file at ``path``, "" when there is none."""
+        if line is None:
+            return ""
+        lines = self.lines(path)
         return lines[line - 1] if 1 <= line <= len(lines) else ""
 
     def module_of(self, obj: type | ModuleType) -> ModuleSource | None:

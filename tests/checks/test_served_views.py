@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -9,7 +10,7 @@ from django.apps import apps
 from django.test import override_settings
 
 from django_guardrails.checks.framework.engine import CheckScope
-from django_guardrails.checks.views.served import ServedView, served_views
+from django_guardrails.checks.views.served import ServedView, served_views, view_node
 from django_guardrails.conf import get_config
 from django_guardrails.project import own_app_configs
 from django_guardrails.source.index import SOURCE
@@ -136,7 +137,7 @@ def summary(found: list[ServedView]) -> list[tuple[str, str | None, str, str]]:
 
 
 def _first_line(view: ServedView) -> str:
-    return Path(view.file).read_text().splitlines()[view.node.lineno - 1].strip()
+    return Path(view.file).read_text().splitlines()[view.line - 1].strip()
 
 
 def test_every_own_view_function_and_method_once(site: Path) -> None:
@@ -167,10 +168,14 @@ def test_every_own_view_function_and_method_once(site: Path) -> None:
 
 
 def test_view_functions_are_the_def_nodes_of_the_module(site: Path) -> None:
-    found = {view.name.split(".", 1)[1]: view for view in served_views(scope())}
-    assert found["views.account"].node.name == "account"  # under @login_required
-    assert found["views.ping"].node.name == "ping"  # DRF's @api_view builds a class around it
-    assert found["views.feed"].node.__class__.__name__ == "AsyncFunctionDef"
+    checked = scope()
+    found = {view.name.split(".", 1)[1]: view for view in served_views(checked)}
+    account = view_node(checked, found["views.account"])  # under @login_required
+    ping = view_node(checked, found["views.ping"])  # DRF's @api_view builds a class around it
+    assert account is not None and account.name == "account"
+    assert ping is not None and ping.name == "ping"
+    assert isinstance(view_node(checked, found["views.feed"]), ast.AsyncFunctionDef)
+    assert found["views.feed"].is_async
     assert found["views.index"].route == "/"  # its first mount; the second one is not repeated
 
 

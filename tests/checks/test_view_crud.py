@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import ast
+import os
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +14,7 @@ from django_guardrails.checks.framework import baseline, ids
 from django_guardrails.checks.framework.engine import guarded
 from django_guardrails.checks.framework.messages import GuardrailsMessage, SourceLocation
 from django_guardrails.checks.views.crud import check_hand_written_crud
+from django_guardrails.source.index import SOURCE
 
 MakeApp = Callable[[str], Path]
 
@@ -731,3 +734,23 @@ def test_inline_ignore_and_baseline_apply(shelf: Path, tmp_path: Path) -> None:
     with override_settings(GUARDRAILS={"BASELINE": str(baseline_file)}):
         baseline.write(baseline_file, found[:1])
         assert [m.line for m in run(shelf, views)] == marked(shelf)[1:]
+
+
+def test_a_later_run_reads_the_views_from_stored_facts_without_parsing_them(
+    shelf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # the store is kept beside bytecode
+    SOURCE.clear()
+    monkeypatch.setattr(SOURCE, "persistent", True)
+    try:
+        first = [(m.msg, m.hint, m.line) for m in run(shelf, DETAIL_FIRES)]
+        SOURCE.save_facts()
+        SOURCE.clear()  # as a new process starts
+        again = [(m.msg, m.hint, m.line) for m in run(shelf, DETAIL_FIRES)]  # the same text
+        views = os.path.abspath(shelf / "views.py")
+        assert views not in SOURCE._modules  # the shapes and definitions came from the store
+    finally:
+        SOURCE.clear()
+    assert len(first) == len(marked(shelf)) > 2
+    assert again == first

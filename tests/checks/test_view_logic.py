@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ from django_guardrails.checks.framework import baseline, ids
 from django_guardrails.checks.framework.engine import guarded
 from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.checks.views.logic import check_view_logic
+from django_guardrails.source.index import SOURCE
 
 MakeApp = Callable[[str], Path]
 
@@ -549,3 +552,57 @@ def test_fires_on_drf_views_and_not_on_writes_in_separate_branches(shop: Path) -
     )
     assert "create_order()" in str(create.hint)
     assert "Order.mark_new()" in str(cancel.hint)
+
+
+THIN_VIEWS = """\
+from django.shortcuts import get_object_or_404, redirect, render
+
+from .models import Customer
+
+
+def customer(request, pk):
+    return render(request, "customer.html", {"customer": get_object_or_404(Customer, pk=pk)})
+
+
+def rename(request, pk):
+    customer = get_object_or_404(Customer, pk=pk)
+    customer.name = request.POST["name"]
+    customer.save()
+    return redirect("customer", pk=pk)
+"""
+
+THIN_URLS = """\
+    path("customer/<int:pk>/", views.customer, name="customer"),
+    path("rename/<int:pk>/", views.rename, name="rename"),
+"""
+
+
+@pytest.fixture
+def stored_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # the store is kept beside bytecode
+    monkeypatch.setattr(SOURCE, "persistent", True)
+    SOURCE.clear()
+    yield
+    SOURCE.clear()
+
+
+def _twice(shop: Path, views: str, urls: str) -> tuple[list[tuple[str, int | None]], ...]:
+    """The findings of a first run, and of a later one that reads the stored facts."""
+    first = [(m.msg, m.line) for m in run(shop, views, urls)]
+    SOURCE.save_facts()
+    SOURCE.clear()  # as a new process starts
+    return first, [(m.msg, m.line) for m in run(shop, views, urls)]
+
+
+def test_a_later_run_parses_no_views_module_whose_views_write_nothing_to_judge(
+    shop: Path, stored_facts: None
+) -> None:
+    assert _twice(shop, THIN_VIEWS, THIN_URLS) == ([], [])
+    assert os.path.abspath(shop / "views.py") not in SOURCE._modules
+
+
+def test_a_later_run_finds_the_same_from_stored_facts(shop: Path, stored_facts: None) -> None:
+    first, again = _twice(shop, MULTI_MODEL_VIEWS, MULTI_MODEL_URLS)
+    assert len(first) == len(marked(shop)) == 4
+    assert again == first

@@ -1,13 +1,13 @@
 """I311: a function view that writes out one of Django's generic views by hand, and nothing more.
 
-The pattern is read off the view's source (``crud_shapes``); the names it uses (the model, the
-form class) are then looked up in the view's live module, so that a ``Book`` is known to be a
-model and a ``BookForm`` a model form of it before a generic view is suggested with them.
+The pattern is read off the view's source (``crud_shapes``, kept between runs as a fact by
+``view_facts``); the names it uses (the model, the form class) are then looked up in the view's
+live module, so that a ``Book`` is known to be a model and a ``BookForm`` a model form of it
+before a generic view is suggested with them.
 """
 
 from __future__ import annotations
 
-import ast
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -20,8 +20,9 @@ from django.forms.models import BaseModelForm
 from django_guardrails.checks.framework import ids
 from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.framework.messages import SourceLocation
-from django_guardrails.checks.views.crud_shapes import Shape, match
+from django_guardrails.checks.views.crud_reads import Shape
 from django_guardrails.checks.views.served import ServedView, served_views
+from django_guardrails.checks.views.view_facts import CRUD_SHAPES, shape_of
 
 _GENERIC = {
     "detail": ("DetailView", "_detail"),
@@ -168,36 +169,14 @@ def _message(view: ServedView, shape: Shape, model: type[models.Model]) -> Check
     )
 
 
-def _rewrapped(scope: CheckScope, view: ServedView) -> list[str] | None:
-    """Wrappers applied below the function: ``view = staff_member_required(view)`` at module
-    level. None when the name is bound to anything else there."""
-    source = scope.source.module(view.file)
-    name = view.node.name
-    if source is None or source.tree is None or name not in source.assignments:
-        return []
-    wrappers: list[str] = []
-    for statement in source.tree.body:
-        targets = statement.targets if isinstance(statement, ast.Assign) else []
-        if not any(isinstance(t, ast.Name) and t.id == name for t in targets):
-            continue
-        call = statement.value  # type: ignore[attr-defined]
-        if not (isinstance(call, ast.Call) and len(call.args) == 1 and not call.keywords):
-            return None
-        argument = call.args[0]
-        if not (isinstance(argument, ast.Name) and argument.id == name):
-            return None
-        wrappers.append(ast.unparse(call.func))
-    return wrappers
-
-
 def _finding(scope: CheckScope, view: ServedView) -> CheckMessage | None:
-    shape = match(view.node)
-    wrappers = _rewrapped(scope, view) if shape is not None else None
-    if shape is None or wrappers is None:
+    entry = (scope.source.facts(view.file, CRUD_SHAPES) or {}).get(view.qualname)
+    if entry is None or entry["wrappers"] is None:
         return None
-    if wrappers:
+    shape = shape_of(entry["shape"])
+    if entry["wrappers"]:
         # The last rebinding is the outermost wrapper.
-        shape = replace(shape, decorators=(*reversed(wrappers), *shape.decorators))
+        shape = replace(shape, decorators=(*reversed(entry["wrappers"]), *shape.decorators))
     module = sys.modules.get(view.name.rsplit(".", 1)[0])
     if module is None:
         return None

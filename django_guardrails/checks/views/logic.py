@@ -32,7 +32,7 @@ from django.db import models
 from django_guardrails.checks.framework import ids
 from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.framework.messages import SourceLocation
-from django_guardrails.checks.views.served import ServedView, served_views
+from django_guardrails.checks.views.served import ServedView, served_views, view_node
 from django_guardrails.checks.views.writes import InstanceChanges, ViewReader, Write
 from django_guardrails.project import display_path
 
@@ -71,7 +71,7 @@ def _snake(name: str) -> str:
 def _service_name(view: ServedView, first: Write) -> str:
     """``place_order`` for ``OrderPlace.post``, ``checkout_cart`` for ``checkout`` writing
     Cart and Order: the verb and noun of the view's name, the first model as the noun."""
-    method = [word for word in _words(view.node.name) if word not in _NOISE]
+    method = [word for word in _words(view.function_name) if word not in _NOISE]
     owner = [word for word in _words(view.view_class or "") if word not in _NOISE]
     words = owner + method
     noun = _snake(first.model.__name__)
@@ -239,8 +239,11 @@ def _links(model: type[models.Model], written: set[type[models.Model]]) -> bool:
     return False
 
 
-def _finding(view: ServedView, module: ModuleType | None) -> CheckMessage | None:
-    reader = ViewReader(view.node, module, _view_class(module, view.view_class))
+def _finding(scope: CheckScope, view: ServedView, module: ModuleType | None) -> CheckMessage | None:
+    node = view_node(scope, view)
+    if node is None:
+        return None
+    reader = ViewReader(node, module, _view_class(module, view.view_class))
     writes = _largest_together(
         [w for w in reader.writes() if not _is_bookkeeping(w.model)], lambda w: w.model
     )
@@ -261,12 +264,9 @@ def _finding(view: ServedView, module: ModuleType | None) -> CheckMessage | None
 
 def _may_write(scope: CheckScope, view: ServedView) -> bool:
     """Whether the view's own lines may call a write at all: most views are read by no more
-    than a look at their text."""
-    source = scope.source.module(view.file)
-    if source is None:
-        return False
-    end = view.node.end_lineno or view.node.lineno
-    text = "\n".join(source.lines[view.node.lineno - 1 : end])
+    than a look at their text. From the line after ``def``: a ``book_delete(`` there is the
+    view's name, not a write."""
+    text = "\n".join(scope.source.lines(view.file)[view.line : view.end])
     if not text.isascii():
         return True
     writes = sum(text.count(name) for name in _WRITES)
@@ -283,6 +283,6 @@ def check_view_logic(scope: CheckScope) -> Iterator[CheckMessage]:
             continue
         if not _may_write(scope, view):
             continue
-        found = _finding(view, modules.get(view.file))
+        found = _finding(scope, view, modules.get(view.file))
         if found is not None:
             yield found

@@ -24,8 +24,9 @@ from django.apps import apps
 from django.urls import URLPattern, get_resolver
 
 from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.views.view_facts import VIEW_DEFINITIONS
 from django_guardrails.project import is_under, library_roots
-from django_guardrails.source.index import ModuleSource
+from django_guardrails.source.facts import Fact
 from django_guardrails.source.served_urlconfs import served_urlconfs
 from django_guardrails.source.urlconf import Route, walk
 
@@ -36,9 +37,24 @@ _OUR_PACKAGE = "django_guardrails"
 class ServedView:
     name: str  # dotted: "shop.views.product_list" or "shop.views.ProductUpdate.post"
     file: str  # absolute path of the module that defines the function
-    node: ast.FunctionDef | ast.AsyncFunctionDef  # the function view, or one method of a CBV
-    view_class: str | None  # the class name when node is a method of a class-based view
+    qualname: str  # in its module: "product_list", "ProductUpdate.post"
+    line: int  # its ``def`` line
+    end: int  # its last line
+    is_async: bool
+    view_class: str | None  # the class name when it is a method of a class-based view
     route: str  # the first route that reaches it, as shown to users: "/shop/<slug>/"
+
+    @property
+    def function_name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+
+def view_node(scope: CheckScope, view: ServedView) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The view's function in its parsed module (a parse when this run has none yet)."""
+    source = scope.source.module(view.file)
+    definition = source.definitions.get(view.qualname) if source is not None else None
+    node = definition.node if definition is not None else None
+    return node if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else None
 
 
 class _Finder:
@@ -48,7 +64,7 @@ class _Finder:
         self.apps = {app_config.name for app_config in scope.app_configs}
         self.seen: set[tuple[str, str]] = set()  # (file, qualname) of each function given
         self.judged: set[int] = set()  # ids of callbacks and classes already walked
-        self.modules: dict[str, ModuleSource | None] = {}  # the parsed modules views came from
+        self.modules: dict[str, Fact] = {}  # the definitions of the modules views came from
 
     def own_file(self, module: Any, file: Any) -> str | None:
         """The absolute path of a project module in scope, else None."""
@@ -72,14 +88,20 @@ class _Finder:
         file = self.own_file(getattr(function, "__module__", None), code.co_filename)
         if file is None or (file, qualname) in self.seen:
             return
-        source = self.scope.source.module(file)
-        definition = source.definitions.get(qualname) if source is not None else None
-        node = definition.node if definition is not None else None
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        definitions = self.definitions(file)
+        span = definitions["functions"].get(qualname) if definitions else None
+        if span is None:
             return
         self.seen.add((file, qualname))
-        self.modules[file] = source
-        yield ServedView(f"{function.__module__}.{qualname}", file, node, None, route.where)
+        line, end, is_async = span
+        name = f"{function.__module__}.{qualname}"
+        yield ServedView(name, file, qualname, line, end, is_async, None, route.where)
+
+    def definitions(self, file: str) -> Fact | None:
+        found = self.scope.source.facts(file, VIEW_DEFINITIONS)
+        if found is not None:
+            self.modules[file] = found
+        return found
 
     def view_class(self, cls: type, route: Route) -> Iterator[ServedView]:
         if id(cls) in self.judged:
@@ -93,21 +115,21 @@ class _Finder:
             file = self.own_file(klass.__module__, _module_file(klass))
             if file is None:
                 continue
-            source = self.scope.source.module(file)
-            definition = source.definitions.get(klass.__qualname__) if source else None
-            if definition is None or not isinstance(definition.node, ast.ClassDef):
+            definitions = self.definitions(file)
+            methods = definitions["classes"].get(klass.__qualname__) if definitions else None
+            if methods is None:
                 yield from self.built_class(klass, route)  # made at run time (@api_view)
                 continue
-            for statement in definition.node.body:
-                if not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                    continue
-                qualname = f"{klass.__qualname__}.{statement.name}"
-                if (file, qualname) in self.seen:
+            for method in methods:
+                qualname = f"{klass.__qualname__}.{method}"
+                span = definitions["functions"].get(qualname)  # type: ignore[index]
+                if span is None or (file, qualname) in self.seen:
                     continue
                 self.seen.add((file, qualname))
+                line, end, is_async = span
                 name = f"{klass.__module__}.{qualname}"
-                self.modules[file] = source
-                yield ServedView(name, file, statement, klass.__qualname__, route.where)
+                view_class = klass.__qualname__
+                yield ServedView(name, file, qualname, line, end, is_async, view_class, route.where)
 
     def built_class(self, klass: type, route: Route) -> Iterator[ServedView]:
         """The project functions that the handlers of a class built at run time call from
@@ -190,8 +212,8 @@ def served_views(scope: CheckScope) -> list[ServedView]:
 
 # The last answer, for the other checks of the same run (I310, I311 read the same views): kept
 # while the resolvers are the same objects (Django builds new ones when URLconfs change) and the
-# source index holds the same parse of each view module.
-_CACHE: dict[str, tuple[tuple[Any, ...], dict[str, ModuleSource | None], tuple[ServedView, ...]]]
+# source index holds the same definitions of each view module (the same text).
+_CACHE: dict[str, tuple[tuple[Any, ...], dict[str, Fact], tuple[ServedView, ...]]]
 _CACHE = {}
 
 
@@ -207,5 +229,5 @@ def _cache_key(scope: CheckScope) -> tuple[Any, ...]:
     return (tuple(resolvers), apps_, scope.whole_project, id(scope.source))
 
 
-def _unchanged(scope: CheckScope, modules: dict[str, ModuleSource | None]) -> bool:
-    return all(scope.source.module(file) is source for file, source in modules.items())
+def _unchanged(scope: CheckScope, modules: dict[str, Fact]) -> bool:
+    return all(scope.source.facts(file, VIEW_DEFINITIONS) is fact for file, fact in modules.items())
