@@ -1,0 +1,65 @@
+"""Where a manager's queryset was built: the line is right however often the manager is called,
+from how many places, and at which depth (the walk is skipped for a call seen before)."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+
+from django_guardrails.query.api import guard
+from django_guardrails.query.origins import origin_of
+
+
+def through_the_proxy() -> Any:
+    return Group.objects.all()  # here: the manager's proxy method, then get_queryset()
+
+
+def direct() -> Any:
+    return Group.objects.get_queryset()  # here: one frame less between
+
+
+def another_line() -> Any:
+    return Group.objects.filter(name="x")  # here
+
+
+def nested() -> Any:
+    return [Group.objects.all() for _ in range(1)][0]  # here, in a comprehension
+
+
+def two_in_one_function() -> tuple[Any, Any]:
+    first = Group.objects.all()  # first
+    second = Group.objects.all()  # second
+    return first, second
+
+
+def _line(function: object, marker: str = "# here") -> int:
+    lines, start = inspect.getsourcelines(function)  # type: ignore[arg-type]
+    return start + next(n for n, text in enumerate(lines) if marker in text)
+
+
+@pytest.mark.parametrize("rounds", [1, 5])
+def test_each_call_is_noted_at_its_own_line(rounds: int) -> None:
+    builders = [through_the_proxy, direct, another_line, nested]
+    with guard("origins", mode="off"):
+        for _ in range(rounds):  # later rounds find the hints the first one left
+            for builder in builders:
+                origin = origin_of(builder())
+                assert origin is not None, builder.__name__
+                assert (origin[0], origin[1]) == (__file__, _line(builder)), builder.__name__
+
+
+def test_two_lines_of_one_function_at_the_same_depth_are_told_apart() -> None:
+    with guard("origins", mode="off"):
+        for _ in range(3):
+            first, second = two_in_one_function()
+            first_origin, second_origin = origin_of(first), origin_of(second)
+            assert first_origin is not None and second_origin is not None
+            assert first_origin[1] == _line(two_in_one_function, "# first")
+            assert second_origin[1] == _line(two_in_one_function, "# second")
+
+
+def test_nothing_is_noted_outside_a_unit() -> None:
+    assert origin_of(through_the_proxy()) is None
