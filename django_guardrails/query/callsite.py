@@ -11,7 +11,7 @@ import asyncio
 import os
 import sys
 from types import CodeType, FrameType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from asgiref.sync import SyncToAsync
 from django.core.handlers.base import BaseHandler
@@ -246,6 +246,8 @@ def _in_template(template: Template, function: str) -> Where:
 # of a ``{% for %}`` renders the same node. A few candidates per shape: one shape often runs
 # from a few places.
 Hint = tuple[int, CodeType, object, Where]
+_K = TypeVar("_K")
+_H = TypeVar("_H")
 _hints: dict[str, tuple[Hint, ...]] = {}
 MAX_HINTED_SHAPES = 4096
 HINTS_PER_SHAPE = 4
@@ -276,10 +278,19 @@ def find(shape: str, task: asyncio.Task[Any] | None, skip: int) -> Where | None:
         code = anchor.f_code
         key = anchor.f_locals.get("self") if code is RENDER_ANNOTATED else anchor.f_lasti
         hint = (depth + skip + 1, code, key, where)
-        if len(_hints) >= MAX_HINTED_SHAPES:
-            _hints.clear()
-        _hints[shape] = (hint, *(candidates or ())[: HINTS_PER_SHAPE - 1])
+        remember_hint(_hints, shape, hint, MAX_HINTED_SHAPES, HINTS_PER_SHAPE)
     return where
+
+
+def remember_hint(
+    hints: dict[_K, tuple[_H, ...]], key: _K, hint: _H, most_keys: int, per_key: int
+) -> None:
+    """Put ``hint`` first among the few kept for ``key``; all are dropped past ``most_keys``.
+    (Checking hints stays inline in each hot path: a call there costs more than the check.)"""
+    kept = hints.get(key, ())
+    if len(hints) >= most_keys:
+        hints.clear()
+    hints[key] = (hint, *kept[: per_key - 1])
 
 
 def fetch_frame(frame: FrameType | None) -> FrameType | None:

@@ -27,7 +27,13 @@ from django.db.models.manager import BaseManager
 
 from django_guardrails.patching import AttributePatch, HookPatch, Patch
 from django_guardrails.query import state
-from django_guardrails.query.callsite import LIBRARY, PROJECT, _kinds, is_project_code
+from django_guardrails.query.callsite import (
+    LIBRARY,
+    PROJECT,
+    _kinds,
+    is_project_code,
+    remember_hint,
+)
 
 ORIGIN = "_guardrails_origin"
 # A related manager's queryset (``self.items.filter(...)``) is not where rows are listed, but
@@ -124,7 +130,7 @@ def _caller_note(depth: int) -> tuple[str, Any, int, FrameType] | None:
 # manager is called from a few places.
 _NoteHint = tuple[int, CodeType, int, tuple[str, Any]]
 _note_hints: dict[type, tuple[_NoteHint, ...]] = {}
-_MAX_HINTED = 4096
+_MOST_CLASSES = 4096
 _HINTS_PER_CLASS = 4
 _getframe = sys._getframe
 
@@ -145,11 +151,9 @@ def _note_for(owner: type) -> tuple[str, Any] | None:
     if walked is None:
         return None
     key, note, depth, frame = walked
-    if len(_note_hints) >= _MAX_HINTED:
-        _note_hints.clear()
     found = (key, note)
     hint = (depth, frame.f_code, frame.f_lasti, found)
-    _note_hints[owner] = (hint, *(candidates or ())[: _HINTS_PER_CLASS - 1])
+    remember_hint(_note_hints, owner, hint, _MOST_CLASSES, _HINTS_PER_CLASS)
     return found
 
 
