@@ -104,8 +104,9 @@ def install() -> None:
     """Install every patch (and an integration's once its package is imported); idempotent."""
     from django_guardrails.query import capture
 
-    global _waiting
+    global _waiting, _modules_seen
     with _lock:
+        _modules_seen = 0  # the next unit looks again, whatever happens below
         for patch in patches():
             patch.install()
         _waiting = tuple(integration.module for integration in _pending())

@@ -11,7 +11,7 @@ queryset still pickles (a cache) and deep-copies as before.
 
 The walk is at most five frames (the manager's own, then the caller) and happens once per
 queryset a manager makes in a unit, never for a clone; a call already seen (the same project
-line at the same depth) is recognised from one frame.
+line at the same depth, through the same code below it) is recognised from two frames.
 """
 
 from __future__ import annotations
@@ -124,11 +124,14 @@ def _caller_note(depth: int) -> tuple[str, Any, int, FrameType] | None:
 
 
 # Where the walk last found the note, per manager class: (depth from ``_note_for``, the code of
-# the project frame there, its instruction offset, (key, note)). The same code at the same
-# offset and depth is the same call (the reasoning of ``callsite.find``'s hints), and checking
-# it makes one frame object where the walk makes one per frame it passes. A few per class: a
-# manager is called from a few places.
-_NoteHint = tuple[int, CodeType, int, tuple[str, Any]]
+# the frame just below the project frame there (the manager's proxy method, a related
+# manager's, or ``get_queryset``'s own wrapper), the project frame's code and instruction
+# offset, (key, note)). The same code at the same offset, called by the same code at the same
+# depth, is the same call (the reasoning of ``callsite.find``'s hints): a project helper that
+# calls a manager method in one call and a project function in the next differs below. Checking
+# makes two frame objects where the walk makes one per frame it passes, and skips the walk's
+# per-frame tests. A few per class: a manager is called from a few places.
+_NoteHint = tuple[int, CodeType, CodeType, int, tuple[str, Any]]
 _note_hints: dict[type, tuple[_NoteHint, ...]] = {}
 _MOST_CLASSES = 4096
 _HINTS_PER_CLASS = 4
@@ -140,19 +143,26 @@ def _note_for(owner: type) -> tuple[str, Any] | None:
     this function is the wrapped ``get_queryset``."""
     candidates = _note_hints.get(owner)
     if candidates is not None:
-        for depth, code, offset, found in candidates:
+        for depth, below, code, offset, found in candidates:
             try:
-                frame = _getframe(depth)
+                callee = _getframe(depth - 1)
             except ValueError:  # a shallower stack
                 continue
-            if frame.f_code is code and frame.f_lasti == offset:
+            frame = callee.f_back
+            if (
+                callee.f_code is below
+                and frame is not None
+                and frame.f_code is code
+                and frame.f_lasti == offset
+            ):
                 return found
-    walked = _caller_note(2)  # 0 _caller_note, 1 here, 2 get_queryset's caller
+    walked = _caller_note(2)  # from here: 1 is the wrapped get_queryset, 2 its caller
     if walked is None:
         return None
     key, note, depth, frame = walked
     found = (key, note)
-    hint = (depth, frame.f_code, frame.f_lasti, found)
+    below = _getframe(depth - 1).f_code
+    hint = (depth, below, frame.f_code, frame.f_lasti, found)
     remember_hint(_note_hints, owner, hint, _MOST_CLASSES, _HINTS_PER_CLASS)
     return found
 

@@ -569,11 +569,17 @@ def rename(request, pk):
     customer.name = request.POST["name"]
     customer.save()
     return redirect("customer", pk=pk)
+
+
+def customer_delete(request, pk):  # its name holds "delete(": not a second write
+    get_object_or_404(Customer, pk=pk).delete()
+    return redirect("customers")
 """
 
 THIN_URLS = """\
     path("customer/<int:pk>/", views.customer, name="customer"),
     path("rename/<int:pk>/", views.rename, name="rename"),
+    path("delete/<int:pk>/", views.customer_delete, name="delete"),
 """
 
 
@@ -606,3 +612,15 @@ def test_a_later_run_finds_the_same_from_stored_facts(shop: Path, stored_facts: 
     first, again = _twice(shop, MULTI_MODEL_VIEWS, MULTI_MODEL_URLS)
     assert len(first) == len(marked(shop)) == 4
     assert again == first
+
+
+ONE_LINE_VIEWS = (
+    "from django.shortcuts import redirect\n\nfrom .models import Stock, Tag\n\n\n"
+    "def clear(request, sku): Stock.objects.filter(sku=sku).update(quantity=0); "
+    'Tag.objects.filter(name=sku).delete(); return redirect("/")  # fires\n'
+)
+
+
+def test_fires_on_a_view_written_on_its_def_line(shop: Path) -> None:
+    found = run(shop, ONE_LINE_VIEWS, '    path("clear/<str:sku>/", views.clear),\n')
+    assert [m.line for m in found] == marked(shop)

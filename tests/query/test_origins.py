@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 
+from django_guardrails.query import origins
 from django_guardrails.query.api import guard
+from django_guardrails.query.callsite import remember_hint
 from django_guardrails.query.origins import origin_of
 
 
@@ -33,6 +35,10 @@ def two_in_one_function() -> tuple[Any, Any]:
     first = Group.objects.all()  # first
     second = Group.objects.all()  # second
     return first, second
+
+
+def through(producer: Any) -> Any:
+    return producer()  # here: a project helper that calls what it is given
 
 
 def _line(function: object, marker: str = "# here") -> int:
@@ -59,6 +65,32 @@ def test_two_lines_of_one_function_at_the_same_depth_are_told_apart() -> None:
             assert first_origin is not None and second_origin is not None
             assert first_origin[1] == _line(two_in_one_function, "# first")
             assert second_origin[1] == _line(two_in_one_function, "# second")
+
+
+def test_a_helper_line_that_calls_a_manager_then_a_project_function() -> None:
+    with guard("origins", mode="off"):
+        for _ in range(3):
+            # The manager's method: the helper's line is the first project line.
+            helper = origin_of(through(Group.objects.all))
+            # A project function: its own line, though the helper's frame is the same.
+            own = origin_of(through(direct))
+            assert helper is not None and helper[1] == _line(through)
+            assert own is not None and own[1] == _line(direct)
+
+
+def test_a_call_seen_before_is_not_walked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    walks: list[object] = []  # each walk leaves a hint for the next call
+    remember = remember_hint
+
+    def counted(hints: Any, key: Any, hint: Any, most: int, per_key: int) -> None:
+        walks.append(key)
+        remember(hints, key, hint, most, per_key)
+
+    monkeypatch.setattr(origins, "remember_hint", counted)
+    with guard("origins", mode="off"):
+        for _ in range(3):
+            through_the_proxy(), direct(), two_in_one_function()
+    assert len(walks) <= 4  # the first round only (none if an earlier test left the hints)
 
 
 def test_nothing_is_noted_outside_a_unit() -> None:

@@ -264,9 +264,9 @@ def _finding(scope: CheckScope, view: ServedView, module: ModuleType | None) -> 
 
 def _may_write(scope: CheckScope, view: ServedView) -> bool:
     """Whether the view's own lines may call a write at all: most views are read by no more
-    than a look at their text. From the line after ``def``: a ``book_delete(`` there is the
-    view's name, not a write."""
-    text = "\n".join(scope.source.lines(view.file)[view.line : view.end])
+    than a look at their text. From the first line of the body: a ``book_delete(`` on the
+    ``def`` line is the view's name, not a write (a one-line function keeps it)."""
+    text = "\n".join(scope.source.lines(view.file)[view.body - 1 : view.end])
     if not text.isascii():
         return True
     writes = sum(text.count(name) for name in _WRITES)

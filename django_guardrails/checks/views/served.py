@@ -39,6 +39,7 @@ class ServedView:
     file: str  # absolute path of the module that defines the function
     qualname: str  # in its module: "product_list", "ProductUpdate.post"
     line: int  # its ``def`` line
+    body: int  # the first line of its body: the ``def`` line for a one-line function
     end: int  # its last line
     is_async: bool
     view_class: str | None  # the class name when it is a method of a class-based view
@@ -93,9 +94,9 @@ class _Finder:
         if span is None:
             return
         self.seen.add((file, qualname))
-        line, end, is_async = span
+        line, body, end, is_async = span
         name = f"{function.__module__}.{qualname}"
-        yield ServedView(name, file, qualname, line, end, is_async, None, route.where)
+        yield ServedView(name, file, qualname, line, body, end, is_async, None, route.where)
 
     def definitions(self, file: str) -> Fact | None:
         found = self.scope.source.facts(file, VIEW_DEFINITIONS)
@@ -126,10 +127,12 @@ class _Finder:
                 if span is None or (file, qualname) in self.seen:
                     continue
                 self.seen.add((file, qualname))
-                line, end, is_async = span
+                line, body, end, is_async = span
                 name = f"{klass.__module__}.{qualname}"
-                view_class = klass.__qualname__
-                yield ServedView(name, file, qualname, line, end, is_async, view_class, route.where)
+                owner = klass.__qualname__
+                yield ServedView(
+                    name, file, qualname, line, body, end, is_async, owner, route.where
+                )
 
     def built_class(self, klass: type, route: Route) -> Iterator[ServedView]:
         """The project functions that the handlers of a class built at run time call from

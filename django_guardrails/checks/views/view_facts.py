@@ -1,10 +1,10 @@
 """What I310 and I311 read off a views module, kept on disk between runs (``source.facts``).
 
-``VIEW_DEFINITIONS``: where each function is (its ``def`` line and last line, and whether it is
-async) and the methods each class defines, by qualified name. ``CRUD_SHAPES``: the generic view
-each function writes out by hand (``crud_shapes.match``), with the wrappers a module-level
-rebinding applies to it. With both, a run after the first parses a views module only when one
-of its views may write (I310 reads those from the tree).
+``VIEW_DEFINITIONS``: where each function is (its ``def`` line, the first line of its body, its
+last line, and whether it is async) and the methods each class defines, by qualified name.
+``CRUD_SHAPES``: the generic view each function writes out by hand (``crud_shapes.match``), with
+the wrappers a module-level rebinding applies to it. With both, a run after the first parses a
+views module only when one of its views may write (I310 reads those from the tree).
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _definitions(source: ModuleSource) -> Fact:
-    functions: dict[str, list[int | bool]] = {}
+    functions: dict[str, list[int | bool]] = {}  # [def, body, last line, async]
     classes: dict[str, list[str]] = {}
     for qualname, definition in source.definitions.items():
         node = definition.node
         if isinstance(node, _FUNCTIONS):
             is_async = isinstance(node, ast.AsyncFunctionDef)
-            functions[qualname] = [node.lineno, node.end_lineno or node.lineno, is_async]
+            end = node.end_lineno or node.lineno
+            functions[qualname] = [node.lineno, node.body[0].lineno, end, is_async]
         elif isinstance(node, ast.ClassDef):
             classes[qualname] = [s.name for s in node.body if isinstance(s, _FUNCTIONS)]
     return {"functions": functions, "classes": classes}
