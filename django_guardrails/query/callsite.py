@@ -239,8 +239,12 @@ def _in_template(template: Template, function: str) -> Where:
 # Where the walk last found the place, per query shape, for the whole process: (depth from the
 # caller of find(), the code of the frame it was read from, a key, where). For a project frame
 # the key is its instruction offset: a query of the same shape whose frame at that depth runs
-# that code at that instruction comes from that line (only a library function calling back
-# into project code between the two could differ, at exactly the same depth). The offset, not
+# that code at that instruction comes from that line. Only another path of exactly the same
+# length to that instruction could differ: a library function calling back into project code,
+# or a helper line ``return producer()`` given an ORM method once and a project function the
+# next time, both running the same SQL. The frames below are not checked: that would make a
+# second frame object on every query, for a case that needs the same SQL from both (origin
+# notes, keyed by a manager class that every plain manager shares, do check it). The offset, not
 # the line: ``f_lineno`` scans the code's line table from its start on every read. For a
 # template the frame is a node's ``render_annotated`` and the key the node itself: every row
 # of a ``{% for %}`` renders the same node. A few candidates per shape: one shape often runs

@@ -41,7 +41,6 @@ class ServedView:
     line: int  # its ``def`` line
     body: int  # the first line of its body: the ``def`` line for a one-line function
     end: int  # its last line
-    is_async: bool
     view_class: str | None  # the class name when it is a method of a class-based view
     route: str  # the first route that reaches it, as shown to users: "/shop/<slug>/"
 
@@ -94,9 +93,9 @@ class _Finder:
         if span is None:
             return
         self.seen.add((file, qualname))
-        line, body, end, is_async = span
+        line, body, end = span
         name = f"{function.__module__}.{qualname}"
-        yield ServedView(name, file, qualname, line, body, end, is_async, None, route.where)
+        yield ServedView(name, file, qualname, line, body, end, None, route.where)
 
     def definitions(self, file: str) -> Fact | None:
         found = self.scope.source.facts(file, VIEW_DEFINITIONS)
@@ -127,12 +126,10 @@ class _Finder:
                 if span is None or (file, qualname) in self.seen:
                     continue
                 self.seen.add((file, qualname))
-                line, body, end, is_async = span
+                line, body, end = span
                 name = f"{klass.__module__}.{qualname}"
                 owner = klass.__qualname__
-                yield ServedView(
-                    name, file, qualname, line, body, end, is_async, owner, route.where
-                )
+                yield ServedView(name, file, qualname, line, body, end, owner, route.where)
 
     def built_class(self, klass: type, route: Route) -> Iterator[ServedView]:
         """The project functions that the handlers of a class built at run time call from

@@ -1,7 +1,7 @@
 """What I310 and I311 read off a views module, kept on disk between runs (``source.facts``).
 
-``VIEW_DEFINITIONS``: where each function is (its ``def`` line, the first line of its body, its
-last line, and whether it is async) and the methods each class defines, by qualified name.
+``VIEW_DEFINITIONS``: where each function is (its ``def`` line, the first line of its body and
+its last line) and the methods each class defines, by qualified name.
 ``CRUD_SHAPES``: the generic view each function writes out by hand (``crud_shapes.match``), with
 the wrappers a module-level rebinding applies to it. With both, a run after the first parses a
 views module only when one of its views may write (I310 reads those from the tree).
@@ -21,14 +21,13 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _definitions(source: ModuleSource) -> Fact:
-    functions: dict[str, list[int | bool]] = {}  # [def, body, last line, async]
+    functions: dict[str, list[int]] = {}  # [def, body, last line]
     classes: dict[str, list[str]] = {}
     for qualname, definition in source.definitions.items():
         node = definition.node
         if isinstance(node, _FUNCTIONS):
-            is_async = isinstance(node, ast.AsyncFunctionDef)
             end = node.end_lineno or node.lineno
-            functions[qualname] = [node.lineno, node.body[0].lineno, end, is_async]
+            functions[qualname] = [node.lineno, node.body[0].lineno, end]
         elif isinstance(node, ast.ClassDef):
             classes[qualname] = [s.name for s in node.body if isinstance(s, _FUNCTIONS)]
     return {"functions": functions, "classes": classes}
@@ -37,7 +36,7 @@ def _definitions(source: ModuleSource) -> Fact:
 VIEW_DEFINITIONS = Extractor("view-definitions", _definitions)
 
 
-def rewrapped(source: ModuleSource, name: str) -> list[str] | None:
+def _rewrapped(source: ModuleSource, name: str) -> list[str] | None:
     """Wrappers applied below the function ``name``: ``view = staff_member_required(view)`` at
     module level. None when the name is bound to anything else there."""
     if source.tree is None or name not in source.assignments:
@@ -83,7 +82,7 @@ def _crud_shapes(source: ModuleSource) -> Fact:
         if shape is not None:
             found[qualname] = {
                 "shape": _shape_fact(shape),
-                "wrappers": rewrapped(source, node.name),
+                "wrappers": _rewrapped(source, node.name),
             }
     return found
 
