@@ -21,6 +21,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -259,13 +261,18 @@ def processes(requests: int, rounds: int, passes: int) -> None:
 
     Each process is as a project runs it (guardrails installed or not, DEBUG off, MODE log);
     each pass runs the two back to back, which goes first alternating, and the ratio of the
-    pair is taken; the median of those ratios is reported with its spread.
+    pair is taken; the median of those ratios is reported with its spread. The two processes
+    of a pair share a hash seed and, where ``setarch`` can turn it off, have no address
+    randomisation: a process's dictionaries and memory layout move its time by several
+    percent, which would otherwise land on one side of a pair only.
     """
     ratios: dict[str, list[float]] = {path: [] for path, _, _ in PAGES}
     names = ["bare Django", "django-guardrails"]
     for number in range(passes):
         order = names if number % 2 == 0 else names[::-1]
-        timing = {name: run_config(CONFIGS[name][1], requests, rounds) for name in order}
+        timing = {
+            name: run_config(CONFIGS[name][1], requests, rounds, seed=number + 1) for name in order
+        }
         for path, _, _ in PAGES:
             ratios[path].append(timing["django-guardrails"][path] / timing["bare Django"][path])
     print(f"separate processes, alternating, {passes} pairs: guardrails / bare Django")
@@ -304,25 +311,31 @@ def write_settings(root: Path, extra: dict[str, object]) -> None:
     (templates / "book_list.html").write_text(TEMPLATE)
 
 
-def _run(script: str, extra: dict[str, object], requests: int, rounds: int) -> Any:
-    """Run a worker script in a fresh process and project; its last output line is JSON."""
+def _run(
+    script: str, extra: dict[str, object], requests: int, rounds: int, seed: int | None = None
+) -> Any:
+    """Run a worker script in a fresh process and project; its last output line is JSON.
+    With ``seed``: that hash seed, and no address randomisation where ``setarch`` runs."""
+    env = {"DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": "."}
+    command = [sys.executable, "-c", script, str(requests), str(rounds)]
+    if seed is not None:
+        env["PYTHONHASHSEED"] = str(seed)
+        if shutil.which("setarch"):
+            command = ["setarch", platform.machine(), "-R", *command]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         write_settings(root, extra)
-        output = subprocess.run(
-            [sys.executable, "-c", script, str(requests), str(rounds)],
-            cwd=root,
-            env={"DJANGO_SETTINGS_MODULE": "bench_settings", "PYTHONPATH": str(root)},
-            capture_output=True,
-            text=True,
-        )
+        env["PYTHONPATH"] = str(root)
+        output = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
     if output.returncode:
         raise SystemExit(f"configuration failed:\n{output.stderr}")
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def run_config(extra: dict[str, object], requests: int, rounds: int) -> dict[str, float]:
-    result: dict[str, float] = _run(WORKER, extra, requests, rounds)
+def run_config(
+    extra: dict[str, object], requests: int, rounds: int, seed: int | None = None
+) -> dict[str, float]:
+    result: dict[str, float] = _run(WORKER, extra, requests, rounds, seed)
     return result
 
 

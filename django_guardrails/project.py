@@ -96,8 +96,15 @@ def own_app_configs(app_configs: Sequence[AppConfig] | None = None) -> list[AppC
 
 def display_path(path: str) -> str:
     """A path relative to the working directory when it lies under it, else absolute."""
+    return _display_path(path, os.getcwd())
+
+
+# ``relpath`` reads the working directory twice and splits both paths: several microseconds,
+# paid per finding of every request that has one. Keyed by the directory, which tests change.
+@lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
     try:
-        relative = os.path.relpath(path)
+        relative = os.path.relpath(path, cwd)
     except ValueError:  # another drive on Windows
         return path
     return path if relative.startswith(os.pardir) else relative

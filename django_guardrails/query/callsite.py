@@ -32,6 +32,7 @@ _SYNC_TO_ASYNC_CALL = SyncToAsync.__call__.__code__
 # a query of a library's view (the admin's) is not theirs to fix.
 _VIEW_CALL = vars(BaseHandler)["_get_response"].__code__
 _VIEW_CALL_ASYNC = vars(BaseHandler)["_get_response_async"].__code__
+VIEW_CALLS = (_VIEW_CALL, _VIEW_CALL_ASYNC)
 
 # What a file holds, by file name: library code, project code, or library code with one of the
 # code objects above (only those frames pay for an identity test). Keyed by name, not code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections import Counter
 from dataclasses import replace
 
@@ -58,7 +59,24 @@ def n_plus_one_fix(site: QuerySite, admin_selects: list[str] | None = None) -> F
     context = f" ({site.receiver.describe()})" if site.receiver is not None else ""
     if relation is None:
         return unknown_relation_fix(context, site.sql)
-    return relation_fix(relation, site.sql, context, admin_selects)
+    selects = tuple(admin_selects) if admin_selects else None
+    key = (relation, site.sql, context, selects, os.getcwd())  # paths are shown from the cwd
+    try:
+        fix = _fixes.get(key)
+    except TypeError:  # a relation field that cannot be hashed: no reuse
+        return relation_fix(relation, site.sql, context, admin_selects)
+    if fix is None:
+        fix = relation_fix(relation, site.sql, context, admin_selects)
+        if len(_fixes) >= _MAX_FIXES:
+            _fixes.clear()
+        _fixes[key] = fix
+    return fix
+
+
+# The fix of each relation read at each place: the same N+1 recurs on every request of its
+# page, and writing its hint reads the code that built the queryset.
+_fixes: dict[tuple[object, ...], Fix] = {}
+_MAX_FIXES = 4096
 
 
 def _where(site: QuerySite) -> str:

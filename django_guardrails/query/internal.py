@@ -25,7 +25,8 @@ from django.db.models import QuerySet
 from django.db.models import query as query_module
 from django.db.models.deletion import Collector
 
-from django_guardrails.query.callsite import is_project_code
+from django_guardrails.query.callsite import RENDER_ANNOTATED, VIEW_CALLS, is_project_code
+from django_guardrails.query.code_ids import code_ids
 
 _MAX_FRAMES = 300
 
@@ -42,7 +43,7 @@ def _codes(owner: object, *names: str) -> set[CodeType]:
 
 
 @lru_cache(maxsize=1)
-def _internal_codes() -> frozenset[CodeType]:
+def _internal_codes() -> frozenset[int]:
     codes = _codes(Collector, "delete", "collect")
     if apps.is_installed("django.contrib.contenttypes"):
         from django.contrib.contenttypes.models import ContentTypeManager
@@ -56,7 +57,7 @@ def _internal_codes() -> frozenset[CodeType]:
         from django.contrib.admin.views.main import ChangeList
 
         codes |= _codes(ChangeList, "get_results")
-    return frozenset(codes)
+    return code_ids(codes)
 
 
 @lru_cache(maxsize=1)
@@ -64,6 +65,11 @@ def _chunked_prefetch_codes() -> tuple[CodeType, CodeType]:
     iterator = _codes(QuerySet, "_iterator")
     prefetch = _codes(query_module, "prefetch_related_objects")
     return next(iter(iterator)), next(iter(prefetch))
+
+
+# Where a walk stops: none of Django's repeating calls renders a template or calls a view, so a
+# query below a template node or a view is inside none that is further down.
+_BEYOND = code_ids((RENDER_ANNOTATED, *VIEW_CALLS))
 
 
 def is_internal_repeat(frame: FrameType | None) -> bool:
@@ -76,8 +82,10 @@ def is_internal_repeat(frame: FrameType | None) -> bool:
         if frame is None:
             return False
         code = frame.f_code
-        if code in internal:
+        if id(code) in internal:
             return True
+        if id(code) in _BEYOND:
+            return False
         if code is prefetch:
             prefetching = True
         elif code is iterator and prefetching:

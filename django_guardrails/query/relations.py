@@ -27,6 +27,7 @@ from django.db.models.query_utils import DeferredAttribute
 from django.template.defaulttags import ForNode
 
 from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
+from django_guardrails.query.code_ids import code_ids
 from django_guardrails.query.eager import original_get
 from django_guardrails.query.listing import Hop, Place, collect, find_listing
 from django_guardrails.query.rows import batch_origin, in_batch
@@ -105,14 +106,14 @@ def _own_code(cls: type, name: str) -> CodeType:
     return getattr(function, "__wrapped__", function).__code__  # type: ignore[no-any-return]
 
 
-_QUERYSET_CODES = frozenset(
+_QUERYSET_CODES = code_ids(
     _own_code(QuerySet, name)
     for name in ("_fetch_all", "count", "exists", "aggregate", "_iterator", "get", "contains")
 )
 _DEFERRED = _own_code(DeferredAttribute, "__get__")
 
 
-def _many_to_many_shortcuts() -> frozenset[CodeType]:
+def _many_to_many_shortcuts() -> frozenset[int]:
     """The code of ``count()`` and ``exists()`` of Django's many-to-many managers, which are
     made per relation by one factory: one code object each."""
     from django.db.models.fields.related_descriptors import create_forward_many_to_many_manager
@@ -121,7 +122,7 @@ def _many_to_many_shortcuts() -> frozenset[CodeType]:
         manager = create_forward_many_to_many_manager(BaseManager, None, reverse=False)  # type: ignore[arg-type]
     except Exception:  # a Django that builds them otherwise: such counts stay unnamed
         return frozenset()
-    return frozenset(
+    return code_ids(
         vars(manager)[name].__code__ for name in ("count", "exists") if name in vars(manager)
     )
 
@@ -327,7 +328,7 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
             local = frame.f_locals
             relation = _from_descriptor(code, local.get("self"))
             found = (relation, local.get("instance")) if relation is not None else None
-        elif code in _MANAGER_SHORTCUTS and found is None and from_queryset is None:
+        elif id(code) in _MANAGER_SHORTCUTS and found is None and from_queryset is None:
             # A many-to-many manager's count() and exists() query the through table straight.
             manager = frame.f_locals.get("self")
             found = _from_manager(manager)
@@ -335,7 +336,7 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
             local = frame.f_locals
             found = _deferred(local.get("self"), local.get("instance"))
             from_queryset = None  # the refresh's own queryset names the same model: not it
-        elif code in _QUERYSET_CODES and from_queryset is None and found is None:
+        elif id(code) in _QUERYSET_CODES and from_queryset is None and found is None:
             queryset = frame.f_locals.get("self")
             relation = relation_from_queryset(queryset)
             if relation is not None:

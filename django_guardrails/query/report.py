@@ -15,6 +15,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 from django.db import connections
@@ -74,10 +75,9 @@ def report(findings: Sequence[Finding], mode: str, unit: Unit) -> None:
     interval = unit.config.effective_log_interval if mode != "warn" else 0.0
     for finding in shown:
         _ship(finding, where, span)
-        text = f"{where.name}: {finding.describe()}"
         if mode == "warn":
             warnings.warn_explicit(
-                text,
+                f"{where.name}: {finding.describe()}",
                 _CATEGORIES.get(finding.kind, GuardrailsWarning),
                 filename=finding.file or "<guardrails>",
                 lineno=finding.line or 0,
@@ -87,6 +87,7 @@ def report(findings: Sequence[Finding], mode: str, unit: Unit) -> None:
         seen = _throttle.seen(identity[1], interval)
         if seen is None:
             continue  # logged less than LOG_INTERVAL ago: counted for the next record
+        text = f"{where.name}: {finding.describe()}"
         times, elapsed = seen
         if times > 1:
             text += f" (seen {times} times in the last {elapsed:.0f} s)"
@@ -149,21 +150,29 @@ def _db_system(alias: str) -> str:
 
 class _Where:
     """The unit a finding was reported in, as fields: a request's method, path (a value
-    shaped like a credential left out) and URL pattern; read only once findings are shown."""
+    shaped like a credential left out) and URL pattern. Each is read when first asked for: a
+    finding logged within ``LOG_INTERVAL`` needs only its id, on every request of its page."""
 
     def __init__(self, unit: Unit) -> None:
         self.unit = unit
-        request = getattr(unit, "request", None)
-        self.method: str | None = None
-        self.path: str | None = None
-        self.route: str | None = None
-        self.name = unit.name
-        if request is not None:
-            self.method = request.method
-            self.path = shown_path(request)
-            match = request.resolver_match
-            self.route = _route(match.route) if match is not None and match.route else None
-            self.name = f"{self.method} {self.path}"
+        self.request = getattr(unit, "request", None)
+
+    @cached_property
+    def method(self) -> str | None:
+        return self.request.method if self.request is not None else None
+
+    @cached_property
+    def path(self) -> str | None:
+        return shown_path(self.request) if self.request is not None else None
+
+    @cached_property
+    def route(self) -> str | None:
+        match = self.request.resolver_match if self.request is not None else None
+        return _route(match.route) if match is not None and match.route else None
+
+    @cached_property
+    def name(self) -> str:
+        return f"{self.method} {self.path}" if self.request is not None else self.unit.name
 
     def identity(self, finding: Finding) -> tuple[str, str]:
         """(place, finding id): a whole unit's finding is placed at its URL pattern, or the

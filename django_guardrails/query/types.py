@@ -109,6 +109,9 @@ def stable_path(path: str) -> str:
     return display_path(path)
 
 
+# A sha256 object costs OpenSSL 3 several microseconds to make; the same finding recurs on
+# every request of a page.
+@lru_cache(maxsize=4096)
 def finding_id(kind: str, place: str, relation: str | None, shape: str) -> str:
     """The same finding's id in every process of every server: a digest of its kind, place
     and relation (the query's shape when no relation names it). Never ``hash()``, which
