@@ -61,9 +61,10 @@ def passing(execute, sql, params, many, context):
 
 
 def wrap(wrapper):
+    # Exactly one of the two, first: install() puts the real one back when it is missing.
     for alias in connections:
         wrappers = connections[alias].execute_wrappers
-        wrappers[:] = [wrapper if w in (execute, passing) else w for w in wrappers]
+        wrappers[:] = [wrapper, *(w for w in wrappers if w not in (execute, passing))]
 
 
 def use(variant):

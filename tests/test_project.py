@@ -52,3 +52,22 @@ def test_an_app_installed_among_libraries_is_never_judged(
     roots = (*library_roots(), os.path.realpath(models_py.parent.parent))
     monkeypatch.setattr(scope, "library_roots", lambda: roots)
     assert not any(m.file == str(models_py) for m in run_guardrail_checks())
+
+
+def test_a_path_is_displayed_from_the_working_directory_of_the_moment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_guardrails.project import display_path
+
+    source = tmp_path / "shop" / "views.py"
+    source.parent.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    expected = {
+        tmp_path: os.path.join("shop", "views.py"),
+        source.parent: "views.py",
+        tmp_path / "elsewhere": str(source),  # not under it: absolute
+    }
+    for _ in range(2):  # the second time from what was remembered, per directory
+        for directory, shown in expected.items():
+            monkeypatch.chdir(directory)
+            assert display_path(str(source)) == shown

@@ -289,3 +289,20 @@ def test_a_relation_read_through_a_library_descriptor_is_never_called_unused(
     assert _last_key(Book, "tags") == ((Book, "tags"), "clean.Book.tags")
     monkeypatch.setattr(Book, "tags", OwnManager())
     assert _last_key(Book, "tags") is None
+
+
+def test_django_caches_filling_up_in_a_template_are_never_findings() -> None:
+    class Row:
+        def __init__(self, model: type) -> None:
+            self.model = model
+
+        @property
+        def kind(self) -> ContentType:
+            return ContentType.objects.get_for_model(self.model)
+
+    ContentType.objects.clear_cache()
+    rows = [Row(model) for model in (Author, Book, Publisher, Review, Tag, Member, Article)]
+    template = Template("{% for row in rows %}{{ row.kind.model }}{% endfor %}")
+    with capture() as report:
+        assert "author" in template.render(Context({"rows": rows}))
+    assert report.n_plus_ones == [] and report.duplicates == []
