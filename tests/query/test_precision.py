@@ -298,7 +298,8 @@ def test_django_caches_filling_up_in_a_template_are_never_findings() -> None:
 
         @property
         def kind(self) -> ContentType:
-            return ContentType.objects.get_for_model(self.model)
+            kind: ContentType = ContentType.objects.get_for_model(self.model)
+            return kind
 
     ContentType.objects.clear_cache()
     rows = [Row(model) for model in (Author, Book, Publisher, Review, Tag, Member, Article)]
