@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from query_guard_overhead import CONFIGS, write_settings
+from query_guard_overhead import CONFIGS, PROJECT_DATA, write_settings
 
 # Project code of the benchmark project (a file outside site-packages), as a view's would be.
 WORK = """
@@ -48,24 +48,17 @@ def nothing():
     return None
 """
 
-SCRIPT = r"""
+SCRIPT = (
+    PROJECT_DATA
+    + r"""
 import gc, timeit
-import django
-django.setup()
-from django.core.management import call_command
 from django.db.models.manager import BaseManager
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from benchapp import work
-from benchapp.models import Author, Book
 from django_guardrails.middleware import QueryGuardMiddleware
 from django_guardrails.query.api import guard
 from django_guardrails.query.capture import enter, leave
-
-call_command("migrate", run_syncdb=True, verbosity=0)
-Book.objects.bulk_create(
-    Book(title=f"t{n}", author=Author.objects.create(name=f"a{n}")) for n in range(100)
-)
 
 
 def best(function, number):
@@ -121,6 +114,7 @@ for name, client in (("middleware off", bare_client), ("middleware on", guarded_
     after = gc.get_stats()[0]["collections"]
     print(f"young collections per 1,000 requests of /one/, {name}: {after - before}")
 """
+)
 
 
 def main() -> None:

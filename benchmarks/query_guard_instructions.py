@@ -31,23 +31,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from query_guard_overhead import CONFIGS, write_settings
+from query_guard_overhead import CONFIGS, PROJECT_DATA, write_settings
 
-WORKER = """
+WORKER = (
+    PROJECT_DATA
+    + """
 import gc
 import sys
 from collections import deque
 from itertools import starmap
 
-import django
-django.setup()
-from django.core.management import call_command
 from django.test import Client
-from benchapp.models import Author, Book
-call_command("migrate", run_syncdb=True, verbosity=0)
-Book.objects.bulk_create(
-    Book(title=f"t{n}", author=Author.objects.create(name=f"a{n}")) for n in range(100)
-)
 view, requests, warmup = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 client = Client()
 for _ in range(warmup):  # warm-up: the first requests fill Django's caches, and guardrails'
@@ -56,6 +50,7 @@ gc.collect()
 gc.disable()  # a collection in one run and not in another would swamp the difference
 deque(starmap(client.get, [(view,)] * requests), maxlen=0)  # counted: inside starmap_next
 """
+)
 
 
 def instructions(config: str, view: str, requests: int, layout: int, warmup: int) -> int:

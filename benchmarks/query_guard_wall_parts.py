@@ -28,24 +28,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from query_guard_overhead import CONFIGS, _run
+from query_guard_overhead import CONFIGS, PROJECT_DATA, _run
 
-SCRIPT = """
+SCRIPT = (
+    PROJECT_DATA
+    + """
 import gc, json, statistics, sys, time
-import django
-django.setup()
-from django.core.management import call_command
 from django.db import connections
 from django.test import Client, override_settings
-from benchapp.models import Author, Book
 from django_guardrails import instrumentation
 from django_guardrails.query import api, capture
 from django_guardrails.query.unit import Unit
 
-call_command("migrate", run_syncdb=True, verbosity=0)
-Book.objects.bulk_create(
-    Book(title=f"t{n}", author=Author.objects.create(name=f"a{n}")) for n in range(100)
-)
 with override_settings(MIDDLEWARE=[]):
     off = Client()
     off.get("/one/")
@@ -123,6 +117,7 @@ for view, block in (("/one/", max(requests // 10, 5)), ("/many/", max(requests /
 use("guard on")
 print(json.dumps(result))
 """
+)
 
 
 def main() -> None:

@@ -35,7 +35,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from query_guard_overhead import write_settings
+from query_guard_overhead import PROJECT_DATA, write_settings
 
 GUARDED = {
     "INSTALLED_APPS+": ["django_guardrails"],
@@ -49,19 +49,14 @@ CONFIGS: dict[str, dict[str, object]] = {
 }
 VIEWS = {"/one/": ("1 query", 200), "/many/": ("101 queries", 10)}  # label, requests per block
 
-SETUP = """
+SETUP = (
+    PROJECT_DATA
+    + """
 import sys, time, gc
-import django
-django.setup()
-from django.core.management import call_command
 from django.test import Client
-from benchapp.models import Author, Book
-call_command("migrate", run_syncdb=True, verbosity=0)
-Book.objects.bulk_create(
-    Book(title=f"t{n}", author=Author.objects.create(name=f"a{n}")) for n in range(100)
-)
 client = Client()
 """
+)
 
 # Serves blocks of requests on demand: "<view> <count>" in, seconds per request out.
 SERVE = (
