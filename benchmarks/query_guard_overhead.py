@@ -198,16 +198,22 @@ print(json.dumps(result))
 )
 
 
-INTERLEAVED = (
-    PROJECT_DATA
-    + """
-import gc, json, statistics, sys, time
+# Two clients in one process: ``off`` runs no middleware at all, ``on`` the project's.
+TWO_CLIENTS = """
 from django.test import Client, override_settings
 with override_settings(MIDDLEWARE=[]):
-    bare = Client()
-    bare.get("/one/")
-guarded = Client()
-guarded.get("/one/")
+    off = Client()
+    off.get("/one/")
+on = Client()
+on.get("/one/")
+"""
+
+INTERLEAVED = (
+    PROJECT_DATA
+    + TWO_CLIENTS
+    + """
+import gc, json, statistics, sys, time
+bare, guarded = off, on
 requests, rounds = int(sys.argv[1]), int(sys.argv[2])
 result = {}
 for view, block in (("/one/", max(requests // 10, 5)), ("/many/", max(requests // 100, 2)),

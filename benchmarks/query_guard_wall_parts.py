@@ -28,23 +28,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from query_guard_overhead import CONFIGS, PROJECT_DATA, _run
+from query_guard_overhead import CONFIGS, PROJECT_DATA, TWO_CLIENTS, _run
 
 SCRIPT = (
     PROJECT_DATA
+    + TWO_CLIENTS
     + """
 import gc, json, statistics, sys, time
 from django.db import connections
-from django.test import Client, override_settings
 from django_guardrails import instrumentation
 from django_guardrails.query import api, capture
 from django_guardrails.query.unit import Unit
 
-with override_settings(MIDDLEWARE=[]):
-    off = Client()
-    off.get("/one/")
-on = Client()
-on.get("/one/")
 requests, rounds = int(sys.argv[1]), int(sys.argv[2])
 KEPT = ("execute_wrappers", "ThreadPoolExecutor", "debug_transaction")
 detect, record, execute = api.detect, Unit.record, capture._execute
