@@ -99,8 +99,9 @@ def display_path(path: str) -> str:
     return _display_path(path, os.getcwd())
 
 
-# ``relpath`` reads the working directory twice and splits both paths: several microseconds,
-# paid per finding of every request that has one. Keyed by the directory, which tests change.
+# ``relpath`` makes both paths absolute and splits them: about 4 µs, against 0.6 µs to read the
+# working directory, paid per finding of every request that has one. Keyed by the directory,
+# which tests change.
 @lru_cache(maxsize=4096)
 def _display_path(path: str, cwd: str) -> str:
     try:

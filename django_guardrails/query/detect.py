@@ -60,10 +60,10 @@ def n_plus_one_fix(site: QuerySite, admin_selects: list[str] | None = None) -> F
     if relation is None:
         return unknown_relation_fix(context, site.sql)
     selects = tuple(admin_selects) if admin_selects else None
-    key = (relation, site.sql, context, selects, os.getcwd())  # paths are shown from the cwd
     try:
+        key = (relation, site.sql, context, selects, os.getcwd())  # paths shown from the cwd
         fix = _fixes.get(key)
-    except TypeError:  # a relation field that cannot be hashed: no reuse
+    except (TypeError, OSError):  # a field that cannot be hashed, a deleted cwd: no reuse
         return relation_fix(relation, site.sql, context, admin_selects)
     if fix is None:
         fix = relation_fix(relation, site.sql, context, admin_selects)

@@ -25,7 +25,7 @@ from django.db.models import QuerySet
 from django.db.models import query as query_module
 from django.db.models.deletion import Collector
 
-from django_guardrails.query.callsite import RENDER_ANNOTATED, VIEW_CALLS, is_project_code
+from django_guardrails.query.callsite import VIEW_CALLS, is_project_code
 from django_guardrails.query.code_ids import code_ids
 
 _MAX_FRAMES = 300
@@ -67,9 +67,10 @@ def _chunked_prefetch_codes() -> tuple[CodeType, CodeType]:
     return next(iter(iterator)), next(iter(prefetch))
 
 
-# Where a walk stops: none of Django's repeating calls renders a template or calls a view, so a
-# query below a template node or a view is inside none that is further down.
-_BEYOND = code_ids((RENDER_ANNOTATED, *VIEW_CALLS))
+# Where a walk stops: the handler's call of the view. None of Django's repeating calls serves
+# a request, so a query made in a view is inside none that is further down. (A template node is
+# no such limit: the deletion collector sends a signal per row, and a receiver may render.)
+_BEYOND = code_ids(VIEW_CALLS)
 
 
 def is_internal_repeat(frame: FrameType | None) -> bool:

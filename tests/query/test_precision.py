@@ -307,3 +307,32 @@ def test_django_caches_filling_up_in_a_template_are_never_findings() -> None:
     with capture() as report:
         assert "author" in template.render(Context({"rows": rows}))
     assert report.n_plus_ones == [] and report.duplicates == []
+
+
+# A library's receiver (compiled under a name that is no project file) that renders a template.
+_LIBRARY_RECEIVER = """
+def make(Template, Context):
+    template = Template("{{ book.author.name }}")
+
+    def on_delete(sender, instance, **kwargs):
+        template.render(Context({"book": instance}))
+
+    return on_delete
+"""
+
+
+def test_a_cascade_delete_whose_library_receiver_renders_per_row_is_not_an_n_plus_one(
+    books: None,
+) -> None:
+    from django.db.models.signals import post_delete
+
+    namespace: dict[str, Any] = {}
+    exec(compile(_LIBRARY_RECEIVER, "<library>", "exec"), namespace)
+    receiver = namespace["make"](Template, Context)
+    post_delete.connect(receiver, sender=Book, weak=False)
+    try:
+        with capture() as report:
+            Book.objects.all().delete()  # the collector's signal per row: Django's own loop
+    finally:
+        post_delete.disconnect(receiver, sender=Book)
+    assert report.n_plus_ones == [] and report.duplicates == []
