@@ -86,9 +86,7 @@ class QueryGuardMiddleware:
     def _open(self, request: HttpRequest) -> Guard | None:
         try:
             config = get_config()
-            mode = config.mode
-            if mode is None or mode == "raise":  # these two depend on DEBUG and the test run
-                mode = config.effective_mode
+            mode = config.effective_mode
             if mode == "off":
                 return None
             if TOOLBAR_MODULE in sys.modules and is_toolbar_request(request):
@@ -103,11 +101,13 @@ class QueryGuardMiddleware:
             # On runserver the console line reports log-mode findings, once each.
             to_console = mode == "log" and is_dev_server()
             path = request.path
-            name = f"{request.method} {path}"
-            if mode == "raise":  # guard() makes the hook that raises at the culprit
-                session = guard(name, path=path, config=config, mode=mode)
-            else:  # positional: a call with keywords costs every request a slow path
-                session = Guard(name, path, config, mode, not to_console)
+            session = guard(
+                f"{request.method} {path}",
+                path=path,
+                config=config,
+                mode=mode,
+                report_findings=not to_console,
+            )
             session.query = request.META.get("QUERY_STRING", "") if to_console else ""
             session.request = request
             session.token = enter(session)
