@@ -8,25 +8,27 @@ Each stage runs in its own process (the project of ``query_guard_overhead.py``, 
    and the middleware makes a random draw per request (a real configuration);
 3. ``unit made and closed``: the middleware makes the request's unit and ends it, but never
    enters it, so no hook and no query sees it;
-4. ``unit entered, hooks out``: the unit is the current one; the execute wrapper passes each
-   query through, the relation, manager, row and receiver hooks are taken out;
-5. ``... hooks in``: those hooks are back and see the unit;
-6. ``guard on``: the execute wrapper records every query (a real configuration).
+4. ``unit entered, queries passed through``: the unit is the current one, so the relation,
+   manager, row and receiver hooks see it; the execute wrapper passes each query through;
+5. ``guard on``: the execute wrapper records every query (a real configuration).
 
-Stages 3 to 5 change guardrails' internals from a middleware that runs once, when the server
+Stages 3 and 4 change guardrails' internals from a middleware that runs once, when the server
 builds its middleware, and then leaves the chain (``MiddlewareNotUsed``).
 
-Two measures, each against bare Django:
+Two measures:
 
 * ``--counts``: under ``valgrind --tool=callgrind`` with its cache and branch simulation,
   after 200 warm-up requests: instructions, first-level cache misses, mispredicted branches,
   and KCachegrind's cycle estimate (instructions + 10 x first-level misses + 100 x last-level
-  misses + 10 x mispredicted branches). Exact and repeatable for one memory layout.
-* ``--wall``: wall time in separate processes, ``PAIRS`` seeded pairs of each stage with bare
-  Django (as ``query_guard_overhead.py --processes``); median and quartiles of the ratios.
+  misses + 10 x mispredicted branches). Exact and repeatable for one memory layout; each
+  stage's environment is as long as the others', so its stack starts at the same place.
+* ``--wall PASSES``: wall time in separate processes. Each pass runs every stage once, in an
+  order that reverses from one pass to the next, all with one hash seed (a different one per
+  pass). Per stage: the median and quartiles, over the passes, of its ratio to the pass's bare
+  Django, and of its ratio to the pass's stage before it (the step).
 
     .venv/bin/python benchmarks/query_guard_stages.py --counts --views /one/
-    .venv/bin/python benchmarks/query_guard_stages.py --wall 10 --requests 2000
+    .venv/bin/python benchmarks/query_guard_stages.py --wall 10 --views /one/
 
 Needs valgrind for ``--counts`` (Debian package ``valgrind``).
 """
@@ -42,29 +44,26 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from query_guard_instructions import WORKER as COUNTED_WORKER
-from query_guard_overhead import CONFIGS, PROJECT_DATA, write_settings
+from query_guard_overhead import BEST_TIME, CONFIGS, PROJECT_DATA, write_settings
 
 STAGES = (
     "bare Django",
     "installed, request not sampled",
     "unit made and closed",
-    "unit entered, hooks out",
-    "... hooks in",
+    "unit entered, queries passed through",
     "guard on",
 )
+VIEWS = {"/one/": 20, "/many/": 2, "/list/": 2}  # requests counted by --counts
 
 # Installed first in MIDDLEWARE, so built last: after guardrails' middleware has installed
 # its patches. It sets the stage up and leaves the chain.
 STAGE_MODULE = """
 import os
 from django.core.exceptions import MiddlewareNotUsed
-
-KEPT = ("execute_wrappers", "ThreadPoolExecutor", "debug_transaction")
 
 
 def passing(execute, sql, params, many, context):
@@ -73,18 +72,14 @@ def passing(execute, sql, params, many, context):
 
 class StageMiddleware:
     def __init__(self, get_response):
-        from django_guardrails import instrumentation, middleware
+        from django_guardrails import middleware
         from django_guardrails.query import capture
 
         stage = STAGES[int(os.environ["GUARDRAILS_STAGE"])]
         if stage == "unit made and closed":
             middleware.enter = lambda unit: None  # no token: finish() has nothing to leave
-        if stage in ("unit entered, hooks out", "... hooks in"):
+        if stage == "unit entered, queries passed through":
             capture._execute.__code__ = passing.__code__  # the function every connection holds
-        if stage == "unit entered, hooks out":
-            for patch in instrumentation.patches():
-                if not any(name in patch.name for name in KEPT):
-                    patch.uninstall()
         raise MiddlewareNotUsed
 """
 
@@ -188,56 +183,54 @@ def counts(views: dict[str, int], jobs: int) -> None:
 
 WALL_WORKER = (
     PROJECT_DATA
+    + BEST_TIME
     + """
-import json, sys, time
+import json, sys
 from django.test import Client
-client = Client()
 view, requests, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-for _ in range(max(requests // 4, 5)):
-    client.get(view)
-times = []
-for _ in range(rounds):
-    start = time.perf_counter()
-    for _ in range(requests):
-        client.get(view)
-    times.append((time.perf_counter() - start) / requests)
-print(json.dumps(min(times)))
+print(json.dumps(best_time(Client(), view, requests, rounds)))
 """
 )
 
 
-def wall(view: str, requests: int, rounds: int, pairs: int) -> None:
-    ratios: dict[str, list[float]] = {stage: [] for stage in STAGES[1:]}
-    for number in range(pairs):
-        timing: dict[str, Any] = {}
+def _spread(row: list[float]) -> str:
+    quartiles = statistics.quantiles(row, n=4)
+    return f"{statistics.median(row):.3f} ({quartiles[0]:.3f}-{quartiles[2]:.3f})"
+
+
+def wall(view: str, requests: int, rounds: int, passes: int) -> None:
+    timings: list[dict[str, float]] = []
+    for number in range(passes):
+        timing: dict[str, float] = {}
         for stage in STAGES if number % 2 == 0 else STAGES[::-1]:
             output = _run(stage, WALL_WORKER, [view, str(requests), str(rounds)], number + 1, [])
             timing[stage] = json.loads(output.strip().splitlines()[-1])
-        for stage in STAGES[1:]:
-            ratios[stage].append(timing[stage] / timing["bare Django"])
-    print(f"{view}: wall time, {pairs} seeded pairs of separate processes; ratio to bare Django")
-    for stage, row in ratios.items():
-        quartiles = statistics.quantiles(row, n=4)
-        print(
-            f"  {stage:32} {statistics.median(row):.3f} "
-            f"(quartiles {quartiles[0]:.3f}-{quartiles[2]:.3f})"
-        )
+        timings.append(timing)
+    print(f"{view}: wall time, {passes} passes of separate processes; median (quartiles)")
+    print(f"  {'stage':38} {'to bare Django':>22} {'to the stage before':>22}")
+    for before, stage in zip(STAGES, STAGES[1:], strict=False):
+        total = _spread([timing[stage] / timing["bare Django"] for timing in timings])
+        step = _spread([timing[stage] / timing[before] for timing in timings])
+        print(f"  {stage:38} {total:>22} {step:>22}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--counts", action="store_true", help="callgrind, cache and branch sim")
-    parser.add_argument("--wall", type=int, metavar="PAIRS", help="wall time, PAIRS pairs")
-    parser.add_argument("--views", nargs="+", default=["/one/"], help="the pages measured")
+    parser.add_argument("--wall", type=int, metavar="PASSES", help="wall time, PASSES passes")
+    parser.add_argument(
+        "--views", nargs="+", default=["/one/"], choices=VIEWS, help="the pages measured"
+    )
     parser.add_argument("--requests", type=int, default=2000, help="wall: requests per round")
     parser.add_argument("--rounds", type=int, default=5, help="wall: rounds, the best is kept")
     parser.add_argument("--jobs", type=int, default=2, help="counts: valgrind processes at once")
     args = parser.parse_args()
     if not args.counts and not args.wall:
-        parser.error("say --counts, --wall PAIRS, or both")
+        parser.error("say --counts, --wall PASSES, or both")
+    if args.wall is not None and args.wall < 2:
+        parser.error("--wall needs 2 passes or more for quartiles")
     if args.counts:
-        counted = {"/one/": 20, "/many/": 2, "/list/": 2}
-        counts({view: counted[view] for view in args.views}, args.jobs)
+        counts({view: VIEWS[view] for view in args.views}, args.jobs)
     if args.wall:
         for view in args.views:
             wall(view, args.requests, args.rounds, args.wall)
