@@ -178,7 +178,7 @@ def counts(views: dict[str, int], jobs: int) -> None:
             cells = "  ".join(
                 f"{name} {value:,.0f} ({value / bare[name]:.3f})" for name, value in row.items()
             )
-            print(f"  {stage:32} {cells}")
+            print(f"  {stage:38} {cells}")
 
 
 WALL_WORKER = (
