@@ -77,6 +77,15 @@ if EXTRA_URLS:
     urlpatterns += EXTRA_URLS
 """
 
+EMPTY_MIDDLEWARE = """
+class EmptyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+"""
+
 TEMPLATE = """<html><body><table>
 {% for book in page_obj %}
 <tr><td>{{ forloop.counter }}</td><td>{{ book.title }}</td><td>{{ book.author.name }}</td></tr>
@@ -115,6 +124,9 @@ BASE_SETTINGS = {
 
 CONFIGS: dict[str, tuple[str | None, dict[str, object]]] = {
     "bare Django": (None, {}),
+    # The control: what any middleware costs, and how far the ratio of two processes that do
+    # the same work wanders on this machine.
+    "an empty middleware": (None, {"MIDDLEWARE+": ["bench_empty.EmptyMiddleware"]}),
     "django-guardrails": (
         "django_guardrails",
         {
@@ -275,33 +287,40 @@ def interleaved(requests: int, rounds: int) -> None:
 
 
 def processes(requests: int, rounds: int, passes: int) -> None:
-    """Bare Django and guardrails in separate processes, alternating, ``passes`` times.
+    """Bare Django, guardrails and the control (an empty middleware) in separate processes,
+    ``passes`` times.
 
     Each process is as a project runs it (guardrails installed or not, DEBUG off, MODE log);
-    each pass runs the two back to back, which goes first alternating, and the ratio of the
-    pair is taken; the median of those ratios is reported with its spread. The two processes
-    of a pair share a hash seed, a different one for each pair: the order of a process's
-    dictionaries moves its time by a few percent, which would otherwise land on one side of a
-    pair only. Address randomisation stays on, so that the memory layouts vary from pair to
-    pair and their luck evens out over the pairs instead of favouring one configuration.
+    each pass runs the three back to back, in an order that reverses from one pass to the
+    next, and takes each one's ratio to the pass's bare Django; the median of those ratios is
+    reported with its spread. The processes of a pass share a hash seed, a different one for
+    each pass: the order of a process's dictionaries moves its time by a few percent, which
+    would otherwise land on one side of a pass only. Address randomisation stays on, so that
+    the memory layouts vary from pass to pass and their luck evens out over the passes instead
+    of favouring one configuration. The control does no work of its own beyond a call: its
+    ratio is the floor any middleware pays, and its spread the noise of the measure.
     """
-    ratios: dict[str, list[float]] = {path: [] for path, _, _ in PAGES}
-    names = ["bare Django", "django-guardrails"]
+    names = ["bare Django", "an empty middleware", "django-guardrails"]
+    ratios: dict[str, dict[str, list[float]]] = {
+        name: {path: [] for path, _, _ in PAGES} for name in names[1:]
+    }
     for number in range(passes):
         order = names if number % 2 == 0 else names[::-1]
         timing = {
             name: run_config(CONFIGS[name][1], requests, rounds, seed=number + 1) for name in order
         }
-        for path, _, _ in PAGES:
-            ratios[path].append(timing["django-guardrails"][path] / timing["bare Django"][path])
-    print(f"separate processes, alternating, {passes} pairs: guardrails / bare Django")
+        for name in names[1:]:
+            for path, _, _ in PAGES:
+                ratios[name][path].append(timing[name][path] / timing["bare Django"][path])
+    print(f"separate processes, {passes} passes: ratio to bare Django, median (quartiles)")
+    print(f"  {'page':14}" + "".join(f"{name:>26}" for name in names[1:]))
     for path, label, _ in PAGES:
-        row = sorted(ratios[path])
-        quartiles = statistics.quantiles(row, n=4)
-        print(
-            f"  {label:14} median {statistics.median(row):.3f} "
-            f"(quartiles {quartiles[0]:.3f}-{quartiles[2]:.3f})"
-        )
+        cells = []
+        for name in names[1:]:
+            row = ratios[name][path]
+            quartiles = statistics.quantiles(row, n=4)
+            cells.append(f"{statistics.median(row):.3f} ({quartiles[0]:.3f}-{quartiles[2]:.3f})")
+        print(f"  {label:14}" + "".join(f"{cell:>26}" for cell in cells))
 
 
 def write_settings(root: Path, extra: dict[str, object]) -> None:
@@ -321,6 +340,7 @@ def write_settings(root: Path, extra: dict[str, object]) -> None:
     lines.append("def show_toolbar(request):\n    return True")
     (root / "bench_settings.py").write_text("\n".join(lines) + "\n")
     (root / "bench_urls.py").write_text(urls + textwrap.dedent(VIEWS))
+    (root / "bench_empty.py").write_text(EMPTY_MIDDLEWARE)
     app = root / "benchapp"
     app.mkdir(exist_ok=True)
     (app / "__init__.py").write_text("")
@@ -373,8 +393,9 @@ def main() -> None:
     parser.add_argument(
         "--processes",
         type=int,
-        metavar="PAIRS",
-        help="only guardrails against bare Django, in separate processes, PAIRS pairs",
+        metavar="PASSES",
+        help="guardrails and an empty middleware against bare Django, in separate "
+        "processes, PASSES passes",
     )
     args = parser.parse_args()
     if args.interleaved:
