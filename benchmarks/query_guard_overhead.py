@@ -1,6 +1,7 @@
 """The query guard's cost on a request, side by side with its peers, in one run.
 
 Each configuration runs in its own process (the peers patch Django globally): bare Django,
+an empty middleware (a control: what wall time makes of a configuration that adds nothing),
 guardrails' middleware (MODE "log", detecting and reporting the N+1), django-zeal, nplusone,
 django-querycount and debug-toolbar's SQL panel. Three views: one issuing 1 query, one issuing
 101 (a list of 100 books, each reading its author, in Python), and a generic ``ListView`` whose
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import itertools
 import json
 import statistics
 import subprocess
@@ -291,23 +293,25 @@ def processes(requests: int, rounds: int, passes: int) -> None:
     ``passes`` times.
 
     Each process is as a project runs it (guardrails installed or not, DEBUG off, MODE log);
-    each pass runs the three back to back, in an order that reverses from one pass to the
-    next, and takes each one's ratio to the pass's bare Django; the median of those ratios is
-    reported with its spread. The processes of a pass share a hash seed, a different one for
-    each pass: the order of a process's dictionaries moves its time by a few percent, which
-    would otherwise land on one side of a pass only. Address randomisation stays on, so that
-    the memory layouts vary from pass to pass and their luck evens out over the passes instead
-    of favouring one configuration. The control does no work of its own beyond a call: its
-    ratio is the floor any middleware pays, and its spread the noise of the measure.
+    each pass runs the three back to back, in one of the six orders in turn, so that each
+    configuration runs first, second and third equally often over six passes, and takes each
+    one's ratio to the pass's bare Django; the median of those ratios is reported with its
+    spread. The processes of a pass share a hash seed, a different one for each pass: the order
+    of a process's dictionaries moves its time by a few percent, which would otherwise land on
+    one process of a pass only. Address randomisation stays on, so that the memory layouts
+    vary from pass to pass and their luck evens out over the passes instead of favouring one
+    configuration. The control adds one call a request, which wall time cannot resolve: its
+    spread is the noise of the measure.
     """
     names = ["bare Django", "an empty middleware", "django-guardrails"]
     ratios: dict[str, dict[str, list[float]]] = {
         name: {path: [] for path, _, _ in PAGES} for name in names[1:]
     }
+    orders = list(itertools.permutations(names))
     for number in range(passes):
-        order = names if number % 2 == 0 else names[::-1]
         timing = {
-            name: run_config(CONFIGS[name][1], requests, rounds, seed=number + 1) for name in order
+            name: run_config(CONFIGS[name][1], requests, rounds, seed=number + 1)
+            for name in orders[number % len(orders)]
         }
         for name in names[1:]:
             for path, _, _ in PAGES:
@@ -398,6 +402,8 @@ def main() -> None:
         "processes, PASSES passes",
     )
     args = parser.parse_args()
+    if args.processes is not None and args.processes < 2:
+        parser.error("--processes needs 2 passes or more for quartiles")
     if args.interleaved:
         interleaved(args.requests, args.rounds)
         return
