@@ -301,9 +301,10 @@ def _listed(row: Model, candidates: Candidates) -> bool:
 
 def _built_in_project(row: Model, candidates: Candidates) -> bool:
     container = _container(row, candidates)
-    return isinstance(container, QuerySet) and (
-        origin_of(container) is not None or built_at(container) is not None
-    )
+    if isinstance(container, QuerySet):
+        return origin_of(container) is not None or built_at(container) is not None
+    # A list held by the loop alone (``for book in instance.books.all()``): the rows say.
+    return container is None and _row_place(row, "") is not None
 
 
 def _queryset_place(queryset: QuerySet[Any], model: str) -> Place | None:
@@ -350,8 +351,8 @@ def statement_text(file: str, line: int, limit: int = 90) -> str:
     written = None
     if best is not None and not hasattr(best, "body"):  # a simple statement, as written
         written = ast.get_source_segment(text, best)
-    if written is None:  # a loop's or with's header: that line, without its comment
-        written = _without_comment(SOURCE.line_text(file, line))
+    if written is None:  # a loop's or with's header: that line, without its comment or colon
+        written = _without_comment(SOURCE.line_text(file, line)).rstrip().removesuffix(":")
     shown = " ".join(written.split())
     for pattern, replacement in _TIDY:  # a statement over several lines, folded onto one
         shown = pattern.sub(replacement, shown)

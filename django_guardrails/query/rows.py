@@ -20,7 +20,7 @@ from django.db.models import Model, QuerySet
 
 from django_guardrails.patching import AttributePatch, Patch
 from django_guardrails.query import state
-from django_guardrails.query.origins import ORIGIN
+from django_guardrails.query.origins import BUILT, ORIGIN
 
 ROWS = "_guardrails_rows"  # on a Query: how many rows its queryset fetched
 BATCH = "guardrails_batch"  # on a row's _state: it came from a result of several rows
@@ -79,8 +79,9 @@ def _fetch_all(self: Any) -> None:
             notes[ROWS] = count
             if isinstance(rows[0], Model):
                 # The mark is where the queryset was built, when known: a loop over it that
-                # the stack does not show (a comprehension's iterator) still finds its place.
-                mark = notes.get(ORIGIN) or True
+                # the stack does not show (a comprehension's iterator, ``for book in
+                # author.books.all()``) still finds its place.
+                mark = notes.get(ORIGIN) or notes.get(BUILT) or True
                 joined = bool(self.query.select_related)
                 for row in rows:
                     row._state.__dict__[BATCH] = mark
@@ -104,7 +105,8 @@ def _iterator(self: Any, use_chunked_fetch: bool, chunk_size: int | None) -> Ite
     rows = _ITERATOR(self, use_chunked_fetch, chunk_size)
     if _current.get() is None:
         return rows  # type: ignore[no-any-return]
-    return _streamed(rows, _Stream(self._query.__dict__.get(ORIGIN) or True))
+    notes = self._query.__dict__
+    return _streamed(rows, _Stream(notes.get(ORIGIN) or notes.get(BUILT) or True))
 
 
 def _streamed(rows: Iterator[Any], mark: _Stream) -> Iterator[Any]:

@@ -55,9 +55,32 @@ def test_an_n_plus_one_in_a_receiver_names_it_and_the_line_that_sent_the_signal(
     assert finding.receiver == name
     assert f"in the post_save receiver {name}, set off at " in finding.hint
     assert f"test_receivers.py:{culprit('trigger')}" in finding.hint
+    # The books are listed in the receiver's loop: the fix goes there, not on the Authors.
+    assert finding.fix == '.select_related("publisher")'
+    assert finding.built_at == f"tests/query/test_receivers.py:{culprit('in-receiver') - 1}"
+    assert "Author" not in finding.hint.split(" set off at ")[1]
+    assert "(for book in instance.books.all()) add" in finding.hint
     [run] = [run for run in report.receivers if run.receiver == name]
     assert (run.receiver, run.signal, run.calls) == (name, "post_save", 1)
     assert run.queries == 1 + 4  # the books, then one publisher per book
+
+
+def list_publishers_fixed(sender: type[Author], instance: Author, **kwargs: Any) -> None:
+    """``list_publishers`` with its hint applied."""
+    for book in instance.books.all().select_related("publisher"):
+        assert book.publisher.name
+
+
+def test_the_receivers_hint_applied_leaves_no_n_plus_one(author: Author) -> None:
+    post_save.connect(list_publishers_fixed, sender=Author)
+    try:
+        with capture() as report:
+            author.save()
+    finally:
+        post_save.disconnect(list_publishers_fixed, sender=Author)
+    assert report.n_plus_ones == []
+    [run] = [run for run in report.receivers if run.receiver.endswith(".list_publishers_fixed")]
+    assert run.queries == 1
 
 
 def test_receivers_are_counted_per_call_with_their_queries(author: Author) -> None:

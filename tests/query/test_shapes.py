@@ -425,6 +425,29 @@ def test_one_objects_related_rows_are_fixed_where_they_were_built(shelves: None)
     assert after.count == 2
 
 
+def label_counts(shelf: Category) -> list[int]:
+    counts = []
+    for product in shelf.products.order_by("name"):  # built: in the loop
+        counts.append(len(product.label_set.all()))
+    return counts
+
+
+def test_one_objects_related_rows_looped_where_built_are_fixed_there(shelves: None) -> None:
+    """The list lives in the ``for`` alone, and the one object came from ``get()``: the fix
+    goes on the queryset in the loop, not on "the queryset that lists the Categorys"."""
+    for product in Product.objects.all():
+        Label.objects.create(product=product, text="sale")
+    shelf = Category.objects.get(name="shelf 0")
+    with capture() as report:
+        label_counts(shelf)
+    finding = the_n_plus_one(report, "shapes.Product.label_set")
+    assert finding.fix == '.prefetch_related("label_set")'
+    assert finding.built_at is not None and finding.built_at.endswith(f":{line_of('in the loop')}")
+    assert "Category" not in finding.hint
+    after = fixed(lambda: shelf.products.order_by("name"), read_labels, finding.fix)
+    assert after.count == 2
+
+
 def test_a_lazy_object_on_the_stack_stands_for_the_row_it_wraps() -> None:
     from django_guardrails.query.listing import Candidates
 
