@@ -304,7 +304,9 @@ def _built_in_project(row: Model, candidates: Candidates) -> bool:
     if isinstance(container, QuerySet):
         return origin_of(container) is not None or built_at(container) is not None
     # A list held by the loop alone (``for book in instance.books.all()``): the rows say.
-    return container is None and _row_place(row, "") is not None
+    from django_guardrails.query.rows import batch_origin
+
+    return container is None and resolve_note(batch_origin(row)) is not None
 
 
 def _queryset_place(queryset: QuerySet[Any], model: str) -> Place | None:

@@ -36,10 +36,19 @@ from django_guardrails.query.callsite import (
 )
 
 ORIGIN = "_guardrails_origin"
-# A related manager's queryset (``self.items.filter(...)``) is not where rows are listed, but
-# its line says how it narrows the relation (``query.subsets``): kept apart.
+# A related manager's queryset (``self.items.filter(...)``): where one object's related rows
+# were built. Its line says how it narrows the relation (``query.subsets``), and it is where
+# they are listed only when that object is not itself one of a list: kept apart.
 BUILT = "_guardrails_built"
 Origin = tuple[str, int, str]  # (file, line, function)
+
+
+class BuiltNote(tuple[Any, ...]):
+    """A BUILT note. Whether its rows are the listed ones depends on the stack around them
+    (one object, or one of a list), so nothing that depends on it is kept between reads."""
+
+    __slots__ = ()
+
 
 _GET_QUERYSET = vars(BaseManager)["get_queryset"]  # before any wrapping
 _RELATED_FILE = related_descriptors.__file__
@@ -113,8 +122,11 @@ def _caller_note(depth: int) -> tuple[str, Any, int, FrameType] | None:
             if code.co_name not in _SKIPPED_NAMES and not _is_query_method(frame):
                 if len(_codes) < _MAX_CODES:
                     _codes[id(code)] = code
-                return key, (file, id(code), frame.f_lasti, code.co_name), at, frame
+                note = (file, id(code), frame.f_lasti, code.co_name)
+                return key, BuiltNote(note) if key == BUILT else note, at, frame
         elif file == _RELATED_FILE:
+            if code.co_name.startswith("get_prefetch_queryset"):
+                return None  # prefetch_related_objects(): no queryset of the project's to change
             key = BUILT  # a related manager's, per row
         back = frame.f_back
         if back is None:

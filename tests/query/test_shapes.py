@@ -448,6 +448,57 @@ def test_one_objects_related_rows_looped_where_built_are_fixed_there(shelves: No
     assert after.count == 2
 
 
+def shelf_labels(shelf: Category) -> list[int]:
+    counts = []
+    for product in shelf.products.all():  # built: one shelf's products
+        counts.append(len(product.label_set.all()))
+    return counts
+
+
+def shelves_labels(shelves: QuerySet[Category]) -> None:
+    for shelf in shelves:
+        shelf_labels(shelf)
+
+
+@pytest.mark.parametrize("first", ["a list", "one object"])
+def test_a_helper_reached_from_a_list_and_from_one_object_is_fixed_for_each(
+    shelves: None, first: str
+) -> None:
+    """The same loop over one object's related rows, run for each row of a list and for one
+    object: each finding names its own place, whichever came first in the process."""
+    for product in Product.objects.all():
+        Label.objects.create(product=product, text="sale")
+
+    def listed() -> Finding:
+        with capture() as report:
+            shelves_labels(Category.objects.order_by("name"))  # built: the shelves
+        return the_n_plus_one(report, "shapes.Product.label_set")
+
+    def single() -> Finding:
+        with capture() as report:
+            shelf_labels(Category.objects.get(name="shelf 0"))
+        return the_n_plus_one(report, "shapes.Product.label_set")
+
+    if first == "a list":
+        of_list, of_one = listed(), single()
+    else:
+        of_one, of_list = single(), listed()
+    assert of_list.fix == '.prefetch_related("products__label_set")'
+    assert of_list.built_at is not None
+    assert of_list.built_at.endswith(f":{line_of('the shelves')}")
+    assert of_one.fix == '.prefetch_related("label_set")'
+    assert of_one.built_at is not None
+    assert of_one.built_at.endswith(":" + str(line_of("one shelf's products")))
+    # Both hints applied: no N+1 left.
+    fixed(lambda: Category.objects.order_by("name"), shelves_labels, of_list.fix)
+    shelf = Category.objects.get(name="shelf 0")
+    with capture() as report:
+        for product in apply(shelf.products.all(), of_one.fix):
+            assert len(product.label_set.all()) == 1
+    assert report.n_plus_ones == []
+    assert report.count == 2
+
+
 def test_a_lazy_object_on_the_stack_stands_for_the_row_it_wraps() -> None:
     from django_guardrails.query.listing import Candidates
 
