@@ -43,13 +43,6 @@ BUILT = "_guardrails_built"
 Origin = tuple[str, int, str]  # (file, line, function)
 
 
-class BuiltNote(tuple[Any, ...]):
-    """A BUILT note. Whether its rows are the listed ones depends on the stack around them
-    (one object, or one of a list), so nothing that depends on it is kept between reads."""
-
-    __slots__ = ()
-
-
 _GET_QUERYSET = vars(BaseManager)["get_queryset"]  # before any wrapping
 _RELATED_FILE = related_descriptors.__file__
 # A project manager's get_queryset() or queryset class's __init__ is not where rows are listed.
@@ -61,15 +54,24 @@ _current = state.current
 
 
 # A note is (file, code id, instruction offset, function): its line is read only when a hint
-# needs it (``f_lineno`` scans the code's line table), from the code object kept here.
+# needs it (``f_lineno`` scans the code's line table), from the code object kept here. A BUILT
+# note has a fifth item, so that the rows it marks say so too. Plain tuples: rows and querysets
+# are pickled with their notes, and must unpickle where guardrails is not installed.
 _codes: dict[int, CodeType] = {}
 _MAX_CODES = 10_000
+_BUILT_TAG = "built"
+
+
+def is_built_note(note: Any) -> bool:
+    """Whether ``note`` is a related manager's: whether its rows are the listed ones depends on
+    the stack around them (one object, or one of a list), so nothing found from it is kept."""
+    return isinstance(note, tuple) and len(note) == 5 and note[4] == _BUILT_TAG
 
 
 def _resolve(note: Any) -> Origin | None:
-    if not isinstance(note, tuple) or len(note) != 4:
+    if not isinstance(note, tuple) or len(note) not in (4, 5):
         return None
-    file, code_id, offset, function = note
+    file, code_id, offset, function = note[:4]
     code = _codes.get(code_id)
     if code is None or code.co_filename != file:
         return None  # noted in another process (an unpickled queryset)
@@ -122,8 +124,10 @@ def _caller_note(depth: int) -> tuple[str, Any, int, FrameType] | None:
             if code.co_name not in _SKIPPED_NAMES and not _is_query_method(frame):
                 if len(_codes) < _MAX_CODES:
                     _codes[id(code)] = code
-                note = (file, id(code), frame.f_lasti, code.co_name)
-                return key, BuiltNote(note) if key == BUILT else note, at, frame
+                note: tuple[Any, ...] = (file, id(code), frame.f_lasti, code.co_name)
+                if key == BUILT:
+                    note = (*note, _BUILT_TAG)
+                return key, note, at, frame
         elif file == _RELATED_FILE:
             if code.co_name.startswith("get_prefetch_queryset"):
                 return None  # prefetch_related_objects(): no queryset of the project's to change

@@ -30,7 +30,7 @@ from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
 from django_guardrails.query.code_ids import code_ids
 from django_guardrails.query.eager import original_get
 from django_guardrails.query.listing import Hop, Place, collect, find_listing
-from django_guardrails.query.origins import BuiltNote
+from django_guardrails.query.origins import is_built_note
 from django_guardrails.query.rows import batch_origin, in_batch
 from django_guardrails.query.subsets import subset_of
 
@@ -360,7 +360,7 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
     key: tuple[Any, ...] | None = None
     if where is not None and isinstance(instance, Model):
         mark = batch_origin(instance)
-        if mark is not None and not isinstance(mark, BuiltNote):
+        if mark is not None and not is_built_note(mark):
             key = (relation.label, relation.subset, mark, in_batch(instance), where)
             known = _known.get(key)
             if known is not None:

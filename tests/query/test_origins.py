@@ -95,3 +95,36 @@ def test_a_call_seen_before_is_not_walked_again(monkeypatch: pytest.MonkeyPatch)
 
 def test_nothing_is_noted_outside_a_unit() -> None:
     assert origin_of(through_the_proxy()) is None
+
+
+def related_rows(author: Any) -> list[Any]:
+    return list(author.books.all())  # here: one object's related rows
+
+
+@pytest.mark.django_db
+def test_rows_of_a_related_manager_carry_plain_data_that_unpickles_anywhere() -> None:
+    """Rows are cached and pickled with their marks: a mark must be built-in types only, so a
+    process without guardrails installed unpickles them."""
+    import pickle
+
+    from clean.models import Author, Book, Publisher
+    from django_guardrails.query.rows import batch_origin
+
+    author = Author.objects.create(name="Ursula")
+    publisher = Publisher.objects.create(name="House")
+    for number in range(2):
+        Book.objects.create(
+            title=f"B{number}", slug=f"b{number}", author=author, publisher=publisher
+        )
+    with guard("pickled", mode="off"):
+        books = related_rows(author)
+    mark = batch_origin(books[0])
+    assert origins.is_built_note(mark)
+    assert origins.resolve_note(mark) == (
+        __file__,
+        _line(related_rows),
+        "related_rows",
+    )
+    found = pickle.dumps(books)
+    assert b"django_guardrails" not in found
+    assert sorted(book.title for book in pickle.loads(found)) == ["B0", "B1"]
