@@ -26,7 +26,7 @@ from django.db.models.query import ModelIterable
 from django.utils.functional import LazyObject, empty
 from django.views.generic.base import View
 
-from django_guardrails.query.origins import built_at, origin_of, resolve_note
+from django_guardrails.query.origins import built_at, is_built_note, origin_of, resolve_note
 
 _MAX_ROWS = 2000  # rows of one queryset looked through for the row being read
 _MAX_HOPS = 5
@@ -84,6 +84,9 @@ class Listing:
     # The listed queryset makes its rows with its own iterable (Wagtail's SpecificIterable),
     # which does not apply select_related: its name.
     iterable: str | None = None
+    # The climb met rows a related manager fetched: whether they or their parent are the
+    # listed ones depends on the stack (one object, or one of a list), so it is not reused.
+    stack_dependent: bool = False
 
 
 class Candidates:
@@ -247,10 +250,14 @@ def _converted(row: Model, candidates: Candidates) -> tuple[Any, type[Model]] | 
 
 def find_listing(row: Model, candidates: Candidates) -> Listing:
     """From the row whose relation an N+1 reads, back to the listed rows and their place."""
+    from django_guardrails.query.rows import batch_origin
+
     hops: list[Hop] = []
     current = row
     seen = {id(row)}
+    stack_dependent = False
     for _ in range(_MAX_HOPS):
+        stack_dependent = stack_dependent or is_built_note(batch_origin(current))
         found = _parent(current, candidates, seen)
         if found is None and _container(current, candidates) is None:
             found = _reverse_parent(current, candidates, seen)
@@ -289,7 +296,10 @@ def find_listing(row: Model, candidates: Candidates) -> Listing:
         place = _row_place(current, model)
     if place is None:
         place = _view_place(candidates, model) or _admin_place(candidates, model, current)
-    return Listing(tuple(hops), type(current).__name__, place, converted_from, iterable)
+    stack_dependent = stack_dependent or is_built_note(batch_origin(current))
+    return Listing(
+        tuple(hops), type(current).__name__, place, converted_from, iterable, stack_dependent
+    )
 
 
 def _listed(row: Model, candidates: Candidates) -> bool:

@@ -6,8 +6,10 @@ model method's ``self.books``; ``BaseManager.get_queryset``, which custom manage
 note sits on the queryset's ``Query``, which Django copies with every clone (``.filter()``,
 ``.order_by()``, slicing, a paginator's page), so clones carry it at no cost. A queryset Django
 makes for one row's relation read (its hints name the row) is not noted: it is what an N+1
-repeats, not where its fix goes. The note is a plain ``(file, line, function)`` tuple, so a
-queryset still pickles (a cache) and deep-copies as before.
+repeats, not where its fix goes. The note is a plain tuple (file, code id, instruction offset,
+function, and "built" for a related manager's), so a queryset still pickles (a cache) and
+deep-copies as before. A queryset ``prefetch_related_objects()`` makes is never noted: its
+line takes no chained call.
 
 The walk is at most five frames (the manager's own, then the caller) and happens once per
 queryset a manager makes in a unit, never for a clone; a call already seen (the same project
@@ -22,6 +24,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from django.db.models import QuerySet
+from django.db.models import query as query_module
 from django.db.models.fields import related_descriptors
 from django.db.models.manager import BaseManager
 
@@ -45,6 +48,7 @@ Origin = tuple[str, int, str]  # (file, line, function)
 
 _GET_QUERYSET = vars(BaseManager)["get_queryset"]  # before any wrapping
 _RELATED_FILE = related_descriptors.__file__
+_PREFETCH_ONE_LEVEL = query_module.prefetch_one_level.__code__
 # A project manager's get_queryset() or queryset class's __init__ is not where rows are listed.
 _SKIPPED_NAMES = frozenset({"__init__", "get_queryset"})
 # The manager's own frames, a custom manager's get_queryset, a related manager's, then the
@@ -128,9 +132,9 @@ def _caller_note(depth: int) -> tuple[str, Any, int, FrameType] | None:
                 if key == BUILT:
                     note = (*note, _BUILT_TAG)
                 return key, note, at, frame
+        elif code is _PREFETCH_ONE_LEVEL:
+            return None  # prefetch_related_objects(): no queryset of the project's to change
         elif file == _RELATED_FILE:
-            if code.co_name.startswith("get_prefetch_queryset"):
-                return None  # prefetch_related_objects(): no queryset of the project's to change
             key = BUILT  # a related manager's, per row
         back = frame.f_back
         if back is None:

@@ -307,7 +307,9 @@ class _RowByPk:
 # query ran) -> the relation with its path and place. A row's batch mark says where its
 # queryset was built: the same relation read at the same place on rows built at the same line
 # has the same path and fix, so the stack is looked through once per process for it, not
-# once per request (on a template-heavy page that look is most of the guard's cost).
+# once per request (on a template-heavy page that look is most of the guard's cost). Not when
+# the way to the listed rows passes rows a related manager fetched: one helper may loop one
+# object's related rows, and elsewhere each of a list's (``Listing.stack_dependent``).
 _known: dict[tuple[Any, ...], Relation] = {}
 _MAX_KNOWN = 4096
 
@@ -360,7 +362,7 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
     key: tuple[Any, ...] | None = None
     if where is not None and isinstance(instance, Model):
         mark = batch_origin(instance)
-        if mark is not None and not is_built_note(mark):
+        if mark is not None and not is_built_note(mark):  # a quick no: see stack_dependent
             key = (relation.label, relation.subset, mark, in_batch(instance), where)
             known = _known.get(key)
             if known is not None:
@@ -370,16 +372,17 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
         instance = candidates.by_pk(instance.model, instance.pk)
     if not isinstance(instance, Model):
         return relation
-    found_relation = _with_listing(relation, instance, candidates)
-    if key is not None and found_relation.place is not None:
+    found_relation, stack_dependent = _with_listing(relation, instance, candidates)
+    if key is not None and found_relation.place is not None and not stack_dependent:
         if len(_known) >= _MAX_KNOWN:
             _known.clear()
         _known[key] = found_relation
     return found_relation
 
 
-def _with_listing(relation: Relation, instance: Model, candidates: Any) -> Relation:
-    """``relation`` with the path from the listed rows to ``instance`` and their place."""
+def _with_listing(relation: Relation, instance: Model, candidates: Any) -> tuple[Relation, bool]:
+    """``relation`` with the path from the listed rows to ``instance`` and their place; and
+    whether that depends on the stack beyond the row's mark (``Listing.stack_dependent``)."""
     listing = find_listing(instance, candidates)
     hops = listing.hops
     converted = listing.converted_from
@@ -390,7 +393,7 @@ def _with_listing(relation: Relation, instance: Model, candidates: Any) -> Relat
     ):  # a child's own field: reached from the parent through the child's link
         link = _child_link(instance, converted)
         hops = (Hop(link, False, link, converted), *hops)
-    return replace(
+    found = replace(
         relation,
         hops=hops,
         root=listing.root if hops or converted else "",
@@ -399,6 +402,7 @@ def _with_listing(relation: Relation, instance: Model, candidates: Any) -> Relat
         iterable=listing.iterable,
         batch=in_batch(instance),
     )
+    return found, listing.stack_dependent
 
 
 def _deferred(attribute: Any, instance: Any) -> tuple[Relation, Any] | None:

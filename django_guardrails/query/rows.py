@@ -39,6 +39,12 @@ class _Stream:
     def __init__(self, origin: Any) -> None:
         self.origin, self.rows = origin, 0
 
+    def __reduce__(self) -> tuple[type[bool], tuple[bool]]:
+        # Rows are pickled with their mark (a cache): built-in data only, so that they load
+        # where guardrails is not installed. Where from is not kept: notes resolve in the
+        # process that made them only.
+        return bool, (self.rows > 1,)
+
 
 def _mark_of(row: Any) -> Any:
     return getattr(getattr(row, "_state", None), "__dict__", {}).get(BATCH)

@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.template import Context, Template
 from django.utils.functional import SimpleLazyObject
 from shapes import models
@@ -497,6 +505,78 @@ def test_a_helper_reached_from_a_list_and_from_one_object_is_fixed_for_each(
             assert len(product.label_set.all()) == 1
     assert report.n_plus_ones == []
     assert report.count == 2
+
+
+def read_tags_books(author: Any) -> None:
+    tags = Prefetch("tags", queryset=clean_models.Tag.objects.order_by("name"))
+    for book in author.books.prefetch_related(tags):  # built: an author's books
+        for tag in book.tags.all():
+            assert len(tag.books.all()) >= 1
+
+
+@pytest.fixture
+def tagged_authors() -> None:
+    publisher = clean_models.Publisher.objects.create(name="House")
+    tags = [clean_models.Tag.objects.create(name=f"tag {number}") for number in range(2)]
+    for number in range(ROWS):
+        author = clean_models.Author.objects.create(name=f"author {number}")
+        for copy in range(2):
+            book = clean_models.Book.objects.create(
+                title=f"b{number}.{copy}",
+                slug=f"b{number}-{copy}",
+                author=author,
+                publisher=publisher,
+            )
+            book.tags.set(tags)
+
+
+@pytest.mark.parametrize("first", ["a list", "one object"])
+def test_a_path_through_one_objects_related_rows_is_found_for_each_caller(
+    tagged_authors: None, first: str
+) -> None:
+    """The row read was fetched by a Prefetch built at the helper's line, and the way up passes
+    an author's books: whether the authors are listed depends on the caller, never on which
+    caller came first."""
+
+    def listed() -> Finding:
+        with capture() as report:
+            for author in clean_models.Author.objects.order_by("name"):  # built: the authors
+                read_tags_books(author)
+        return the_n_plus_one(report, "clean.Tag.books")
+
+    def single() -> Finding:
+        with capture() as report:
+            read_tags_books(clean_models.Author.objects.get(name="author 0"))
+        return the_n_plus_one(report, "clean.Tag.books")
+
+    if first == "a list":
+        of_list, of_one = listed(), single()
+    else:
+        of_one, of_list = single(), listed()
+    assert of_list.built_at is not None
+    assert of_list.built_at.endswith(":" + str(line_of("the authors")))
+    assert of_one.built_at is not None
+    assert of_one.built_at.endswith(":" + str(line_of("an author's books")))
+
+
+def test_prefetch_related_objects_is_never_the_place_of_a_fix() -> None:
+    """``prefetch_related_objects([author], "books")`` takes no chained call."""
+    author = clean_models.Author.objects.create(name="Ursula")
+    for number in range(ROWS):
+        publisher = clean_models.Publisher.objects.create(name=f"House {number}")
+        clean_models.Book.objects.create(
+            title=f"b{number}", slug=f"b{number}", author=author, publisher=publisher
+        )
+    with capture() as report:
+        one = clean_models.Author.objects.get(name="Ursula")
+        prefetch_related_objects([one], "books")  # built: prefetched for one
+        for book in one.books.all():
+            assert book.publisher.name
+    finding = the_n_plus_one(report, "clean.Book.publisher")
+    assert finding.built_at is None or not finding.built_at.endswith(
+        ":" + str(line_of("prefetched for one"))
+    )
+    assert "prefetch_related_objects" not in finding.hint
 
 
 def test_a_lazy_object_on_the_stack_stands_for_the_row_it_wraps() -> None:
