@@ -970,8 +970,8 @@ def main() -> None:
             bare_counts = dict(sorted(bare_found.items()))
             print(f"Django's own findings: {sum(bare_found.values())} {bare_counts}")
             print(f"guardrails findings: {sum(ours_only.values())} {ours_only}")
-            crashes = [line for line in last.stderr.splitlines() if "guardrails.E002" in line]
-            print(f"guardrails.E002 (crashed check): {len(crashes)}")
+            crashes = [line for line in last.stderr.splitlines() if "guardrails.W002" in line]
+            print(f"guardrails.W002 (crashed check): {len(crashes)}")
             for line in crashes:
                 print("   ", line)
 

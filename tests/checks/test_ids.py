@@ -27,14 +27,15 @@ def test_ids_are_well_formed_and_unique() -> None:
 
 
 def test_retired_ids_silence_nothing() -> None:
-    assert ids.E001.retired and ids.E004.retired
+    assert ids.E001.retired and ids.E002.retired and ids.E004.retired
+    assert ids.lookup("E002") is None
     assert ids.lookup("E001") is None
     assert ids.lookup("W001") is ids.W001
 
 
 def test_levels_follow_the_letter() -> None:
     assert ids.W001.level == checks.WARNING
-    assert ids.E002.level == checks.ERROR
+    assert ids.W002.level == checks.WARNING
     assert ids.W201.level == checks.WARNING
     assert ids.W201.id == "guardrails.W201"
 

@@ -424,3 +424,21 @@ def test_the_state_shows_the_options_a_migration_would_write(make_app: MakeApp) 
     assert big.endswith("; 'big' was CharField(max_length=40, null=True)).")
     assert key.startswith("AlterField changing the column type of 'id' (BigAutoField to AutoField)")
     assert key.endswith("; 'id' was BigAutoField())."), key
+
+
+def test_a_max_length_written_as_a_string_in_an_old_migration_is_read_as_its_number(
+    make_app: MakeApp,
+) -> None:
+    """django-helpdesk's first migration says ``max_length="30"``; a later one says 30."""
+    label = migrated_app(
+        make_app,
+        'operations = [migrations.AlterField("order", "code", models.CharField(max_length="40", '
+        "null=True))]\n",
+        'operations = [migrations.AlterField("order", "code", models.CharField(max_length=40, '
+        "null=True))]\n",
+        'operations = [migrations.AlterField("order", "code", models.CharField(max_length="20", '
+        "null=True))]\n",
+    )
+    [shortened] = [m for m in of(label) if "shortening" in m.msg]  # and no crash on 0003
+    assert "0004_step" in shortened.msg
+    assert "(max_length 40 to 20)" in shortened.msg

@@ -71,11 +71,11 @@ def _crash_message(name: str, error: Exception) -> CheckMessage:
     frames = traceback.extract_tb(error.__traceback__)
     where = f" at {display_path(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
     # The exception's own text is left out: it could quote a settings value.
-    return ids.E002.message(
+    return ids.W002.message(
         f"Guardrails check {name} crashed with {type(error).__name__}{where}; "
         "the other checks still ran.",
         hint="Report this to django-guardrails with the message above. "
-        f'Meanwhile add "{ids.E002.id}" to SILENCED_SYSTEM_CHECKS to hide it.',
+        f'Meanwhile add "{ids.W002.id}" to SILENCED_SYSTEM_CHECKS to hide it.',
         obj=name,
     )
 
@@ -159,7 +159,7 @@ def scope_of(
 
 def judge(check: GuardrailCheck, scope: CheckScope) -> list[CheckMessage]:
     """``check``'s findings on ``scope``, as the engine reports them: inline ignores and the
-    baseline applied, a crash turned into E002. Tests call it with scopes they build."""
+    baseline applied, a crash turned into W002. Tests call it with scopes they build."""
     name = check_name(check)
     try:
         with _collector_paused():

@@ -53,11 +53,12 @@ class CheckId:
         )
 
 
-# E001 and E004 stopped start-up (runserver, migrate) over guardrails' own configuration; they
-# live on as W001 and W004.
+# E001 and E004 stopped start-up (runserver, migrate) over guardrails' own configuration, and
+# E002 over guardrails' own bug; they live on as W001, W004 and W002.
 E001 = CheckId("E001", "The GUARDRAILS setting has an invalid key or value", True, "W001")
 W001 = CheckId("W001", "The GUARDRAILS setting has an invalid key or value")
-E002 = CheckId("E002", "A guardrails check crashed; the other checks still ran")
+E002 = CheckId("E002", "A guardrails check crashed; the other checks still ran", True, "W002")
+W002 = CheckId("W002", "A guardrails check crashed; the other checks still ran")
 W003 = CheckId("W003", "An inline guardrails ignore comment names no valid check ID")
 E004 = CheckId("E004", "The baseline file cannot be used", True, "W004")
 W004 = CheckId("W004", "The baseline file is missing, cannot be used, or holds source text")
@@ -124,6 +125,7 @@ ALL: tuple[CheckId, ...] = (
     E001,
     W001,
     E002,
+    W002,
     W003,
     E004,
     W004,

@@ -192,8 +192,20 @@ def _widened_to_text(before: models.Field[Any, Any], after: models.Field[Any, An
 
 
 def _shortened(before: models.Field[Any, Any], after: models.Field[Any, Any]) -> bool:
-    old, new = getattr(before, "max_length", None), getattr(after, "max_length", None)
+    old, new = _max_length(before), _max_length(after)
     return old is not None and new is not None and new < old
+
+
+def _max_length(field: models.Field[Any, Any]) -> int | None:
+    """``max_length`` as a number. Old migrations may write it as a string (``"30"``), which
+    Django's schema editor formats into the SQL all the same."""
+    value = getattr(field, "max_length", None)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _column_shape(field: models.Field[Any, Any]) -> tuple[str, ...]:
