@@ -18,9 +18,23 @@ from typing import Any
 from django_guardrails.query.callsite import is_project_code
 from django_guardrails.query.origins import built_at
 
-# Calls that end a chain by running it: what is prefetched is the chain before them.
+# Calls that end a chain by running it: what is prefetched is the chain before them. And
+# values() and values_list(), which a Prefetch's queryset may not use: it prefetches the rows,
+# and the loop reads the values from them.
 _TERMINAL = frozenset(
-    {"count", "exists", "first", "last", "get", "aggregate", "all", "iterator", "contains"}
+    {
+        "count",
+        "exists",
+        "first",
+        "last",
+        "get",
+        "aggregate",
+        "all",
+        "iterator",
+        "contains",
+        "values",
+        "values_list",
+    }
 )
 
 

@@ -579,6 +579,34 @@ def test_prefetch_related_objects_is_never_the_place_of_a_fix() -> None:
     assert "prefetch_related_objects" not in finding.hint
 
 
+def live_ids(organisation: Organisation) -> list[int]:
+    return list(
+        organisation.person_relationships.filter(person__live=True).values_list("id", flat=True)
+    )
+
+
+def test_a_filtered_related_manager_read_as_values_gets_a_prefetch_of_its_rows(
+    organisations: None,
+) -> None:
+    """A Prefetch's queryset may not use values_list() (Django raises ValueError): the hint
+    prefetches the filtered rows, and the loop reads the ids from them."""
+    with capture() as report:
+        before = {o.name: live_ids(o) for o in Organisation.objects.order_by("name")}
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert finding.fix == (
+        '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
+        '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
+    )
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, list[int]]:
+        return {o.name: [r.id for r in o.prefetched_person_relationships] for o in queryset}  # type: ignore[attr-defined]
+
+    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
+    assert after.count == 2
+    with capture():
+        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == before
+
+
 def test_a_lazy_object_on_the_stack_stands_for_the_row_it_wraps() -> None:
     from django_guardrails.query.listing import Candidates
 
