@@ -84,6 +84,11 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
         reading = (
             f"; then read .{relation.to_attr} (a list) instead of .{accessor}{relation.subset}"
         )
+        if relation.subset_values:
+            reading = (
+                f"; then read .{relation.to_attr} (a list of rows: take the values from each "
+                f"row) instead of .{accessor}{relation.subset}{relation.subset_values}"
+            )
         if sql.startswith("SELECT COUNT("):
             reading = f"; then count with len(...{relation.to_attr}) instead of .count()"
         return relation.call, reading

@@ -52,6 +52,8 @@ class Relation:
     # read from the code that wrote it, so it can be pasted.
     subset: str | None = None
     subset_written: bool = True
+    # The values()/values_list() the per-row read ended with, which a Prefetch may not use.
+    subset_values: str = ""
     converted_from: type[Model] | None = None  # the rows are read as another model, one by one
     # The row it was read on came from a result of several rows (``query.rows``): an N+1
     # from the second read.
@@ -356,7 +358,9 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
         relation, instance, queryset = from_queryset
         subset = subset_of(queryset, relation.accessor, frame)
         if subset is not None:
-            relation = replace(relation, subset=subset[0], subset_written=subset[1])
+            relation = replace(
+                relation, subset=subset[0], subset_written=subset[1], subset_values=subset[2]
+            )
     else:
         return None
     key: tuple[Any, ...] | None = None

@@ -18,24 +18,15 @@ from typing import Any
 from django_guardrails.query.callsite import is_project_code
 from django_guardrails.query.origins import built_at
 
-# Calls that end a chain by running it: what is prefetched is the chain before them. And
-# values() and values_list(), which a Prefetch's queryset may not use: it prefetches the rows,
-# and the loop reads the values from them.
+# Calls that end a chain by running it: what is prefetched is the chain before them.
 _TERMINAL = frozenset(
-    {
-        "count",
-        "exists",
-        "first",
-        "last",
-        "get",
-        "aggregate",
-        "all",
-        "iterator",
-        "contains",
-        "values",
-        "values_list",
-    }
+    {"count", "exists", "first", "last", "get", "aggregate", "all", "iterator", "contains"}
 )
+# What a Prefetch's queryset may not use: at the end of the chain, it prefetches the rows and
+# the loop takes the values from them. Anything after them (an annotate() grouping by them, a
+# distinct() of them) has no such fix: the chain is then not offered as code.
+_VALUES = frozenset({"values", "values_list"})
+_REFUSED = ("", "")  # what _chain() says of such a chain: no code for the whole line
 
 
 def _base_filters(queryset: Any, accessor: str) -> int | None:
@@ -62,10 +53,13 @@ def narrows(queryset: Any, accessor: str) -> tuple[bool, bool, bool]:
     return filtered, bool(query.order_by), bool(query.is_sliced)
 
 
-def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> tuple[str, bool] | None:
+def subset_of(
+    queryset: Any, accessor: str, frame: FrameType | None
+) -> tuple[str, bool, str] | None:
     """The chain after the relation (``.filter(live=True)``, ``.order_by("-x")[:3]``) when the
-    per-row query narrows it, and whether it is as the code wrote it (else rebuilt from the
-    query, a filter unknown); None when it reads the whole relation."""
+    per-row query narrows it, whether it is as the code wrote it (else rebuilt from the query, a
+    filter unknown), and the ``.values_list(...)`` that ended it, left out of the chain; None
+    when it reads the whole relation."""
     filtered, ordered, sliced = narrows(queryset, accessor)
     if not (filtered or ordered):
         # Whole, or only sliced (``.all()[:3]``): a plain prefetch serves it, since a slice of
@@ -76,27 +70,30 @@ def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> tuple[st
         places.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
     for place in places:
         written = _written_chain(place[0], place[1], accessor) if place is not None else None
-        if written:
-            return written, True
-    return _rebuilt_chain(queryset, filtered), not filtered
+        if written is not None and written[0]:
+            return written[0], True, written[1]
+    return _rebuilt_chain(queryset, filtered), not filtered, ""
 
 
-def _written_chain(file: str, line: int, accessor: str) -> str | None:
-    """The chain after ``.<accessor>`` on that project line, terminal calls off."""
+def _written_chain(file: str, line: int, accessor: str) -> tuple[str, str] | None:
+    """The chain after ``.<accessor>`` on that project line, terminal calls off, and the
+    values() or values_list() call that ended it."""
     from django_guardrails.source.index import SOURCE
 
     source = SOURCE.module(file)
     if source is None or source.tree is None:
         return None
-    best: tuple[int, str] | None = None
+    best: tuple[str, str] | None = None
     text = SOURCE.text(file) or ""
     for node in source.nodes():
         if getattr(node, "lineno", None) != line or not isinstance(node, ast.expr):
             continue
         chain = _chain(node, accessor, text)
-        if chain is not None and (best is None or len(chain) > best[0]):
-            best = (len(chain), chain)
-    return best[1] if best and best[1] else None
+        if chain is _REFUSED:  # its inner part alone (before the values()) is not the read
+            return None
+        if chain is not None and (best is None or len(chain[0]) > len(best[0])):
+            best = chain
+    return best if best and best[0] else None
 
 
 def _written(node: ast.AST, text: str) -> str:
@@ -104,8 +101,10 @@ def _written(node: ast.AST, text: str) -> str:
     return ast.get_source_segment(text, node) or ast.unparse(node)
 
 
-def _chain(node: ast.expr, accessor: str, text: str) -> str | None:
-    """``x.<accessor>.filter(a=1).count()`` -> ``.filter(a=1)``; None without the accessor."""
+def _chain(node: ast.expr, accessor: str, text: str) -> tuple[str, str] | None:
+    """``x.<accessor>.filter(a=1).count()`` -> (``.filter(a=1)``, ""); ``...filter(a=1)
+    .values_list("id")`` -> (``.filter(a=1)``, ``.values_list("id")``); None without the
+    accessor; ``_REFUSED`` when anything but a terminal call follows values()."""
     steps: list[ast.expr] = []
     current: ast.expr = node
     while True:
@@ -119,17 +118,25 @@ def _chain(node: ast.expr, accessor: str, text: str) -> str | None:
             current = current.value
         else:
             return None
-    chain = ""
+    chain = values = ""
     for step in reversed(steps):
         if isinstance(step, ast.Call) and isinstance(step.func, ast.Attribute):
             if step.func.attr in _TERMINAL:
                 continue
             arguments = [_written(a, text) for a in step.args]
             arguments += [f"{k.arg}={_written(k.value, text)}" for k in step.keywords if k.arg]
-            chain += f".{step.func.attr}({', '.join(arguments)})"
+            call = f".{step.func.attr}({', '.join(arguments)})"
+            if values:
+                return _REFUSED
+            if step.func.attr in _VALUES:
+                values = call
+            else:
+                chain += call
         elif isinstance(step, ast.Subscript):
+            if values:
+                return _REFUSED
             chain += f"[{_written(step.slice, text)}]"
-    return chain
+    return chain, values
 
 
 def _rebuilt_chain(queryset: Any, filtered: bool) -> str:

@@ -598,6 +598,12 @@ def test_a_filtered_related_manager_read_as_values_gets_a_prefetch_of_its_rows(
         '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
     )
 
+    assert (
+        "then read .prefetched_person_relationships (a list of rows: take the values from each "
+        'row) instead of .person_relationships.filter(person__live=True).values_list("id", '
+        "flat=True)" in finding.hint
+    )
+
     def read(queryset: QuerySet[Organisation]) -> dict[str, list[int]]:
         return {o.name: [r.id for r in o.prefetched_person_relationships] for o in queryset}  # type: ignore[attr-defined]
 
@@ -605,6 +611,27 @@ def test_a_filtered_related_manager_read_as_values_gets_a_prefetch_of_its_rows(
     assert after.count == 2
     with capture():
         assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == before
+
+
+def live_roles(organisation: Organisation) -> list[Any]:
+    return list(
+        organisation.person_relationships.filter(person__live=True)
+        .values("person")
+        .annotate(n=Count("id"))
+    )
+
+
+def test_values_grouped_per_row_get_no_prefetch_that_would_change_the_groups(
+    organisations: None,
+) -> None:
+    """``.values(...).annotate(...)`` groups the rows: a Prefetch of the rows without the
+    values() would count each row alone. No code is offered for it."""
+    with capture() as report:
+        for organisation in Organisation.objects.order_by("name"):
+            live_roles(organisation)
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert finding.fix is None
+    assert ".annotate(" not in finding.hint
 
 
 def test_a_lazy_object_on_the_stack_stands_for_the_row_it_wraps() -> None:
