@@ -31,6 +31,7 @@ class GuardrailsConfig(AppConfig):
         # conf connects its setting_changed receiver when imported.
         from django_guardrails import conf  # noqa: F401
         from django_guardrails.checks import app, caching, signals
+        from django_guardrails.checks.framework.reloads import mark_reloader
         from django_guardrails.checks.migrations import checks as migrations
         from django_guardrails.checks.models import checks as models
         from django_guardrails.checks.models import options as model_options
@@ -73,6 +74,7 @@ class GuardrailsConfig(AppConfig):
         register(signals.check_signal_receivers, Tags.models)
         register(lookups.check_get_without_404, Tags.security)
         register(caching.check_shared_default_cache, Tags.caches, deploy=True)
+        mark_reloader()  # runserver's reloader, before it starts the child that checks
 
         self._register_integrations()
 

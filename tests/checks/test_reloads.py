@@ -93,3 +93,23 @@ def test_a_changed_finding_is_reported_again(
     assert reloads.not_repeated("c", [one]) == []  # a reload: the same
     assert reloads.not_repeated("c", [one, two]) == [one, two]  # changed: all of it again
     assert reloads.not_repeated("other", [one]) == [one]  # per check
+
+
+def test_a_later_runserver_whose_reloader_has_a_reused_pid_reports_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A pid is reused: a file an earlier runserver left must not hide a new one's findings."""
+    monkeypatch.setenv("GUARDRAILS_RUNSERVER_RELOADER", "")  # restored after the test
+    monkeypatch.setattr("django_guardrails.checks.framework.reloads.is_dev_server", lambda: True)
+    monkeypatch.setattr(
+        "django_guardrails.checks.framework.reloads.tempfile.gettempdir", lambda: str(tmp_path)
+    )
+    message = GuardrailsMessage(30, "m", obj="x", id="guardrails.W201")
+    for _ in range(2):  # two runservers, one after the other, with the same reloader pid
+        monkeypatch.delenv("RUN_MAIN", raising=False)
+        monkeypatch.setattr("django_guardrails.checks.framework.reloads.os.getpid", lambda: 4242)
+        reloads.mark_reloader()  # the reloader's ready()
+        monkeypatch.setenv("RUN_MAIN", "true")  # its child
+        monkeypatch.setattr("django_guardrails.checks.framework.reloads.os.getppid", lambda: 4242)
+        assert reloads.not_repeated("c", [message]) == [message]  # at start: reported
+        assert reloads.not_repeated("c", [message]) == []  # a reload of the same runserver
