@@ -250,3 +250,23 @@ def test_fixed_findings_are_dropped_and_hidden_ones_counted(
         out = capsys.readouterr().out
         assert f"Wrote {accepted} finding(s)" in out
         assert "Dropped 1 finding(s) of the previous baseline that no longer occur" in out
+
+
+@pytest.mark.parametrize("silenced", [[], [ids.W002.id]], ids=["shown", "silenced"])
+def test_no_baseline_is_written_while_a_check_crashes_even_with_its_warning_silenced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, silenced: list[str]
+) -> None:
+    """A crashed check's findings are unknown: a baseline written then would miss them, and
+    each would come back later as new. Silencing W002 hides the warning, not the gap."""
+
+    def explode(model: object) -> bool:
+        raise ValueError("a bug")
+
+    monkeypatch.setattr("django_guardrails.checks.models.checks.defines_str", explode)
+    path = tmp_path / "baseline.json"
+    with (
+        override_settings(SILENCED_SYSTEM_CHECKS=silenced),
+        pytest.raises(CommandError, match="Not writing a baseline: 1 check"),
+    ):
+        call_command("guardrails", "baseline", "--output", str(path), verbosity=0)
+    assert not path.exists()

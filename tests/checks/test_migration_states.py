@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
 from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework.engine import run_guardrail_checks
 from django_guardrails.checks.migrations.history import read_history
 from django_guardrails.checks.migrations.states import model_of
 from tests.checks.scopes import POSTGRESQL
@@ -442,3 +443,26 @@ def test_a_max_length_written_as_a_string_in_an_old_migration_is_read_as_its_num
     [shortened] = [m for m in of(label) if "shortening" in m.msg]  # and no crash on 0003
     assert "0004_step" in shortened.msg
     assert "(max_length 40 to 20)" in shortened.msg
+
+
+def test_a_custom_field_that_reports_decimal_without_its_digits_is_still_judged(
+    make_app: MakeApp,
+) -> None:
+    """A custom field may answer ``get_internal_type()`` with "DecimalField" and keep no
+    ``max_digits``: the checks judge the change rather than crash on it."""
+    label = migrated_app(
+        make_app,
+        """\
+        class Money(models.Field):
+            def get_internal_type(self):
+                return "DecimalField"
+
+        operations = [migrations.AddField("order", "price", Money(null=True))]
+        """,
+        'operations = [migrations.AlterField("order", "price", models.DecimalField('
+        "max_digits=10, decimal_places=2, null=True))]\n",
+    )
+    found_ids = {str(m.id) for m in run_guardrail_checks([apps.get_app_config(label)])}
+    assert ids.W002.id not in found_ids
+    [changed] = of(label, ids.W502)
+    assert "AlterField changing the column type of 'price'" in changed.msg

@@ -211,8 +211,10 @@ def run_guardrail_checks(
     *,
     deploy: bool = False,
     databases: Sequence[str] | None = None,
+    keep_crashes: bool = False,
 ) -> list[GuardrailsMessage]:
-    """Every guardrails finding not silenced by ``SILENCED_SYSTEM_CHECKS``."""
+    """Every guardrails finding not silenced by ``SILENCED_SYSTEM_CHECKS``; with
+    ``keep_crashes``, a crashed check's ``W002`` too, silenced or not."""
     token = requested_databases.set(tuple(databases or ()))
     try:
         messages = checks.run_checks(
@@ -223,4 +225,9 @@ def run_guardrail_checks(
         )
     finally:
         requested_databases.reset(token)
-    return [m for m in messages if isinstance(m, GuardrailsMessage) and not m.is_silenced()]
+    return [
+        m
+        for m in messages
+        if isinstance(m, GuardrailsMessage)
+        and (not m.is_silenced() or (keep_crashes and m.id == ids.W002.id))
+    ]

@@ -218,7 +218,9 @@ def _column_shape(field: models.Field[Any, Any]) -> tuple[str, ...]:
         # Widening a varchar keeps the rows valid and is a catalog-only change on PostgreSQL.
         return (family,)
     if family == "DecimalField":
-        return (family, str(field.max_digits), str(field.decimal_places))  # type: ignore[attr-defined]
+        # A custom field may report DecimalField without having its attributes.
+        digits, places = getattr(field, "max_digits", None), getattr(field, "decimal_places", None)
+        return (family, str(digits), str(places))
     return (family,)
 
 
