@@ -65,6 +65,10 @@ def _admin_at(place: Place, relation: Relation, selects: list[str] | None = None
     )
 
 
+# The shape of the query exists() runs, by Django version and backend.
+_EXISTS = ("SELECT ? AS a FROM", "SELECT (?) AS a FROM", "SELECT 1 AS a FROM")
+
+
 def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
     """(the code to add, what to read afterwards when that changes) for a count, an exists()
     or a subset read per row; (None, "") when the plain eager load is the fix."""
@@ -80,6 +84,11 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
         outer = "__".join(hop.accessor for hop in relation.hops)
         code = f'.prefetch_related(Prefetch("{outer}", queryset={owner}.objects.annotate({count})))'
         return code, f"; then read .{name} on each {owner} instead of .count()"
+    if relation.subset == "":  # values() of the whole relation: prefetched rows, read
+        return relation.call, (
+            f"; then take the values from the rows of .{accessor}.all() instead of "
+            f".{accessor}{relation.subset_values}"
+        )
     if relation.subset is not None:
         reading = (
             f"; then read .{relation.to_attr} (a list) instead of .{accessor}{relation.subset}"
@@ -91,8 +100,13 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
             )
         if sql.startswith("SELECT COUNT("):
             reading = f"; then count with len(...{relation.to_attr}) instead of .count()"
+        elif sql.startswith(_EXISTS):
+            reading = (
+                f"; then test whether .{relation.to_attr} is empty instead of "
+                f".{accessor}{relation.subset}.exists()"
+            )
         return relation.call, reading
-    if sql.startswith(("SELECT ? AS a FROM", "SELECT (?) AS a FROM", "SELECT 1 AS a FROM")):
+    if sql.startswith(_EXISTS):
         return relation.call, "; then test the prefetched rows instead of .exists()"
     return None, ""
 

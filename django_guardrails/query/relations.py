@@ -84,7 +84,7 @@ class Relation:
     @property
     def call(self) -> str:
         """The code that loads the relation with the listed rows."""
-        if self.subset is not None:
+        if self.subset:  # "": the whole relation, read as values: the plain prefetch
             target = self.target or "Model"
             chain = f".all(){self.subset}" if self.subset.startswith("[") else self.subset
             return (

@@ -59,15 +59,21 @@ def subset_of(
     """The chain after the relation (``.filter(live=True)``, ``.order_by("-x")[:3]``) when the
     per-row query narrows it, whether it is as the code wrote it (else rebuilt from the query, a
     filter unknown), and the ``.values_list(...)`` that ended it, left out of the chain; None
-    when it reads the whole relation."""
+    when it reads the whole relation as rows. A whole relation read as values is the chain
+    ``""`` with its values call."""
     filtered, ordered, sliced = narrows(queryset, accessor)
-    if not (filtered or ordered):
-        # Whole, or only sliced (``.all()[:3]``): a plain prefetch serves it, since a slice of
-        # a prefetched queryset is taken from its rows, with no code to change.
-        return None
     places = [built_at(queryset)]
     if frame is not None and is_project_code(frame.f_code):
         places.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+    if not (filtered or ordered):
+        # Whole, or only sliced (``.all()[:3]``): a plain prefetch serves it, since a slice of
+        # a prefetched queryset is taken from its rows, with no code to change; but not a
+        # values() read of it, a new query per row all the same: the rows are read instead.
+        for place in places:
+            written = _written_chain(place[0], place[1], accessor) if place is not None else None
+            if written is not None and written[1]:
+                return written[0], True, written[1]
+        return None
     for place in places:
         written = _written_chain(place[0], place[1], accessor) if place is not None else None
         if written is not None and written[0]:
@@ -93,7 +99,7 @@ def _written_chain(file: str, line: int, accessor: str) -> tuple[str, str] | Non
             return None
         if chain is not None and (best is None or len(chain[0]) > len(best[0])):
             best = chain
-    return best if best and best[0] else None
+    return best if best and (best[0] or best[1]) else None
 
 
 def _written(node: ast.AST, text: str) -> str:

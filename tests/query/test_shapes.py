@@ -644,3 +644,65 @@ def test_a_lazy_object_on_the_stack_stands_for_the_row_it_wraps() -> None:
     candidates.add(evaluated)
     candidates.add(never)
     assert [type(row) for row in candidates.instances()] == [Category]
+
+
+def all_ids(organisation: Organisation) -> list[int]:
+    return list(organisation.person_relationships.values_list("id", flat=True))
+
+
+def test_a_whole_related_manager_read_as_values_gets_a_prefetch_and_reads_its_rows(
+    organisations: None,
+) -> None:
+    """``prefetch_related("x")`` does not serve ``row.x.values_list(...)``: values_list() makes
+    a new query per row all the same. The hint prefetches the rows, read in the loop."""
+    with capture() as report:
+        before = {o.name: all_ids(o) for o in Organisation.objects.order_by("name")}
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert finding.fix == '.prefetch_related("person_relationships")'
+    assert (
+        "then take the values from the rows of .person_relationships.all() instead of "
+        '.person_relationships.values_list("id", flat=True)' in finding.hint
+    )
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, list[int]]:
+        return {o.name: [r.id for r in o.person_relationships.all()] for o in queryset}
+
+    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
+    assert after.count == 2
+    with capture():
+        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == before
+    # What the old hint said, the plain prefetch with values_list() kept, is no fix:
+    with capture() as kept:
+        for organisation in apply(Organisation.objects.order_by("name"), finding.fix):
+            all_ids(organisation)
+    assert kept.count > 2
+
+
+def has_live(organisation: Organisation) -> bool:
+    return organisation.person_relationships.filter(person__live=True).exists()
+
+
+def test_a_filtered_related_manager_tested_with_exists_is_told_to_test_the_list(
+    organisations: None,
+) -> None:
+    Person.objects.filter(name__startswith="person 0 ").update(live=False)
+    with capture() as report:
+        before = {o.name: has_live(o) for o in Organisation.objects.order_by("name")}
+    assert sorted(before.values()) == [False] + [True] * (ROWS - 1)
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert finding.fix == (
+        '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
+        '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
+    )
+    assert (
+        "then test whether .prefetched_person_relationships is empty instead of "
+        ".person_relationships.filter(person__live=True).exists()" in finding.hint
+    )
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, bool]:
+        return {o.name: bool(o.prefetched_person_relationships) for o in queryset}  # type: ignore[attr-defined]
+
+    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
+    assert after.count == 2
+    with capture():
+        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == before
