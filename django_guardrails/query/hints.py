@@ -30,8 +30,11 @@ class Fix:
 
 def _at(place: Place | None, code: str, listed: str) -> str:
     """Where and how to apply ``code``, for that kind of place."""
-    if place is None:
-        return f"add {code} to the queryset that lists the {listed}s"
+    if place is None:  # no queryset was followed to them: perhaps none lists them
+        return (
+            f"no queryset listing the {listed}s was found (each may be loaded on its own, one "
+            f"query apiece): load them in one query and add {code} to it"
+        )
     where = f"in {display_path(place.file)}:{place.line} ({place.what})"
     if place.kind == "model":
         if not code.startswith("."):  # a description, not code to chain: "a Prefetch"

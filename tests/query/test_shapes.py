@@ -706,3 +706,32 @@ def test_a_filtered_related_manager_tested_with_exists_is_told_to_test_the_list(
     assert after.count == 2
     with capture():
         assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == before
+
+
+def test_rows_no_queryset_was_followed_to_are_never_said_to_have_one(
+    organisations: None,
+) -> None:
+    """The relationships were listed before the unit, so the guard follows no queryset to
+    them: the hint does not name "the queryset that lists" them, as if one were known
+    (bakerydemo's search page said it of Images that were each loaded on their own). What it
+    says, one query for them with the code added, works."""
+    relationships = list(PersonRelationship.objects.filter(role="x").order_by("pk")[::3])
+    assert len(relationships) == ROWS
+    with capture() as report:
+        before = {r.organisation.name: has_live(r.organisation) for r in relationships}
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert "the queryset that lists" not in finding.hint
+    assert "no queryset listing the PersonRelationships was found" in finding.hint
+    assert f"load them in one query and add {finding.fix} to it" in finding.hint
+
+    def read(queryset: QuerySet[PersonRelationship]) -> dict[str, bool]:
+        return {
+            r.organisation.name: bool(r.organisation.prefetched_person_relationships)  # type: ignore[attr-defined]
+            for r in queryset
+        }
+
+    ids = [r.pk for r in relationships]
+    after = fixed(lambda: PersonRelationship.objects.filter(pk__in=ids), read, finding.fix)
+    assert after.count == 3  # the relationships, their organisations, the live ones
+    with capture():
+        assert read(apply(PersonRelationship.objects.filter(pk__in=ids), finding.fix)) == before
