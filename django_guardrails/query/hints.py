@@ -72,6 +72,13 @@ def _admin_at(place: Place, relation: Relation, selects: list[str] | None = None
 _EXISTS = ("SELECT ? AS a FROM", "SELECT (?) AS a FROM", "SELECT 1 AS a FROM")
 
 
+def _through(read: str) -> str:
+    """What a grouped read's fields through a relation ("person__live") need as well."""
+    if "__" not in read:
+        return ""
+    return " (a field through a relation, such as a__b, needs relation a prefetched too)"
+
+
 def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
     """(the code to add, what to read afterwards when that changes) for a count, an exists()
     or a subset read per row; (None, "") when the plain eager load is the fix."""
@@ -88,15 +95,26 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
         code = f'.prefetch_related(Prefetch("{outer}", queryset={owner}.objects.annotate({count})))'
         return code, f"; then read .{name} on each {owner} instead of .count()"
     if relation.subset == "":  # values() of the whole relation: prefetched rows, read
+        read = f".{accessor}{relation.subset_values}"
+        if relation.subset_grouped:
+            return relation.call, (
+                f"; then compute what {read} gave from the rows of .{accessor}.all(), in "
+                f"Python: the prefetch holds the rows, not their groups{_through(read)}"
+            )
         return relation.call, (
-            f"; then take the values from the rows of .{accessor}.all() instead of "
-            f".{accessor}{relation.subset_values}"
+            f"; then take the values from the rows of .{accessor}.all() instead of {read}"
         )
     if relation.subset is not None:
         reading = (
             f"; then read .{relation.to_attr} (a list) instead of .{accessor}{relation.subset}"
         )
-        if relation.subset_values:
+        if relation.subset_grouped:
+            reading = (
+                f"; then compute what .{accessor}{relation.subset}{relation.subset_values} "
+                f"gave from .{relation.to_attr} (a list of rows), in Python: the prefetch "
+                f"holds the rows, not their groups{_through(relation.subset_values)}"
+            )
+        elif relation.subset_values:
             reading = (
                 f"; then read .{relation.to_attr} (a list of rows: take the values from each "
                 f"row) instead of .{accessor}{relation.subset}{relation.subset_values}"

@@ -52,8 +52,10 @@ class Relation:
     # read from the code that wrote it, so it can be pasted.
     subset: str | None = None
     subset_written: bool = True
-    # The values()/values_list() the per-row read ended with, which a Prefetch may not use.
+    # The values()/values_list() the per-row read ended with, which a Prefetch may not use,
+    # and what followed it (``subset_grouped``: the rows are grouped, so computed in Python).
     subset_values: str = ""
+    subset_grouped: bool = False
     converted_from: type[Model] | None = None  # the rows are read as another model, one by one
     # The row it was read on came from a result of several rows (``query.rows``): an N+1
     # from the second read.
@@ -359,7 +361,11 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
         subset = subset_of(queryset, relation.accessor, frame)
         if subset is not None:
             relation = replace(
-                relation, subset=subset[0], subset_written=subset[1], subset_values=subset[2]
+                relation,
+                subset=subset[0],
+                subset_written=subset[1],
+                subset_values=subset[2],
+                subset_grouped=subset[3],
             )
     else:
         return None

@@ -22,11 +22,10 @@ from django_guardrails.query.origins import built_at
 _TERMINAL = frozenset(
     {"count", "exists", "first", "last", "get", "aggregate", "all", "iterator", "contains"}
 )
-# What a Prefetch's queryset may not use: at the end of the chain, it prefetches the rows and
-# the loop takes the values from them. Anything after them (an annotate() grouping by them, a
-# distinct() of them) has no such fix: the chain is then not offered as code.
+# What a Prefetch's queryset may not use: it prefetches the rows, and the loop takes the
+# values from them. Anything after them (an annotate() grouping by them, a distinct() of them)
+# is then computed from the rows in Python.
 _VALUES = frozenset({"values", "values_list"})
-_REFUSED = ("", "")  # what _chain() says of such a chain: no code for the whole line
 
 
 def _base_filters(queryset: Any, accessor: str) -> int | None:
@@ -55,10 +54,11 @@ def narrows(queryset: Any, accessor: str) -> tuple[bool, bool, bool]:
 
 def subset_of(
     queryset: Any, accessor: str, frame: FrameType | None
-) -> tuple[str, bool, str] | None:
+) -> tuple[str, bool, str, bool] | None:
     """The chain after the relation (``.filter(live=True)``, ``.order_by("-x")[:3]``) when the
     per-row query narrows it, whether it is as the code wrote it (else rebuilt from the query, a
-    filter unknown), and the ``.values_list(...)`` that ended it, left out of the chain; None
+    filter unknown), the ``.values_list(...)`` that ended it, left out of the chain, and whether
+    more followed the values call (``.annotate(n=Count("id"))``: the rows are grouped); None
     when it reads the whole relation as rows. A whole relation read as values is the chain
     ``""`` with its values call."""
     filtered, ordered, sliced = narrows(queryset, accessor)
@@ -72,32 +72,33 @@ def subset_of(
         for place in places:
             written = _written_chain(place[0], place[1], accessor) if place is not None else None
             if written is not None and written[1]:
-                return written[0], True, written[1]
+                return written[0], True, written[1] + written[2], bool(written[2])
         return None
     for place in places:
         written = _written_chain(place[0], place[1], accessor) if place is not None else None
         if written is not None and written[0]:
-            return written[0], True, written[1]
-    return _rebuilt_chain(queryset, filtered), not filtered, ""
+            return written[0], True, written[1] + written[2], bool(written[2])
+    return _rebuilt_chain(queryset, filtered), not filtered, "", False
 
 
-def _written_chain(file: str, line: int, accessor: str) -> tuple[str, str] | None:
-    """The chain after ``.<accessor>`` on that project line, terminal calls off, and the
-    values() or values_list() call that ended it."""
+Chain = tuple[str, str, str]  # (the chain, its values() call, what followed that call)
+
+
+def _written_chain(file: str, line: int, accessor: str) -> Chain | None:
+    """The chain after ``.<accessor>`` on that project line, terminal calls off, the values()
+    or values_list() call that ended it, and what followed it (the outermost read)."""
     from django_guardrails.source.index import SOURCE
 
     source = SOURCE.module(file)
     if source is None or source.tree is None:
         return None
-    best: tuple[str, str] | None = None
+    best: Chain | None = None
     text = SOURCE.text(file) or ""
     for node in source.nodes():
         if getattr(node, "lineno", None) != line or not isinstance(node, ast.expr):
             continue
         chain = _chain(node, accessor, text)
-        if chain is _REFUSED:  # its inner part alone (before the values()) is not the read
-            return None
-        if chain is not None and (best is None or len(chain[0]) > len(best[0])):
+        if chain is not None and (best is None or len("".join(chain)) > len("".join(best))):
             best = chain
     return best if best and (best[0] or best[1]) else None
 
@@ -107,10 +108,11 @@ def _written(node: ast.AST, text: str) -> str:
     return ast.get_source_segment(text, node) or ast.unparse(node)
 
 
-def _chain(node: ast.expr, accessor: str, text: str) -> tuple[str, str] | None:
-    """``x.<accessor>.filter(a=1).count()`` -> (``.filter(a=1)``, ""); ``...filter(a=1)
-    .values_list("id")`` -> (``.filter(a=1)``, ``.values_list("id")``); None without the
-    accessor; ``_REFUSED`` when anything but a terminal call follows values()."""
+def _chain(node: ast.expr, accessor: str, text: str) -> Chain | None:
+    """``x.<accessor>.filter(a=1).count()`` -> (``.filter(a=1)``, "", ""); ``...filter(a=1)
+    .values_list("id")`` -> (``.filter(a=1)``, ``.values_list("id")``, ""); ``....values("p")
+    .annotate(n=Count("id"))`` -> ("", ``.values("p")``, ``.annotate(n=Count("id"))``); None
+    without the accessor."""
     steps: list[ast.expr] = []
     current: ast.expr = node
     while True:
@@ -124,7 +126,7 @@ def _chain(node: ast.expr, accessor: str, text: str) -> tuple[str, str] | None:
             current = current.value
         else:
             return None
-    chain = values = ""
+    chain = values = rest = ""
     for step in reversed(steps):
         if isinstance(step, ast.Call) and isinstance(step.func, ast.Attribute):
             if step.func.attr in _TERMINAL:
@@ -133,16 +135,17 @@ def _chain(node: ast.expr, accessor: str, text: str) -> tuple[str, str] | None:
             arguments += [f"{k.arg}={_written(k.value, text)}" for k in step.keywords if k.arg]
             call = f".{step.func.attr}({', '.join(arguments)})"
             if values:
-                return _REFUSED
-            if step.func.attr in _VALUES:
+                rest += call
+            elif step.func.attr in _VALUES:
                 values = call
             else:
                 chain += call
         elif isinstance(step, ast.Subscript):
             if values:
-                return _REFUSED
-            chain += f"[{_written(step.slice, text)}]"
-    return chain, values
+                rest += f"[{_written(step.slice, text)}]"
+            else:
+                chain += f"[{_written(step.slice, text)}]"
+    return chain, values, rest
 
 
 def _rebuilt_chain(queryset: Any, filtered: bool) -> str:

@@ -8,6 +8,7 @@ again: the N+1 is gone and the queries drop to a constant.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -621,17 +622,39 @@ def live_roles(organisation: Organisation) -> list[Any]:
     )
 
 
-def test_values_grouped_per_row_get_no_prefetch_that_would_change_the_groups(
+def test_a_filtered_relation_grouped_per_row_is_computed_from_its_prefetched_rows(
     organisations: None,
 ) -> None:
-    """``.values(...).annotate(...)`` groups the rows: a Prefetch of the rows without the
-    values() would count each row alone. No code is offered for it."""
+    """``.filter(...).values(...).annotate(...)`` groups the rows: a Prefetch of the filtered
+    rows (values() may not go in it) holds the rows, not the groups, and the hint says to
+    compute the groups from them; read as the groups, the list would count each row alone."""
     with capture() as report:
-        for organisation in Organisation.objects.order_by("name"):
-            live_roles(organisation)
+        before = {o.name: live_roles(o) for o in Organisation.objects.order_by("name")}
     finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
-    assert finding.fix is None
-    assert ".annotate(" not in finding.hint
+    assert finding.fix == (
+        '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
+        '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
+    )
+    assert (
+        'then compute what .person_relationships.filter(person__live=True).values("person")'
+        '.annotate(n=Count("id")) gave from .prefetched_person_relationships (a list of rows), '
+        "in Python: the prefetch holds the rows, not their groups" in finding.hint
+    )
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, list[dict[str, int]]]:
+        grouped = {}
+        for organisation in queryset:
+            rows = organisation.prefetched_person_relationships  # type: ignore[attr-defined]
+            counts = Counter(r.person_id for r in rows)
+            grouped[organisation.name] = [{"person": k, "n": n} for k, n in sorted(counts.items())]
+        return grouped
+
+    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
+    assert after.count == 2
+    with capture():
+        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == {
+            name: sorted(groups, key=lambda g: g["person"]) for name, groups in before.items()
+        }
 
 
 def test_a_lazy_object_on_the_stack_stands_for_the_row_it_wraps() -> None:
@@ -735,3 +758,55 @@ def test_rows_no_queryset_was_followed_to_are_never_said_to_have_one(
     assert after.count == 3  # the relationships, their organisations, the live ones
     with capture():
         assert read(apply(PersonRelationship.objects.filter(pk__in=ids), finding.fix)) == before
+
+
+def roles(organisation: Organisation) -> list[Any]:
+    return list(organisation.person_relationships.values("role").annotate(n=Count("id")))
+
+
+def test_a_whole_relation_grouped_per_row_is_computed_from_the_prefetched_rows(
+    organisations: None,
+) -> None:
+    """``row.x.values(...).annotate(...)`` per row: a plain prefetch does not serve it (the
+    grouping queries again). The hint prefetches the rows and says to group them."""
+    PersonRelationship.objects.filter(pk__in=PersonRelationship.objects.order_by("pk")[:2]).update(
+        role="y"
+    )
+    with capture() as report:
+        before = {o.name: roles(o) for o in Organisation.objects.order_by("name")}
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert finding.fix == '.prefetch_related("person_relationships")'
+    assert (
+        'then compute what .person_relationships.values("role").annotate(n=Count("id")) gave '
+        "from the rows of .person_relationships.all(), in Python" in finding.hint
+    )
+    assert "through a relation" not in finding.hint
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, list[dict[str, Any]]]:
+        grouped = {}
+        for organisation in queryset:
+            counts = Counter(r.role for r in organisation.person_relationships.all())
+            grouped[organisation.name] = [{"role": k, "n": n} for k, n in sorted(counts.items())]
+        return grouped
+
+    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
+    assert after.count == 2
+    with capture():
+        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == {
+            name: sorted(groups, key=lambda g: g["role"]) for name, groups in before.items()
+        }
+    # What the old hint said, the plain prefetch with the grouping kept, is no fix:
+    with capture() as kept:
+        for organisation in apply(Organisation.objects.order_by("name"), finding.fix):
+            roles(organisation)
+    assert kept.count > 2
+
+
+def test_a_grouping_through_a_relation_says_that_relation_is_needed_too(
+    organisations: None,
+) -> None:
+    with capture() as report:
+        for organisation in Organisation.objects.order_by("name"):
+            list(organisation.person_relationships.values("person__live").annotate(n=Count("id")))
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert "needs relation a prefetched too" in finding.hint
