@@ -72,18 +72,33 @@ def _admin_at(place: Place, relation: Relation, selects: list[str] | None = None
 _EXISTS = ("SELECT ? AS a FROM", "SELECT (?) AS a FROM", "SELECT 1 AS a FROM")
 
 
+# The shapes of the query count() runs: COUNT(*) over the table, or over a subquery when the
+# queryset is sliced, distinct or annotated. An aggregate read as values has its own alias.
+_COUNT = ("SELECT COUNT(*) AS __count FROM", "SELECT COUNT(*) FROM (")
+
+
+def is_count(sql: str) -> bool:
+    """Whether the query shape ``sql`` is Django's ``QuerySet.count()``."""
+    return sql.startswith(_COUNT)
+
+
 def _through(read: str) -> str:
-    """What a grouped read's fields through a relation ("person__live") need as well."""
+    """What a values read's fields through a relation ("person__live") need as well."""
     if "__" not in read:
         return ""
     return " (a field through a relation, such as a__b, needs relation a prefetched too)"
+
+
+def _manager_read(accessor: str, chain: str) -> str:
+    """How the project reads ``chain`` off the related manager: a slice needs ``.all()``."""
+    return f".{accessor}.all(){chain}" if chain.startswith("[") else f".{accessor}{chain}"
 
 
 def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
     """(the code to add, what to read afterwards when that changes) for a count, an exists()
     or a subset read per row; (None, "") when the plain eager load is the fix."""
     accessor = relation.accessor
-    if sql.startswith("SELECT COUNT(") and relation.subset is None:
+    if is_count(sql) and not relation.subset:
         name = f"{accessor}_count"
         count = f'{name}=Count("{relation.query_name or accessor}")'
         if not any(hop.many for hop in relation.hops):
@@ -96,35 +111,40 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
         return code, f"; then read .{name} on each {owner} instead of .count()"
     if relation.subset == "":  # values() of the whole relation: prefetched rows, read
         read = f".{accessor}{relation.subset_values}"
+        if sql.startswith(_EXISTS):
+            return relation.call, (
+                f"; then test whether .{accessor}.all() is empty instead of {read}.exists()"
+            )
         if relation.subset_grouped:
             return relation.call, (
                 f"; then compute what {read} gave from the rows of .{accessor}.all(), in "
                 f"Python: the prefetch holds the rows, not their groups{_through(read)}"
             )
         return relation.call, (
-            f"; then take the values from the rows of .{accessor}.all() instead of {read}"
+            f"; then take the values from the rows of .{accessor}.all() instead of "
+            f"{read}{_through(read)}"
         )
     if relation.subset is not None:
-        reading = (
-            f"; then read .{relation.to_attr} (a list) instead of .{accessor}{relation.subset}"
-        )
+        chain = _manager_read(accessor, relation.subset)
+        reading = f"; then read .{relation.to_attr} (a list) instead of {chain}"
         if relation.subset_grouped:
             reading = (
-                f"; then compute what .{accessor}{relation.subset}{relation.subset_values} "
-                f"gave from .{relation.to_attr} (a list of rows), in Python: the prefetch "
-                f"holds the rows, not their groups{_through(relation.subset_values)}"
+                f"; then compute what {chain}{relation.subset_values} gave from "
+                f".{relation.to_attr} (a list of rows), in Python: the prefetch holds the "
+                f"rows, not their groups{_through(relation.subset_values)}"
             )
         elif relation.subset_values:
             reading = (
                 f"; then read .{relation.to_attr} (a list of rows: take the values from each "
-                f"row) instead of .{accessor}{relation.subset}{relation.subset_values}"
+                f"row) instead of {chain}{relation.subset_values}"
+                f"{_through(relation.subset_values)}"
             )
-        if sql.startswith("SELECT COUNT("):
+        if is_count(sql):
             reading = f"; then count with len(...{relation.to_attr}) instead of .count()"
         elif sql.startswith(_EXISTS):
             reading = (
                 f"; then test whether .{relation.to_attr} is empty instead of "
-                f".{accessor}{relation.subset}.exists()"
+                f"{chain}{relation.subset_values}.exists()"
             )
         return relation.call, reading
     if sql.startswith(_EXISTS):

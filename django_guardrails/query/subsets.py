@@ -15,6 +15,13 @@ import ast
 from types import FrameType
 from typing import Any
 
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    NamedValuesListIterable,
+    ValuesIterable,
+)
+
 from django_guardrails.query.callsite import is_project_code
 from django_guardrails.query.origins import built_at
 
@@ -69,11 +76,17 @@ def subset_of(
         # Whole, or only sliced (``.all()[:3]``): a plain prefetch serves it, since a slice of
         # a prefetched queryset is taken from its rows, with no code to change; but not a
         # values() read of it, a new query per row all the same: the rows are read instead.
+        values = _values_read(queryset)
+        if values is None:
+            return None
+        grouped = getattr(queryset.query, "group_by", None) is not None
         for place in places:
             written = _written_chain(place[0], place[1], accessor) if place is not None else None
             if written is not None and written[1]:
-                return written[0], True, written[1] + written[2], bool(written[2])
-        return None
+                return written[0], True, written[1] + written[2], grouped or bool(written[2])
+        # Read elsewhere (the queryset passed to a helper that reads its values): as Django
+        # holds it.
+        return _rebuilt_chain(queryset, False), True, values, grouped
     for place in places:
         written = _written_chain(place[0], place[1], accessor) if place is not None else None
         if written is not None and written[0]:
@@ -146,6 +159,23 @@ def _chain(node: ast.expr, accessor: str, text: str) -> Chain | None:
             else:
                 chain += f"[{_written(step.slice, text)}]"
     return chain, values, rest
+
+
+def _values_read(queryset: Any) -> str | None:
+    """The ``.values(...)``/``.values_list(...)`` call that ``queryset`` reads with, as Django
+    holds it; None when it reads model rows."""
+    fields = getattr(queryset, "_fields", None)
+    iterable = getattr(queryset, "_iterable_class", ModelIterable)
+    if fields is None and (not isinstance(iterable, type) or issubclass(iterable, ModelIterable)):
+        return None
+    arguments = [f'"{field}"' for field in fields or ()]
+    if isinstance(iterable, type) and issubclass(iterable, ValuesIterable):
+        return f".values({', '.join(arguments)})"
+    if iterable is FlatValuesListIterable:
+        arguments.append("flat=True")
+    elif iterable is NamedValuesListIterable:
+        arguments.append("named=True")
+    return f".values_list({', '.join(arguments)})"
 
 
 def _rebuilt_chain(queryset: Any, filtered: bool) -> str:

@@ -810,3 +810,83 @@ def test_a_grouping_through_a_relation_says_that_relation_is_needed_too(
             list(organisation.person_relationships.values("person__live").annotate(n=Count("id")))
     finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
     assert "needs relation a prefetched too" in finding.hint
+
+
+def ids_of(relationships: QuerySet[PersonRelationship]) -> list[int]:
+    return list(relationships.values_list("id", flat=True))
+
+
+def test_values_read_in_a_helper_off_the_relation_line_still_get_the_rows_read(
+    organisations: None,
+) -> None:
+    """The values call is not on the line that names the relation: it is read from the
+    queryset, as Django holds it."""
+    with capture() as report:
+        before = {o.name: ids_of(o.person_relationships.all()) for o in Organisation.objects.all()}
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert finding.fix == '.prefetch_related("person_relationships")'
+    assert (
+        "then take the values from the rows of .person_relationships.all() instead of "
+        '.person_relationships.values_list("id", flat=True)' in finding.hint
+    )
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, list[int]]:
+        return {o.name: [r.id for r in o.person_relationships.all()] for o in queryset}
+
+    after = fixed(lambda: Organisation.objects.all(), read, finding.fix)
+    assert after.count == 2
+    with capture():
+        assert read(apply(Organisation.objects.all(), finding.fix)) == before
+
+
+def test_values_counted_or_tested_per_row_get_the_count_and_exists_hints(
+    organisations: None,
+) -> None:
+    with capture() as report:
+        counts = {
+            o.name: o.person_relationships.values_list("id").count()
+            for o in Organisation.objects.all()
+        }
+    counted = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert counted.fix == '.annotate(person_relationships_count=Count("person_relationships"))'
+    assert "then read .person_relationships_count instead of .count()" in counted.hint
+    with capture() as after:
+        annotated = apply(Organisation.objects.all(), counted.fix)
+        assert {o.name: o.person_relationships_count for o in annotated} == counts
+    assert after.count == 1
+
+    with capture() as report:
+        for organisation in Organisation.objects.all():
+            organisation.person_relationships.values_list("id").exists()
+    tested = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert tested.fix == '.prefetch_related("person_relationships")'
+    assert (
+        "then test whether .person_relationships.all() is empty instead of "
+        '.person_relationships.values_list("id").exists()' in tested.hint
+    )
+
+
+def test_values_through_a_relation_say_that_relation_is_needed_too(organisations: None) -> None:
+    with capture() as report:
+        for organisation in Organisation.objects.all():
+            list(organisation.person_relationships.values_list("person__name", flat=True))
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert "needs relation a prefetched too" in finding.hint
+
+
+def test_a_slice_read_as_values_is_quoted_as_code_that_runs(organisations: None) -> None:
+    with capture() as report:
+        for organisation in Organisation.objects.all():
+            list(organisation.person_relationships.all()[:2].values_list("id", flat=True))
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert '.person_relationships.all()[:2].values_list("id", flat=True)' in finding.hint
+    assert ".person_relationships[:2]" not in finding.hint
+
+
+def test_an_aggregate_read_as_values_is_not_taken_for_a_count(organisations: None) -> None:
+    with capture() as report:
+        for organisation in Organisation.objects.all():
+            list(organisation.person_relationships.annotate(n=Count("person")).values_list("n"))
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert ".count()" not in finding.hint
+    assert "count with len" not in finding.hint

@@ -18,6 +18,7 @@ from typing import Any
 
 from django_guardrails.patching import HookPatch, Patch
 from django_guardrails.query.callsite import Callsite, is_project_code
+from django_guardrails.query.hints import is_count
 from django_guardrails.query.relations import Relation
 
 _codes: dict[str, CodeType] = {}  # "to_representation", "dispatch": filled by watch_*()
@@ -161,7 +162,7 @@ def hint(rendering: Rendering, relation: Relation | None, sql: str, where: str) 
         )
     path = "__".join(p for p in (rendering.path, relation.path or relation.accessor) if p)
     loaded = f"{field} loads {relation.model}.{relation.accessor} once per row at {where}"
-    if sql.startswith("SELECT COUNT("):
+    if is_count(sql):
         reader = f" and read it in {rendering.method}()" if rendering.method else ""
         return (
             f'{loaded}: add .annotate({relation.accessor}_count=Count("{path}")) in {target}'

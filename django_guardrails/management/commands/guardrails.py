@@ -247,7 +247,8 @@ class Command(BaseCommand):
         if crashed:
             raise CommandError(
                 f"Not writing a baseline: {len(crashed)} check(s) crashed, so their findings "
-                f"are unknown. {crashed[0].msg}"
+                f"are unknown. {crashed[0].msg} Silencing {ids.W002.id} does not change "
+                "this: upgrade django-guardrails or report the crash, then write the baseline."
             )
         try:
             written = baseline.write(path, messages)
