@@ -89,6 +89,10 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'django_guardrails' has no attribute {name!r}")
     value = getattr(import_module(module), name)
+    if module == "django_guardrails.query.api":  # watch() may be used without the app
+        from django_guardrails.instrumentation import ensure_armed
+
+        ensure_armed()
     globals()[name] = value
     return value
 

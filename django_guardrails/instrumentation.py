@@ -45,6 +45,17 @@ class Integration:
         return self.patches is not None
 
 
+def ensure_armed() -> None:
+    """Arm the first unit of work if nothing has: ``ready()`` does, but a project may use
+    ``capture()``, the test assertions or ``watch()`` without ``django_guardrails`` in
+    ``INSTALLED_APPS``, and they would record nothing. Nothing changes until a unit starts."""
+    from django_guardrails.query import capture
+
+    with _lock:
+        if capture.before_unit is None and not any(patch.installed for patch in _core or ()):
+            capture.before_unit = install
+
+
 def _core_patches() -> list[Patch]:
     from django_guardrails.query import capture, eager, origins, receivers, rows
 

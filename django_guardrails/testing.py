@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from django_guardrails.instrumentation import ensure_armed
 from django_guardrails.query.api import guard
 from django_guardrails.query.receivers import ReceiverRun
 from django_guardrails.query.types import DUPLICATE, N_PLUS_ONE, REPEATED_WRITE, Finding
@@ -23,6 +24,11 @@ __all__ = [
     "assert_query_snapshot",
     "capture",
 ]
+
+
+# Without the app in INSTALLED_APPS no ready() arms the guard: these helpers arm it themselves,
+# or a block would record nothing and every assertion pass.
+ensure_armed()
 
 
 class QueryReport:

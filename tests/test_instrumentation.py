@@ -184,3 +184,60 @@ def test_a_unit_started_after_uninstall_installs_them_again() -> None:
     assert {p.name for p in instrumentation.installed()} == {
         p.name for p in instrumentation.patches()
     }
+
+
+WITHOUT_THE_APP = """
+import json
+import django
+from django.conf import settings
+settings.configure(
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+    DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+)
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+from django.contrib.auth.models import Permission
+import django_guardrails
+
+def per_row():
+    for permission in Permission.objects.all()[:5]:
+        permission.content_type.model
+
+found = {}
+if USE == "watch":
+    with django_guardrails.watch("a script", mode="off") as unit:
+        per_row()
+    found["counted"] = unit.count
+else:
+    with django_guardrails.capture() as report:
+        per_row()
+    found["counted"] = report.count
+    try:
+        with django_guardrails.assert_no_n_plus_one():
+            per_row()
+        found["assertion"] = "passed"
+    except AssertionError:
+        found["assertion"] = "failed"
+print(json.dumps(found))
+"""
+
+
+@pytest.mark.parametrize("use", ["capture", "watch"])
+def test_the_guard_records_without_the_app_in_installed_apps(use: str) -> None:
+    """No ready() arms the guard when ``django_guardrails`` is not in INSTALLED_APPS; the test
+    helpers and watch() arm it themselves, or they would record nothing and every assertion
+    pass."""
+    result = subprocess.run(
+        [sys.executable, "-c", f"USE = {use!r}\n" + WITHOUT_THE_APP],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.splitlines()[-1])
+    assert found["counted"] == 6
+    if use == "capture":
+        assert found["assertion"] == "failed"
