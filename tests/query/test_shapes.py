@@ -178,10 +178,7 @@ def test_a_filtered_related_manager_gets_a_prefetch_with_its_filter(organisation
     def read(queryset: QuerySet[Organisation]) -> dict[str, int]:
         return {o.name: len(o.prefetched_person_relationships) for o in queryset}  # type: ignore[attr-defined]
 
-    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
-    assert after.count == 2
-    with capture():
-        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == before
+    fix_works_on_organisations(finding.fix, read, before)
 
 
 @pytest.fixture
@@ -608,10 +605,50 @@ def test_a_filtered_related_manager_read_as_values_gets_a_prefetch_of_its_rows(
     def read(queryset: QuerySet[Organisation]) -> dict[str, list[int]]:
         return {o.name: [r.id for r in o.prefetched_person_relationships] for o in queryset}  # type: ignore[attr-defined]
 
-    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
+    fix_works_on_organisations(finding.fix, read, before)
+
+
+def fix_works_on_organisations(
+    fix: str | None, read: Callable[[QuerySet[Organisation]], Any], before: Any
+) -> None:
+    """With ``fix`` applied to the organisations, ``read`` takes two queries, finds no N+1,
+    and reads what ``before`` holds."""
+    after = fixed(lambda: Organisation.objects.order_by("name"), read, fix)
     assert after.count == 2
     with capture():
-        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == before
+        assert read(apply(Organisation.objects.order_by("name"), fix)) == before
+
+
+def read_per_organisation(per_row: Callable[[Organisation], Any]) -> tuple[dict[str, Any], Finding]:
+    """What ``per_row`` reads for each organisation, and the N+1 of its relationships."""
+    with capture() as report:
+        before = {o.name: per_row(o) for o in Organisation.objects.order_by("name")}
+    return before, the_n_plus_one(report, "shapes.Organisation.person_relationships")
+
+
+def groups_from_rows_match(
+    fix: str | None,
+    before: dict[str, list[Any]],
+    rows_of: Callable[[Any], Any],
+    attribute: str,
+    label: str,
+) -> None:
+    """With ``fix`` applied, the groups of ``values(label).annotate(n=Count("id"))`` computed
+    in Python from each organisation's prefetched rows, in two queries, are ``before``'s."""
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, list[dict[str, Any]]]:
+        grouped = {}
+        for organisation in queryset:
+            counts = Counter(getattr(row, attribute) for row in rows_of(organisation))
+            grouped[organisation.name] = [{label: k, "n": n} for k, n in sorted(counts.items())]
+        return grouped
+
+    after = fixed(lambda: Organisation.objects.order_by("name"), read, fix)
+    assert after.count == 2
+    with capture():
+        assert read(apply(Organisation.objects.order_by("name"), fix)) == {
+            name: sorted(groups, key=lambda g: g[label]) for name, groups in before.items()
+        }
 
 
 def live_roles(organisation: Organisation) -> list[Any]:
@@ -641,20 +678,9 @@ def test_a_filtered_relation_grouped_per_row_is_computed_from_its_prefetched_row
         "in Python: the prefetch holds the rows, not their groups" in finding.hint
     )
 
-    def read(queryset: QuerySet[Organisation]) -> dict[str, list[dict[str, int]]]:
-        grouped = {}
-        for organisation in queryset:
-            rows = organisation.prefetched_person_relationships  # type: ignore[attr-defined]
-            counts = Counter(r.person_id for r in rows)
-            grouped[organisation.name] = [{"person": k, "n": n} for k, n in sorted(counts.items())]
-        return grouped
-
-    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
-    assert after.count == 2
-    with capture():
-        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == {
-            name: sorted(groups, key=lambda g: g["person"]) for name, groups in before.items()
-        }
+    groups_from_rows_match(
+        finding.fix, before, lambda o: o.prefetched_person_relationships, "person_id", "person"
+    )
 
 
 def test_a_lazy_object_on_the_stack_stands_for_the_row_it_wraps() -> None:
@@ -673,14 +699,22 @@ def all_ids(organisation: Organisation) -> list[int]:
     return list(organisation.person_relationships.values_list("id", flat=True))
 
 
+def ids_of(relationships: QuerySet[PersonRelationship]) -> list[int]:
+    return list(relationships.values_list("id", flat=True))
+
+
+@pytest.mark.parametrize(
+    "per_row",
+    [all_ids, lambda o: ids_of(o.person_relationships.all())],
+    ids=["on the relation's line", "in a helper, read from the queryset"],
+)
 def test_a_whole_related_manager_read_as_values_gets_a_prefetch_and_reads_its_rows(
-    organisations: None,
+    organisations: None, per_row: Callable[[Organisation], list[int]]
 ) -> None:
     """``prefetch_related("x")`` does not serve ``row.x.values_list(...)``: values_list() makes
-    a new query per row all the same. The hint prefetches the rows, read in the loop."""
-    with capture() as report:
-        before = {o.name: all_ids(o) for o in Organisation.objects.order_by("name")}
-    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    a new query per row all the same. The hint prefetches the rows, read in the loop. The
+    values call is read where the code wrote it, else from the queryset."""
+    before, finding = read_per_organisation(per_row)
     assert finding.fix == '.prefetch_related("person_relationships")'
     assert (
         "then take the values from the rows of .person_relationships.all() instead of "
@@ -690,14 +724,11 @@ def test_a_whole_related_manager_read_as_values_gets_a_prefetch_and_reads_its_ro
     def read(queryset: QuerySet[Organisation]) -> dict[str, list[int]]:
         return {o.name: [r.id for r in o.person_relationships.all()] for o in queryset}
 
-    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
-    assert after.count == 2
-    with capture():
-        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == before
+    fix_works_on_organisations(finding.fix, read, before)
     # What the old hint said, the plain prefetch with values_list() kept, is no fix:
     with capture() as kept:
         for organisation in apply(Organisation.objects.order_by("name"), finding.fix):
-            all_ids(organisation)
+            per_row(organisation)
     assert kept.count > 2
 
 
@@ -725,10 +756,7 @@ def test_a_filtered_related_manager_tested_with_exists_is_told_to_test_the_list(
     def read(queryset: QuerySet[Organisation]) -> dict[str, bool]:
         return {o.name: bool(o.prefetched_person_relationships) for o in queryset}  # type: ignore[attr-defined]
 
-    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
-    assert after.count == 2
-    with capture():
-        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == before
+    fix_works_on_organisations(finding.fix, read, before)
 
 
 def test_rows_no_queryset_was_followed_to_are_never_said_to_have_one(
@@ -772,9 +800,7 @@ def test_a_whole_relation_grouped_per_row_is_computed_from_the_prefetched_rows(
     PersonRelationship.objects.filter(pk__in=PersonRelationship.objects.order_by("pk")[:2]).update(
         role="y"
     )
-    with capture() as report:
-        before = {o.name: roles(o) for o in Organisation.objects.order_by("name")}
-    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    before, finding = read_per_organisation(roles)
     assert finding.fix == '.prefetch_related("person_relationships")'
     assert (
         'then compute what .person_relationships.values("role").annotate(n=Count("id")) gave '
@@ -782,19 +808,9 @@ def test_a_whole_relation_grouped_per_row_is_computed_from_the_prefetched_rows(
     )
     assert "through a relation" not in finding.hint
 
-    def read(queryset: QuerySet[Organisation]) -> dict[str, list[dict[str, Any]]]:
-        grouped = {}
-        for organisation in queryset:
-            counts = Counter(r.role for r in organisation.person_relationships.all())
-            grouped[organisation.name] = [{"role": k, "n": n} for k, n in sorted(counts.items())]
-        return grouped
-
-    after = fixed(lambda: Organisation.objects.order_by("name"), read, finding.fix)
-    assert after.count == 2
-    with capture():
-        assert read(apply(Organisation.objects.order_by("name"), finding.fix)) == {
-            name: sorted(groups, key=lambda g: g["role"]) for name, groups in before.items()
-        }
+    groups_from_rows_match(
+        finding.fix, before, lambda o: o.person_relationships.all(), "role", "role"
+    )
     # What the old hint said, the plain prefetch with the grouping kept, is no fix:
     with capture() as kept:
         for organisation in apply(Organisation.objects.order_by("name"), finding.fix):
@@ -810,33 +826,6 @@ def test_a_grouping_through_a_relation_says_that_relation_is_needed_too(
             list(organisation.person_relationships.values("person__live").annotate(n=Count("id")))
     finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
     assert "needs relation a prefetched too" in finding.hint
-
-
-def ids_of(relationships: QuerySet[PersonRelationship]) -> list[int]:
-    return list(relationships.values_list("id", flat=True))
-
-
-def test_values_read_in_a_helper_off_the_relation_line_still_get_the_rows_read(
-    organisations: None,
-) -> None:
-    """The values call is not on the line that names the relation: it is read from the
-    queryset, as Django holds it."""
-    with capture() as report:
-        before = {o.name: ids_of(o.person_relationships.all()) for o in Organisation.objects.all()}
-    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
-    assert finding.fix == '.prefetch_related("person_relationships")'
-    assert (
-        "then take the values from the rows of .person_relationships.all() instead of "
-        '.person_relationships.values_list("id", flat=True)' in finding.hint
-    )
-
-    def read(queryset: QuerySet[Organisation]) -> dict[str, list[int]]:
-        return {o.name: [r.id for r in o.person_relationships.all()] for o in queryset}
-
-    after = fixed(lambda: Organisation.objects.all(), read, finding.fix)
-    assert after.count == 2
-    with capture():
-        assert read(apply(Organisation.objects.all(), finding.fix)) == before
 
 
 def test_values_counted_or_tested_per_row_get_the_count_and_exists_hints(
