@@ -82,11 +82,22 @@ def is_count(sql: str) -> bool:
     return sql.startswith(_COUNT)
 
 
-def _through(read: str) -> str:
-    """What a values read's fields through a relation ("person__live") need as well."""
-    if "__" not in read:
+_FIELD = re.compile(r"""["']([A-Za-z_][\w]*__[\w]+)["']""")
+
+
+def _through(values: str, prefix: str = "") -> str:
+    """What a values read's fields through a relation (``"person__live"``) need as well: that
+    relation loaded with the prefetched rows (``prefix`` is the prefetch path, when plain).
+    Only the values call's own arguments count, not a later annotate()'s."""
+    first = values.split(").", 1)[0]
+    relations = sorted({field.split("__", 1)[0] for field in _FIELD.findall(first)})
+    if not relations:
         return ""
-    return " (a field through a relation, such as a__b, needs relation a prefetched too)"
+    named = ", ".join(f'"{relation}"' for relation in relations)
+    if prefix:
+        paths = ", ".join(f'"{prefix}__{relation}"' for relation in relations)
+        return f" (its fields go through {named}: prefetch {paths} too)"
+    return f" (its fields go through {named}: load that with the prefetched rows too)"
 
 
 def _manager_read(accessor: str, chain: str) -> str:
@@ -98,7 +109,7 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
     """(the code to add, what to read afterwards when that changes) for a count, an exists()
     or a subset read per row; (None, "") when the plain eager load is the fix."""
     accessor = relation.accessor
-    if is_count(sql) and not relation.subset:
+    if is_count(sql) and not relation.subset and not relation.subset_grouped:
         name = f"{accessor}_count"
         count = f'{name}=Count("{relation.query_name or accessor}")'
         if not any(hop.many for hop in relation.hops):
@@ -111,18 +122,23 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
         return code, f"; then read .{name} on each {owner} instead of .count()"
     if relation.subset == "":  # values() of the whole relation: prefetched rows, read
         read = f".{accessor}{relation.subset_values}"
+        through = _through(relation.subset_values, relation.full_path)
         if sql.startswith(_EXISTS):
             return relation.call, (
                 f"; then test whether .{accessor}.all() is empty instead of {read}.exists()"
             )
+        if relation.subset_grouped and is_count(sql):
+            return relation.call, (
+                f"; then count the distinct groups of the rows of .{accessor}.all() in Python "
+                f"instead of {read}.count(){through}"
+            )
         if relation.subset_grouped:
             return relation.call, (
                 f"; then compute what {read} gave from the rows of .{accessor}.all(), in "
-                f"Python: the prefetch holds the rows, not their groups{_through(read)}"
+                f"Python: the prefetch holds the rows, not their groups{through}"
             )
         return relation.call, (
-            f"; then take the values from the rows of .{accessor}.all() instead of "
-            f"{read}{_through(read)}"
+            f"; then take the values from the rows of .{accessor}.all() instead of {read}{through}"
         )
     if relation.subset is not None:
         chain = _manager_read(accessor, relation.subset)
@@ -139,7 +155,13 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
                 f"row) instead of {chain}{relation.subset_values}"
                 f"{_through(relation.subset_values)}"
             )
-        if is_count(sql):
+        if is_count(sql) and relation.subset_grouped:
+            reading = (
+                f"; then count the distinct groups of .{relation.to_attr}'s rows in Python "
+                f"instead of {chain}{relation.subset_values}.count()"
+                f"{_through(relation.subset_values)}"
+            )
+        elif is_count(sql):
             reading = f"; then count with len(...{relation.to_attr}) instead of .count()"
         elif sql.startswith(_EXISTS):
             reading = (

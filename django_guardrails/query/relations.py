@@ -373,7 +373,15 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
     if where is not None and isinstance(instance, Model):
         mark = batch_origin(instance)
         if mark is not None and not is_built_note(mark):  # a quick no: see stack_dependent
-            key = (relation.label, relation.subset, mark, in_batch(instance), where)
+            key = (
+                relation.label,
+                relation.subset,
+                relation.subset_values,
+                relation.subset_grouped,
+                mark,
+                in_batch(instance),
+                where,
+            )
             known = _known.get(key)
             if known is not None:
                 return known

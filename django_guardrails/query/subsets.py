@@ -32,7 +32,7 @@ _TERMINAL = frozenset(
 # What a Prefetch's queryset may not use: it prefetches the rows, and the loop takes the
 # values from them. Anything after them (an annotate() grouping by them, a distinct() of them)
 # is then computed from the rows in Python.
-_VALUES = frozenset({"values", "values_list"})
+_VALUES = frozenset({"values", "values_list", "dates", "datetimes"})
 
 
 def _base_filters(queryset: Any, accessor: str) -> int | None:
@@ -79,17 +79,26 @@ def subset_of(
         values = _values_read(queryset)
         if values is None:
             return None
-        grouped = getattr(queryset.query, "group_by", None) is not None
         for place in places:
             written = _written_chain(place[0], place[1], accessor) if place is not None else None
             if written is not None and written[1]:
-                return written[0], True, written[1] + written[2], grouped or bool(written[2])
-        # Read elsewhere (the queryset passed to a helper that reads its values): as Django
-        # holds it.
+                return written[0], True, written[1] + written[2], bool(written[2])
+        # Read elsewhere: a project helper that takes the queryset and reads its values, as
+        # Django holds them. Not a library's own values read (Wagtail's specific() reads
+        # "pk" and "content_type"): the project line then reads no values.
+        if (
+            frame is None
+            or not is_project_code(frame.f_code)
+            or not _reads_values(frame.f_code.co_filename, frame.f_lineno)
+        ):
+            return None
+        query = queryset.query
+        grouped = bool(query.distinct) or query.group_by is not None
         return _rebuilt_chain(queryset, False), True, values, grouped
     for place in places:
         written = _written_chain(place[0], place[1], accessor) if place is not None else None
-        if written is not None and written[0]:
+        # A values call alone may narrow (dates() filters out nulls and orders): the rows.
+        if written is not None and (written[0] or written[1]):
             return written[0], True, written[1] + written[2], bool(written[2])
     return _rebuilt_chain(queryset, filtered), not filtered, "", False
 
@@ -114,6 +123,29 @@ def _written_chain(file: str, line: int, accessor: str) -> Chain | None:
         if chain is not None and (best is None or len("".join(chain)) > len("".join(best))):
             best = chain
     return best if best and (best[0] or best[1]) else None
+
+
+def _reads_values(file: str, line: int) -> bool:
+    """Whether the statement running on that project line calls values(), values_list(),
+    dates() or datetimes() (a frame of a call written over several lines may stand on any)."""
+    from django_guardrails.source.index import SOURCE
+
+    source = SOURCE.module(file)
+    if source is None or source.tree is None:
+        return False
+    statements = [
+        node
+        for node in source.statements()
+        if node.lineno <= line <= (node.end_lineno or node.lineno)
+        and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    ]
+    innermost = min(statements, key=lambda node: (node.end_lineno or 0) - node.lineno, default=None)
+    return innermost is not None and any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _VALUES
+        for node in ast.walk(innermost)
+    )
 
 
 def _written(node: ast.AST, text: str) -> str:

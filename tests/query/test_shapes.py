@@ -818,14 +818,25 @@ def test_a_whole_relation_grouped_per_row_is_computed_from_the_prefetched_rows(
     assert kept.count > 2
 
 
-def test_a_grouping_through_a_relation_says_that_relation_is_needed_too(
+def test_a_grouping_through_a_relation_names_it_and_a_filtered_count_does_not(
     organisations: None,
 ) -> None:
     with capture() as report:
         for organisation in Organisation.objects.order_by("name"):
             list(organisation.person_relationships.values("person__live").annotate(n=Count("id")))
     finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
-    assert "needs relation a prefetched too" in finding.hint
+    assert 'its fields go through "person": prefetch "person_relationships__person" too' in (
+        finding.hint
+    )
+    with capture() as report:
+        for organisation in Organisation.objects.order_by("name"):
+            list(
+                organisation.person_relationships.values("role").annotate(
+                    n=Count("id", filter=Q(person__live=True))
+                )
+            )
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert "its fields go through" not in finding.hint
 
 
 def test_values_counted_or_tested_per_row_get_the_count_and_exists_hints(
@@ -855,12 +866,25 @@ def test_values_counted_or_tested_per_row_get_the_count_and_exists_hints(
     )
 
 
-def test_values_through_a_relation_say_that_relation_is_needed_too(organisations: None) -> None:
-    with capture() as report:
-        for organisation in Organisation.objects.all():
-            list(organisation.person_relationships.values_list("person__name", flat=True))
-    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
-    assert "needs relation a prefetched too" in finding.hint
+def names_of(organisation: Organisation) -> list[str]:
+    return list(organisation.person_relationships.values_list("person__name", flat=True))
+
+
+def test_values_through_a_relation_say_to_prefetch_that_relation_too(organisations: None) -> None:
+    before, finding = read_per_organisation(names_of)
+    assert finding.fix == '.prefetch_related("person_relationships")'
+    assert 'its fields go through "person": prefetch "person_relationships__person" too' in (
+        finding.hint
+    )
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, list[str]]:
+        return {o.name: [r.person.name for r in o.person_relationships.all()] for o in queryset}
+
+    with capture() as after:
+        queryset = apply(Organisation.objects.order_by("name"), finding.fix)
+        assert read(queryset.prefetch_related("person_relationships__person")) == before
+    assert after.n_plus_ones == []
+    assert after.count == 3
 
 
 def test_a_slice_read_as_values_is_quoted_as_code_that_runs(organisations: None) -> None:
@@ -872,10 +896,105 @@ def test_a_slice_read_as_values_is_quoted_as_code_that_runs(organisations: None)
     assert ".person_relationships[:2]" not in finding.hint
 
 
-def test_an_aggregate_read_as_values_is_not_taken_for_a_count(organisations: None) -> None:
-    with capture() as report:
-        for organisation in Organisation.objects.all():
-            list(organisation.person_relationships.annotate(n=Count("person")).values_list("n"))
-    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+def scores(organisation: Organisation) -> list[Any]:
+    return list(organisation.person_relationships.annotate(n=Count("person")).values_list("n"))
+
+
+def test_an_aggregate_read_as_values_is_not_taken_for_a_count_or_a_grouping(
+    organisations: None,
+) -> None:
+    """``annotate(n=Count(...)).values_list("n")``: each row carries its own ``n`` (the
+    aggregate comes before the values call), so the prefetched rows are read, not grouped."""
+    before, finding = read_per_organisation(scores)
     assert ".count()" not in finding.hint
     assert "count with len" not in finding.hint
+    assert "not their groups" not in finding.hint
+    assert "take the values from each row" in finding.hint
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, list[tuple[int]]]:
+        rows = {o.name: o.prefetched_person_relationships for o in queryset}  # type: ignore[attr-defined]
+        return {name: [(r.n,) for r in related] for name, related in rows.items()}
+
+    fix_works_on_organisations(finding.fix, read, before)
+
+
+def distinct_roles(organisation: Organisation) -> int:
+    count: int = organisation.person_relationships.values_list("role").distinct().count()
+    return count
+
+
+def test_a_count_of_distinct_values_per_row_counts_the_groups_not_the_rows(
+    organisations: None,
+) -> None:
+    PersonRelationship.objects.filter(pk__in=PersonRelationship.objects.order_by("pk")[:1]).update(
+        role="y"
+    )
+    before, finding = read_per_organisation(distinct_roles)
+    assert finding.fix == '.prefetch_related("person_relationships")'  # not a Count of rows
+    assert "then count the distinct groups of the rows of .person_relationships.all()" in (
+        finding.hint
+    )
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, int]:
+        return {o.name: len({r.role for r in o.person_relationships.all()}) for o in queryset}
+
+    fix_works_on_organisations(finding.fix, read, before)
+
+
+def values_of(relationships: QuerySet[PersonRelationship], fields: tuple[str, ...]) -> Any:
+    return list(
+        relationships.values_list(*fields) if len(fields) > 1 else relationships.values(*fields)
+    )
+
+
+def read_through_one_helper(fields: tuple[str, ...]) -> Finding:
+    with capture() as report:
+        for organisation in Organisation.objects.order_by("name"):
+            values_of(organisation.person_relationships.all(), fields)
+    return the_n_plus_one(report, "shapes.Organisation.person_relationships")
+
+
+def test_one_helper_reading_other_values_is_quoted_for_each_read() -> None:
+    """The same helper line and the same listing, read with other values calls: each finding
+    quotes its own (the relation cache keeps them apart)."""
+    for number in range(ROWS):
+        organisation = Organisation.objects.create(name=f"org {number}")
+        PersonRelationship.objects.create(
+            organisation=organisation, person=Person.objects.create(name=f"p{number}"), role="x"
+        )
+    assert '.person_relationships.values("role")' in read_through_one_helper(("role",)).hint
+    assert '.person_relationships.values_list("id", "role")' in (
+        read_through_one_helper(("id", "role")).hint
+    )
+
+
+def days_of(category: Category) -> list[Any]:
+    return list(category.products.datetimes("created", "day"))
+
+
+def test_dates_read_per_row_are_taken_from_the_prefetched_rows(shelves: None) -> None:
+    """``datetimes()`` orders its values: a Prefetch may not use it (Django raises ValueError),
+    so the rows are prefetched and the dates taken from them."""
+    with capture() as report:
+        before = {c.name: days_of(c) for c in Category.objects.order_by("name")}
+    finding = the_n_plus_one(report, "shapes.Category.products")
+    assert finding.fix == '.prefetch_related("products")'
+    assert (
+        'then take the values from the rows of .products.all() instead of .products.datetimes("'
+        'created", "day")' in finding.hint
+    )
+
+    def read(queryset: QuerySet[Category]) -> dict[str, list[Any]]:
+        return {
+            c.name: sorted(
+                {
+                    p.created.replace(hour=0, minute=0, second=0, microsecond=0)
+                    for p in c.products.all()
+                }
+            )
+            for c in queryset
+        }
+
+    with capture() as after:
+        assert read(apply(Category.objects.order_by("name"), finding.fix)) == before
+    assert after.n_plus_ones == [] and after.count == 2
