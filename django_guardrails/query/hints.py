@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from django_guardrails.project import display_path
 from django_guardrails.query.listing import Place
@@ -82,20 +83,43 @@ def is_count(sql: str) -> bool:
     return sql.startswith(_COUNT)
 
 
-_FIELD = re.compile(r"""["']([A-Za-z_][\w]*__[\w]+)["']""")
+def _relations_of(relation: Relation) -> list[str]:
+    """The relations the values call's fields go through, from the related rows:
+    ``"person__name"`` -> ``"person"``; a lookup or transform (``created__date``) is none."""
+    owner = relation.owner
+    if owner is None or not relation.subset_fields:
+        return []
+    try:
+        model = owner._meta.get_field(relation.query_name or relation.accessor).related_model
+    except Exception:  # a relation Django's meta does not name so: say nothing
+        return []
+    found: list[str] = []
+    for name in relation.subset_fields:
+        current: Any = model
+        path: list[str] = []
+        for part in name.split("__"):
+            try:
+                field = current._meta.get_field(part)
+            except Exception:  # an annotation, a lookup, a transform: the path ends
+                break
+            if not field.is_relation or field.related_model is None:
+                break
+            path.append(part)
+            current = field.related_model
+        if path and "__".join(path) not in found:
+            found.append("__".join(path))
+    return found
 
 
-def _through(values: str, prefix: str = "") -> str:
-    """What a values read's fields through a relation (``"person__live"``) need as well: that
-    relation loaded with the prefetched rows (``prefix`` is the prefetch path, when plain).
-    Only the values call's own arguments count, not a later annotate()'s."""
-    first = values.split(").", 1)[0]
-    relations = sorted({field.split("__", 1)[0] for field in _FIELD.findall(first)})
+def _through(relation: Relation, plain: bool) -> str:
+    """What a values read's fields through a relation (``"person__name"``) need as well: that
+    relation loaded with the prefetched rows."""
+    relations = _relations_of(relation)
     if not relations:
         return ""
-    named = ", ".join(f'"{relation}"' for relation in relations)
-    if prefix:
-        paths = ", ".join(f'"{prefix}__{relation}"' for relation in relations)
+    named = ", ".join(f'"{path}"' for path in relations)
+    if plain:
+        paths = ", ".join(f'"{relation.full_path}__{path}"' for path in relations)
         return f" (its fields go through {named}: prefetch {paths} too)"
     return f" (its fields go through {named}: load that with the prefetched rows too)"
 
@@ -122,7 +146,7 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
         return code, f"; then read .{name} on each {owner} instead of .count()"
     if relation.subset == "":  # values() of the whole relation: prefetched rows, read
         read = f".{accessor}{relation.subset_values}"
-        through = _through(relation.subset_values, relation.full_path)
+        through = _through(relation, plain=True)
         if sql.startswith(_EXISTS):
             return relation.call, (
                 f"; then test whether .{accessor}.all() is empty instead of {read}.exists()"
@@ -147,19 +171,19 @@ def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
             reading = (
                 f"; then compute what {chain}{relation.subset_values} gave from "
                 f".{relation.to_attr} (a list of rows), in Python: the prefetch holds the "
-                f"rows, not their groups{_through(relation.subset_values)}"
+                f"rows, not their groups{_through(relation, plain=False)}"
             )
         elif relation.subset_values:
             reading = (
                 f"; then read .{relation.to_attr} (a list of rows: take the values from each "
                 f"row) instead of {chain}{relation.subset_values}"
-                f"{_through(relation.subset_values)}"
+                f"{_through(relation, plain=False)}"
             )
         if is_count(sql) and relation.subset_grouped:
             reading = (
                 f"; then count the distinct groups of .{relation.to_attr}'s rows in Python "
                 f"instead of {chain}{relation.subset_values}.count()"
-                f"{_through(relation.subset_values)}"
+                f"{_through(relation, plain=False)}"
             )
         elif is_count(sql):
             reading = f"; then count with len(...{relation.to_attr}) instead of .count()"

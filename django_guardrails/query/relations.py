@@ -56,6 +56,7 @@ class Relation:
     # and what followed it (``subset_grouped``: the rows are grouped, so computed in Python).
     subset_values: str = ""
     subset_grouped: bool = False
+    subset_fields: tuple[str, ...] = ()  # the values call's field names: "person__name"
     converted_from: type[Model] | None = None  # the rows are read as another model, one by one
     # The row it was read on came from a result of several rows (``query.rows``): an N+1
     # from the second read.
@@ -362,10 +363,11 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
         if subset is not None:
             relation = replace(
                 relation,
-                subset=subset[0],
-                subset_written=subset[1],
-                subset_values=subset[2],
-                subset_grouped=subset[3],
+                subset=subset.chain,
+                subset_written=subset.written,
+                subset_values=subset.values,
+                subset_grouped=subset.grouped,
+                subset_fields=subset.fields,
             )
     else:
         return None
@@ -378,6 +380,7 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
                 relation.subset,
                 relation.subset_values,
                 relation.subset_grouped,
+                relation.subset_fields,
                 mark,
                 in_batch(instance),
                 where,

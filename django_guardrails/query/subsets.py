@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models.query import (
     FlatValuesListIterable,
@@ -22,7 +22,7 @@ from django.db.models.query import (
     ValuesIterable,
 )
 
-from django_guardrails.query.callsite import is_project_code
+from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
 from django_guardrails.query.origins import built_at
 
 # Calls that end a chain by running it: what is prefetched is the chain before them.
@@ -59,15 +59,21 @@ def narrows(queryset: Any, accessor: str) -> tuple[bool, bool, bool]:
     return filtered, bool(query.order_by), bool(query.is_sliced)
 
 
-def subset_of(
-    queryset: Any, accessor: str, frame: FrameType | None
-) -> tuple[str, bool, str, bool] | None:
-    """The chain after the relation (``.filter(live=True)``, ``.order_by("-x")[:3]``) when the
-    per-row query narrows it, whether it is as the code wrote it (else rebuilt from the query, a
-    filter unknown), the ``.values_list(...)`` that ended it, left out of the chain, and whether
-    more followed the values call (``.annotate(n=Count("id"))``: the rows are grouped); None
-    when it reads the whole relation as rows. A whole relation read as values is the chain
-    ``""`` with its values call."""
+class Subset(NamedTuple):
+    """What a per-row read of a related manager reads, when a plain prefetch does not serve it."""
+
+    chain: str  # after the relation: ".filter(live=True)", "[:3]", "" for the whole relation
+    written: bool  # as the code wrote it (else rebuilt from the query, a filter unknown)
+    values: str  # the values()/values_list() call that ended it, with what followed it
+    grouped: bool  # the values are grouped or distinct: computed from the rows in Python
+    fields: tuple[str, ...] = ()  # the values call's field names ("person__name")
+
+
+def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> Subset | None:
+    """The per-row read of ``queryset``'s relation: its chain when it narrows the relation
+    (``.filter(live=True)``, ``.order_by("-x")[:3]``), or the whole relation read as values
+    (chain ``""``); None when it reads the whole relation as rows, which a plain prefetch
+    serves."""
     filtered, ordered, sliced = narrows(queryset, accessor)
     places = [built_at(queryset)]
     if frame is not None and is_project_code(frame.f_code):
@@ -82,28 +88,57 @@ def subset_of(
         for place in places:
             written = _written_chain(place[0], place[1], accessor) if place is not None else None
             if written is not None and written[1]:
-                return written[0], True, written[1] + written[2], bool(written[2])
-        # Read elsewhere: a project helper that takes the queryset and reads its values, as
+                return _from_written(written)
+        # Read elsewhere: a project helper or template that reads the queryset's values, as
         # Django holds them. Not a library's own values read (Wagtail's specific() reads
         # "pk" and "content_type"): the project line then reads no values.
-        if (
-            frame is None
-            or not is_project_code(frame.f_code)
-            or not _reads_values(frame.f_code.co_filename, frame.f_lineno)
+        if frame is None or not (
+            frame.f_code is RENDER_ANNOTATED
+            or (
+                is_project_code(frame.f_code)
+                and _reads_values(frame.f_code.co_filename, frame.f_lineno)
+            )
         ):
             return None
-        query = queryset.query
-        grouped = bool(query.distinct) or query.group_by is not None
-        return _rebuilt_chain(queryset, False), True, values, grouped
+        fields = tuple(str(field) for field in getattr(queryset, "_fields", None) or ())
+        return Subset(_rebuilt_chain(queryset, False), True, values, _groups(queryset), fields)
     for place in places:
         written = _written_chain(place[0], place[1], accessor) if place is not None else None
         # A values call alone may narrow (dates() filters out nulls and orders): the rows.
         if written is not None and (written[0] or written[1]):
-            return written[0], True, written[1] + written[2], bool(written[2])
-    return _rebuilt_chain(queryset, filtered), not filtered, "", False
+            return _from_written(written)
+    return Subset(_rebuilt_chain(queryset, filtered), not filtered, "", False)
 
 
-Chain = tuple[str, str, str]  # (the chain, its values() call, what followed that call)
+_GROUPING = (".annotate(", ".distinct(", ".aggregate(")
+
+
+def _from_written(written: Chain) -> Subset:
+    chain, values, rest, fields = written
+    grouped = (
+        values.startswith((".dates(", ".datetimes("))  # distinct by construction
+        or ".distinct(" in chain
+        or any(call in rest for call in _GROUPING)
+    )
+    if not grouped:  # a filter, ordering or slice after values() narrows the rows alike
+        return Subset(chain + rest, True, values, False, fields)
+    return Subset(chain, True, values + rest, grouped, fields)
+
+
+def _groups(queryset: Any) -> bool:
+    """Whether the values of ``queryset`` are distinct or grouped by less than a row (an
+    aggregate before values() groups by every column, the primary key among them)."""
+    query = queryset.query
+    if query.distinct:
+        return True
+    group_by = query.group_by
+    if not isinstance(group_by, tuple):
+        return False
+    return not any(getattr(getattr(e, "target", None), "primary_key", False) for e in group_by)
+
+
+# (the chain, its values() call, what followed that call, the values call's field names)
+Chain = tuple[str, str, str, tuple[str, ...]]
 
 
 def _written_chain(file: str, line: int, accessor: str) -> Chain | None:
@@ -120,14 +155,16 @@ def _written_chain(file: str, line: int, accessor: str) -> Chain | None:
         if getattr(node, "lineno", None) != line or not isinstance(node, ast.expr):
             continue
         chain = _chain(node, accessor, text)
-        if chain is not None and (best is None or len("".join(chain)) > len("".join(best))):
+        if chain is not None and (best is None or len("".join(chain[:3])) > len("".join(best[:3]))):
             best = chain
     return best if best and (best[0] or best[1]) else None
 
 
 def _reads_values(file: str, line: int) -> bool:
-    """Whether the statement running on that project line calls values(), values_list(),
-    dates() or datetimes() (a frame of a call written over several lines may stand on any)."""
+    """Whether the statement running on that project line calls values() (with fields: a
+    dict's values() takes none), values_list(), dates() or datetimes(): a frame of a call
+    written over several lines may stand on any of them; of a ``for``, ``if`` or ``with``,
+    only its header runs there."""
     from django_guardrails.source.index import SOURCE
 
     source = SOURCE.module(file)
@@ -139,13 +176,41 @@ def _reads_values(file: str, line: int) -> bool:
         if node.lineno <= line <= (node.end_lineno or node.lineno)
         and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
     ]
-    innermost = min(statements, key=lambda node: (node.end_lineno or 0) - node.lineno, default=None)
-    return innermost is not None and any(
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr in _VALUES
-        for node in ast.walk(innermost)
-    )
+    if not statements:
+        return False
+    innermost = min(statements, key=lambda node: (node.end_lineno or 0) - node.lineno)
+    return any(_calls_values(part) for part in _running_parts(innermost))
+
+
+def _running_parts(statement: ast.stmt) -> list[ast.AST]:
+    """What of ``statement`` runs on its own lines: a compound statement's header only."""
+    if isinstance(statement, (ast.For, ast.AsyncFor)):
+        return [statement.iter]
+    if isinstance(statement, (ast.If, ast.While)):
+        return [statement.test]
+    if isinstance(statement, (ast.With, ast.AsyncWith)):
+        return [item.context_expr for item in statement.items]
+    if isinstance(statement, ast.Try):
+        return []
+    return [statement]
+
+
+def _calls_values(tree: ast.AST) -> bool:
+    """Whether ``tree`` calls a values method, outside any lambda (which runs later)."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Lambda):
+            continue
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _VALUES
+            and (node.func.attr != "values" or node.args or node.keywords)
+        ):
+            return True
+        pending.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def _written(node: ast.AST, text: str) -> str:
@@ -172,6 +237,7 @@ def _chain(node: ast.expr, accessor: str, text: str) -> Chain | None:
         else:
             return None
     chain = values = rest = ""
+    fields: tuple[str, ...] = ()
     for step in reversed(steps):
         if isinstance(step, ast.Call) and isinstance(step.func, ast.Attribute):
             if step.func.attr in _TERMINAL:
@@ -183,6 +249,11 @@ def _chain(node: ast.expr, accessor: str, text: str) -> Chain | None:
                 rest += call
             elif step.func.attr in _VALUES:
                 values = call
+                fields = tuple(
+                    a.value
+                    for a in step.args
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                )
             else:
                 chain += call
         elif isinstance(step, ast.Subscript):
@@ -190,7 +261,7 @@ def _chain(node: ast.expr, accessor: str, text: str) -> Chain | None:
                 rest += f"[{_written(step.slice, text)}]"
             else:
                 chain += f"[{_written(step.slice, text)}]"
-    return chain, values, rest
+    return chain, values, rest, fields
 
 
 def _values_read(queryset: Any) -> str | None:

@@ -980,8 +980,8 @@ def test_dates_read_per_row_are_taken_from_the_prefetched_rows(shelves: None) ->
     finding = the_n_plus_one(report, "shapes.Category.products")
     assert finding.fix == '.prefetch_related("products")'
     assert (
-        'then take the values from the rows of .products.all() instead of .products.datetimes("'
-        'created", "day")' in finding.hint
+        'then compute what .products.datetimes("created", "day") gave from the rows of '
+        ".products.all(), in Python" in finding.hint
     )
 
     def read(queryset: QuerySet[Category]) -> dict[str, list[Any]]:
@@ -998,3 +998,74 @@ def test_dates_read_per_row_are_taken_from_the_prefetched_rows(shelves: None) ->
     with capture() as after:
         assert read(apply(Category.objects.order_by("name"), finding.fix)) == before
     assert after.n_plus_ones == [] and after.count == 2
+
+
+def test_a_count_of_dates_per_row_counts_the_distinct_dates(shelves: None) -> None:
+    with capture() as report:
+        for category in Category.objects.order_by("name"):
+            category.products.dates("created", "year").count()
+    finding = the_n_plus_one(report, "shapes.Category.products")
+    assert finding.fix == '.prefetch_related("products")'  # not a Count of the rows
+    assert "then count the distinct groups of the rows of .products.all()" in finding.hint
+
+
+# A library's function that reads values of the queryset it is given, as Wagtail's specific()
+# reads "pk" and "content_type": compiled under a name that is not a project file.
+LIBRARY: dict[str, Any] = {}
+exec(
+    compile(
+        "def specific(queryset):\n    return [row for row in queryset.values('pk', 'role')]\n",
+        "<a library>",
+        "exec",
+    ),
+    LIBRARY,
+)
+
+
+def test_a_librarys_own_values_read_is_never_quoted_as_the_projects(organisations: None) -> None:
+    totals = {"a": 1}
+    with capture() as report:
+        for organisation in Organisation.objects.order_by("name"):
+            for row in LIBRARY["specific"](organisation.person_relationships.all()):
+                assert sum(totals.values()) and row
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert ".values(" not in finding.hint
+
+
+def test_values_read_in_a_template_are_taken_from_the_prefetched_rows(organisations: None) -> None:
+    template = Template(
+        "{% for o in organisations %}{% for r in o.person_relationships.values %}{{ r.id }}"
+        "{% endfor %}{% endfor %}"
+    )
+    with capture() as report:
+        template.render(Context({"organisations": Organisation.objects.order_by("name")}))
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert finding.fix == '.prefetch_related("person_relationships")'
+    assert "then take the values from the rows of .person_relationships.all()" in finding.hint
+
+
+def test_a_lookup_or_an_aggregates_argument_is_not_a_relation_to_prefetch(shelves: None) -> None:
+    with capture() as report:
+        for category in Category.objects.order_by("name"):
+            list(category.products.values("created__date").annotate(n=Count("label__id")))
+    finding = the_n_plus_one(report, "shapes.Category.products")
+    assert "its fields go through" not in finding.hint
+
+
+def live_count(organisation: Organisation) -> int:
+    count: int = organisation.person_relationships.values("id").filter(person__live=True).count()
+    return count
+
+
+def test_a_filter_after_values_narrows_the_prefetch_like_one_before(organisations: None) -> None:
+    before, finding = read_per_organisation(live_count)
+    assert finding.fix == (
+        '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
+        '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
+    )
+    assert "then count with len(...prefetched_person_relationships)" in finding.hint
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, int]:
+        return {o.name: len(o.prefetched_person_relationships) for o in queryset}  # type: ignore[attr-defined]
+
+    fix_works_on_organisations(finding.fix, read, before)
