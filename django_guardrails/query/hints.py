@@ -97,14 +97,20 @@ def _relations_of(relation: Relation) -> list[str]:
     for name in relation.subset_fields:
         current: Any = model
         path: list[str] = []
-        for part in name.split("__"):
+        parts = name.split("__")
+        for index, part in enumerate(parts):
             try:
                 field = current._meta.get_field(part)
             except Exception:  # an annotation, a lookup, a transform: the path ends
                 break
             if not field.is_relation or field.related_model is None:
                 break
-            path.append(part)
+            # A foreign key read as its own value ("person", "person_id") is the row's
+            # column: only a relation read through, or a to-many one, is loaded apart.
+            if index == len(parts) - 1 and not (field.many_to_many or field.one_to_many):
+                break
+            reverse = field.auto_created and not field.concrete
+            path.append(field.get_accessor_name() if reverse else part)
             current = field.related_model
         if path and "__".join(path) not in found:
             found.append("__".join(path))

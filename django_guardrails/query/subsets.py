@@ -12,6 +12,7 @@ rebuilt from the query (ordering and slice; a filter cannot be written back from
 from __future__ import annotations
 
 import ast
+import re
 from types import FrameType
 from typing import Any, NamedTuple
 
@@ -93,7 +94,8 @@ def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> Subset |
         # Django holds them. Not a library's own values read (Wagtail's specific() reads
         # "pk" and "content_type"): the project line then reads no values.
         if frame is None or not (
-            frame.f_code is RENDER_ANNOTATED
+            # A template calls values() without arguments: fields are a library's own read.
+            (frame.f_code is RENDER_ANNOTATED and not getattr(queryset, "_fields", None))
             or (
                 is_project_code(frame.f_code)
                 and _reads_values(frame.f_code.co_filename, frame.f_lineno)
@@ -120,9 +122,14 @@ def _from_written(written: Chain) -> Subset:
         or ".distinct(" in chain
         or any(call in rest for call in _GROUPING)
     )
-    if not grouped:  # a filter, ordering or slice after values() narrows the rows alike
+    if not grouped and not _INDEX.search(rest):
+        # A filter, ordering or slice after values() narrows the rows alike; an index
+        # ("[0]") takes one value, which the rows give as well.
         return Subset(chain + rest, True, values, False, fields)
     return Subset(chain, True, values + rest, grouped, fields)
+
+
+_INDEX = re.compile(r"\[[^\[\]:]*\]")  # a subscript without a colon: an index, not a slice
 
 
 def _groups(queryset: Any) -> bool:

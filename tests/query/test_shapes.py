@@ -24,7 +24,7 @@ from django.db.models import (
     QuerySet,
     prefetch_related_objects,
 )
-from django.template import Context, Template
+from django.template import Context, Engine, Library, Template
 from django.utils.functional import SimpleLazyObject
 from shapes import models
 from shapes.models import (
@@ -1021,6 +1021,10 @@ exec(
     LIBRARY,
 )
 
+# ... and the same function as a template filter of that library.
+register = Library()
+register.filter("specific", LIBRARY["specific"])
+
 
 def test_a_librarys_own_values_read_is_never_quoted_as_the_projects(organisations: None) -> None:
     totals = {"a": 1}
@@ -1069,3 +1073,70 @@ def test_a_filter_after_values_narrows_the_prefetch_like_one_before(organisation
         return {o.name: len(o.prefetched_person_relationships) for o in queryset}  # type: ignore[attr-defined]
 
     fix_works_on_organisations(finding.fix, read, before)
+
+
+@pytest.mark.parametrize(
+    "per_row",
+    [
+        lambda o: list(o.person_relationships.values_list("person", flat=True)),
+        lambda o: list(o.person_relationships.values_list("person_id", flat=True)),
+    ],
+    ids=["person", "person_id"],
+)
+def test_a_foreign_key_read_as_its_value_needs_nothing_more_prefetched(
+    organisations: None, per_row: Callable[[Organisation], list[int]]
+) -> None:
+    """The row holds the key's column: only a relation read through needs loading."""
+    before, finding = read_per_organisation(per_row)
+    assert "its fields go through" not in finding.hint
+    assert finding.fix == '.prefetch_related("person_relationships")'
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, list[int]]:
+        return {o.name: [r.person_id for r in o.person_relationships.all()] for o in queryset}
+
+    fix_works_on_organisations(finding.fix, read, before)
+
+
+def first_role(organisation: Organisation) -> str:
+    role: str = organisation.person_relationships.order_by("pk").values_list("role", flat=True)[0]
+    return role
+
+
+def test_an_index_after_values_stays_out_of_the_prefetch(organisations: None) -> None:
+    """``values_list(...)[0]`` takes one value: a Prefetch's queryset cannot be indexed."""
+    before, finding = read_per_organisation(first_role)
+    assert finding.fix is not None and "[0]" not in finding.fix
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, str]:
+        return {o.name: o.prefetched_person_relationships[0].role for o in queryset}  # type: ignore[attr-defined]
+
+    fix_works_on_organisations(finding.fix, read, before)
+
+
+def test_a_librarys_values_read_from_a_template_filter_is_never_quoted(
+    organisations: None,
+) -> None:
+    engine = Engine(libraries={"lib": "tests.query.test_shapes"})
+    template = engine.from_string(
+        "{% load lib %}{% for o in organisations %}"
+        "{% for r in o.person_relationships.all|specific %}{{ r.pk }}{% endfor %}{% endfor %}"
+    )
+    with capture() as report:
+        template.render(Context({"organisations": Organisation.objects.order_by("name")}))
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert ".values(" not in finding.hint
+
+
+def test_a_reverse_relation_in_a_values_field_is_named_by_its_accessor(shelves: None) -> None:
+    """``values_list("label__text")`` goes through the reverse relation ``label_set``: the path
+    to prefetch is the accessor's, which prefetch_related() takes."""
+    with capture() as report:
+        for category in Category.objects.order_by("name"):
+            list(category.products.values_list("label__text", flat=True))
+    finding = the_n_plus_one(report, "shapes.Category.products")
+    assert 'prefetch "products__label_set" too' in finding.hint
+    with capture() as after:
+        for category in Category.objects.prefetch_related("products__label_set"):
+            for product in category.products.all():
+                list(product.label_set.all())
+    assert after.n_plus_ones == [] and after.count == 3
