@@ -107,7 +107,7 @@ def _relations_of(relation: Relation) -> list[str]:
                 break
             # A foreign key read as its own value ("person", "person_id") is the row's
             # column: only a relation read through, or a to-many one, is loaded apart.
-            if index == len(parts) - 1 and not (field.many_to_many or field.one_to_many):
+            if index == len(parts) - 1 and field.concrete and not field.many_to_many:
                 break
             reverse = field.auto_created and not field.concrete
             path.append(field.get_accessor_name() if reverse else part)

@@ -359,7 +359,7 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
         relation, instance = found
     elif from_queryset is not None:
         relation, instance, queryset = from_queryset
-        subset = subset_of(queryset, relation.accessor, frame)
+        subset = subset_of(queryset, relation.accessor, frame, start)
         if subset is not None:
             relation = replace(
                 relation,

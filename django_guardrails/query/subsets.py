@@ -12,10 +12,11 @@ rebuilt from the query (ordering and slice; a filter cannot be written back from
 from __future__ import annotations
 
 import ast
-import re
+import os
 from types import FrameType
 from typing import Any, NamedTuple
 
+import django
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
@@ -23,6 +24,7 @@ from django.db.models.query import (
     ValuesIterable,
 )
 
+from django_guardrails.project import is_under
 from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
 from django_guardrails.query.origins import built_at
 
@@ -34,6 +36,13 @@ _TERMINAL = frozenset(
 # values from them. Anything after them (an annotate() grouping by them, a distinct() of them)
 # is then computed from the rows in Python.
 _VALUES = frozenset({"values", "values_list", "dates", "datetimes"})
+# Django's, guardrails' and the standard library's code, which run between any query and
+# the code that made it.
+_ORM_AND_OWN = (
+    os.path.dirname(os.path.abspath(django.__file__ or "")),
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    os.path.dirname(os.path.abspath(os.__file__)),
+)
 
 
 def _base_filters(queryset: Any, accessor: str) -> int | None:
@@ -70,11 +79,14 @@ class Subset(NamedTuple):
     fields: tuple[str, ...] = ()  # the values call's field names ("person__name")
 
 
-def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> Subset | None:
+def subset_of(
+    queryset: Any, accessor: str, frame: FrameType | None, start: FrameType | None = None
+) -> Subset | None:
     """The per-row read of ``queryset``'s relation: its chain when it narrows the relation
     (``.filter(live=True)``, ``.order_by("-x")[:3]``), or the whole relation read as values
     (chain ``""``); None when it reads the whole relation as rows, which a plain prefetch
-    serves."""
+    serves. ``frame`` is the project frame or template node the query was read from,
+    ``start`` the query's own frame."""
     filtered, ordered, sliced = narrows(queryset, accessor)
     places = [built_at(queryset)]
     if frame is not None and is_project_code(frame.f_code):
@@ -94,8 +106,9 @@ def subset_of(queryset: Any, accessor: str, frame: FrameType | None) -> Subset |
         # Django holds them. Not a library's own values read (Wagtail's specific() reads
         # "pk" and "content_type"): the project line then reads no values.
         if frame is None or not (
-            # A template calls values() without arguments: fields are a library's own read.
-            (frame.f_code is RENDER_ANNOTATED and not getattr(queryset, "_fields", None))
+            # A template iterating a project's values queryset, with no library's code
+            # (a template filter's own values read) between it and the query.
+            (frame.f_code is RENDER_ANNOTATED and not _library_between(start, frame))
             or (
                 is_project_code(frame.f_code)
                 and _reads_values(frame.f_code.co_filename, frame.f_lineno)
@@ -116,20 +129,30 @@ _GROUPING = (".annotate(", ".distinct(", ".aggregate(")
 
 
 def _from_written(written: Chain) -> Subset:
-    chain, values, rest, fields = written
+    chain, values, rest, fields, index_at = written
     grouped = (
         values.startswith((".dates(", ".datetimes("))  # distinct by construction
         or ".distinct(" in chain
         or any(call in rest for call in _GROUPING)
     )
-    if not grouped and not _INDEX.search(rest):
+    if not grouped:
         # A filter, ordering or slice after values() narrows the rows alike; an index
-        # ("[0]") takes one value, which the rows give as well.
-        return Subset(chain + rest, True, values, False, fields)
+        # ("[0]") takes one value, which the rows give as well: it and what follows stay out.
+        cut = index_at if index_at >= 0 else len(rest)
+        return Subset(chain + rest[:cut], True, values + rest[cut:], False, fields)
     return Subset(chain, True, values + rest, grouped, fields)
 
 
-_INDEX = re.compile(r"\[[^\[\]:]*\]")  # a subscript without a colon: an index, not a slice
+def _library_between(start: FrameType | None, end: FrameType) -> bool:
+    """Whether a frame of code that is neither the project's, Django's nor guardrails' runs
+    between the query's frame ``start`` and ``end``."""
+    frame = start
+    while frame is not None and frame is not end:
+        code = frame.f_code
+        if not is_project_code(code) and not is_under(code.co_filename, _ORM_AND_OWN):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _groups(queryset: Any) -> bool:
@@ -144,8 +167,9 @@ def _groups(queryset: Any) -> bool:
     return not any(getattr(getattr(e, "target", None), "primary_key", False) for e in group_by)
 
 
-# (the chain, its values() call, what followed that call, the values call's field names)
-Chain = tuple[str, str, str, tuple[str, ...]]
+# (the chain, its values() call, what followed that call, the values call's field names,
+# where in what followed the first index ("[0]") begins, -1 without one)
+Chain = tuple[str, str, str, tuple[str, ...], int]
 
 
 def _written_chain(file: str, line: int, accessor: str) -> Chain | None:
@@ -245,6 +269,7 @@ def _chain(node: ast.expr, accessor: str, text: str) -> Chain | None:
             return None
     chain = values = rest = ""
     fields: tuple[str, ...] = ()
+    index_at = -1
     for step in reversed(steps):
         if isinstance(step, ast.Call) and isinstance(step.func, ast.Attribute):
             if step.func.attr in _TERMINAL:
@@ -265,10 +290,12 @@ def _chain(node: ast.expr, accessor: str, text: str) -> Chain | None:
                 chain += call
         elif isinstance(step, ast.Subscript):
             if values:
+                if index_at < 0 and not isinstance(step.slice, ast.Slice):
+                    index_at = len(rest)
                 rest += f"[{_written(step.slice, text)}]"
             else:
                 chain += f"[{_written(step.slice, text)}]"
-    return chain, values, rest, fields
+    return chain, values, rest, fields, index_at
 
 
 def _values_read(queryset: Any) -> str | None:

@@ -7,6 +7,8 @@ as their child type.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
@@ -90,6 +92,13 @@ class Organisation(models.Model):
     def live_relationships(self) -> models.QuerySet[PersonRelationship]:
         """Its relationships with live people: a filtered related manager."""
         return self.person_relationships.filter(person__live=True)
+
+    @property
+    def roles(self) -> Any:
+        """The roles of its relationships: values read from a queryset built a line before,
+        iterated where the property is used (a template)."""
+        relationships = self.person_relationships.all()
+        return relationships.values_list("role", flat=True)
 
 
 class PersonRelationship(models.Model):

@@ -1127,16 +1127,88 @@ def test_a_librarys_values_read_from_a_template_filter_is_never_quoted(
     assert ".values(" not in finding.hint
 
 
+def hint_works(
+    per_row: Callable[[], None], relation: str, said: str, applied: Callable[[], None]
+) -> None:
+    """``per_row``'s N+1 on ``relation`` says ``said``; ``applied``, the loop with it done,
+    runs three queries and no N+1."""
+    with capture() as report:
+        per_row()
+    assert said in the_n_plus_one(report, relation).hint
+    with capture() as after:
+        applied()
+    assert after.n_plus_ones == [] and after.count == 3
+
+
 def test_a_reverse_relation_in_a_values_field_is_named_by_its_accessor(shelves: None) -> None:
     """``values_list("label__text")`` goes through the reverse relation ``label_set``: the path
     to prefetch is the accessor's, which prefetch_related() takes."""
-    with capture() as report:
+
+    def per_row() -> None:
         for category in Category.objects.order_by("name"):
             list(category.products.values_list("label__text", flat=True))
-    finding = the_n_plus_one(report, "shapes.Category.products")
-    assert 'prefetch "products__label_set" too' in finding.hint
-    with capture() as after:
+
+    def applied() -> None:
         for category in Category.objects.prefetch_related("products__label_set"):
             for product in category.products.all():
                 list(product.label_set.all())
-    assert after.n_plus_ones == [] and after.count == 3
+
+    hint_works(per_row, "shapes.Category.products", 'prefetch "products__label_set" too', applied)
+
+
+def test_a_projects_values_read_iterated_in_a_template_is_taken_from_the_rows(
+    organisations: None,
+) -> None:
+    """A model property returns a values queryset built over two statements; the template
+    iterates it. No library's code runs in between: the values read is the project's."""
+    template = Template(
+        "{% for o in organisations %}{% for role in o.roles %}{{ role }}{% endfor %}{% endfor %}"
+    )
+    with capture() as report:
+        template.render(Context({"organisations": Organisation.objects.order_by("name")}))
+    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
+    assert finding.fix == '.prefetch_related("person_relationships")'
+    assert (
+        "then take the values from the rows of .person_relationships.all() instead of "
+        '.person_relationships.values_list("role", flat=True)' in finding.hint
+    )
+
+
+def test_a_reverse_one_to_one_read_as_a_value_is_loaded_too() -> None:
+    """``account`` is not a column of the user's row: reading it from the prefetched users
+    loads it per user unless it is prefetched too."""
+    from django.contrib.auth.models import Group
+
+    for number in range(ROWS):
+        group = Group.objects.create(name=f"group {number}")
+        user = User.objects.create(username=f"member{number}")
+        Account.objects.create(user=user)
+        user.groups.add(group)
+
+    def per_row() -> None:
+        for group in Group.objects.order_by("name"):
+            list(group.user_set.values_list("account", flat=True))
+
+    def applied() -> None:
+        for group in Group.objects.order_by("name").prefetch_related("user_set__account"):
+            assert [user.account.pk for user in group.user_set.all()]
+
+    hint_works(per_row, "auth.Group.user_set", 'prefetch "user_set__account" too', applied)
+
+
+def roles_in(organisation: Organisation) -> list[str]:
+    return list(
+        organisation.person_relationships.values_list("role", flat=True).filter(role__in=["x"])
+    )
+
+
+def test_a_filter_with_a_list_after_values_is_no_index(organisations: None) -> None:
+    """``[...]`` inside an argument is a list, not an index of the values: the filter goes
+    into the Prefetch."""
+    before, finding = read_per_organisation(roles_in)
+    assert finding.fix is not None and '.filter(role__in=["x"])' in finding.fix
+
+    def read(queryset: QuerySet[Organisation]) -> dict[str, list[str]]:
+        return {o.name: [r.role for r in o.prefetched_person_relationships] for o in queryset}  # type: ignore[attr-defined]
+
+    fix_works_on_organisations(finding.fix, read, before)
