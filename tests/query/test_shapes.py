@@ -48,6 +48,12 @@ from django_guardrails.testing import QueryReport, capture
 pytestmark = pytest.mark.django_db
 
 ROWS = 4
+
+# The fix for a per-row read of the organisations' relationships with live people.
+LIVE_PREFETCH = (
+    '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
+    '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
+)
 THIS_FILE = Path(__file__).resolve()
 NAMESPACE = {
     "Prefetch": Prefetch,
@@ -167,10 +173,7 @@ def test_a_filtered_related_manager_gets_a_prefetch_with_its_filter(organisation
     finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
     # The filter is read where it was written (the model method), so a plain
     # prefetch_related("person_relationships"), which the filter would bypass, is not advised.
-    assert finding.fix == (
-        '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
-        '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
-    )
+    assert finding.fix == LIVE_PREFETCH
     assert finding.built_at is not None and finding.built_at.endswith(
         f":{line_of('organisations')}"
     )
@@ -588,24 +591,27 @@ def test_a_filtered_related_manager_read_as_values_gets_a_prefetch_of_its_rows(
 ) -> None:
     """A Prefetch's queryset may not use values_list() (Django raises ValueError): the hint
     prefetches the filtered rows, and the loop reads the ids from them."""
-    with capture() as report:
-        before = {o.name: live_ids(o) for o in Organisation.objects.order_by("name")}
-    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
-    assert finding.fix == (
-        '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
-        '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
-    )
-
-    assert (
+    before, finding = live_prefetch_said(
+        live_ids,
         "then read .prefetched_person_relationships (a list of rows: take the values from each "
         'row) instead of .person_relationships.filter(person__live=True).values_list("id", '
-        "flat=True)" in finding.hint
+        "flat=True)",
     )
 
     def read(queryset: QuerySet[Organisation]) -> dict[str, list[int]]:
         return {o.name: [r.id for r in o.prefetched_person_relationships] for o in queryset}  # type: ignore[attr-defined]
 
     fix_works_on_organisations(finding.fix, read, before)
+
+
+def live_prefetch_said(
+    per_row: Callable[[Organisation], Any], said: str
+) -> tuple[dict[str, Any], Finding]:
+    """``per_row``'s N+1 gets the Prefetch of the live relationships, and its hint ``said``."""
+    before, finding = read_per_organisation(per_row)
+    assert finding.fix == LIVE_PREFETCH
+    assert said in finding.hint
+    return before, finding
 
 
 def fix_works_on_organisations(
@@ -665,17 +671,11 @@ def test_a_filtered_relation_grouped_per_row_is_computed_from_its_prefetched_row
     """``.filter(...).values(...).annotate(...)`` groups the rows: a Prefetch of the filtered
     rows (values() may not go in it) holds the rows, not the groups, and the hint says to
     compute the groups from them; read as the groups, the list would count each row alone."""
-    with capture() as report:
-        before = {o.name: live_roles(o) for o in Organisation.objects.order_by("name")}
-    finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
-    assert finding.fix == (
-        '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
-        '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
-    )
-    assert (
+    before, finding = live_prefetch_said(
+        live_roles,
         'then compute what .person_relationships.filter(person__live=True).values("person")'
         '.annotate(n=Count("id")) gave from .prefetched_person_relationships (a list of rows), '
-        "in Python: the prefetch holds the rows, not their groups" in finding.hint
+        "in Python: the prefetch holds the rows, not their groups",
     )
 
     groups_from_rows_match(
@@ -744,10 +744,7 @@ def test_a_filtered_related_manager_tested_with_exists_is_told_to_test_the_list(
         before = {o.name: has_live(o) for o in Organisation.objects.order_by("name")}
     assert sorted(before.values()) == [False] + [True] * (ROWS - 1)
     finding = the_n_plus_one(report, "shapes.Organisation.person_relationships")
-    assert finding.fix == (
-        '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
-        '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
-    )
+    assert finding.fix == LIVE_PREFETCH
     assert (
         "then test whether .prefetched_person_relationships is empty instead of "
         ".person_relationships.filter(person__live=True).exists()" in finding.hint
@@ -1063,10 +1060,7 @@ def live_count(organisation: Organisation) -> int:
 
 def test_a_filter_after_values_narrows_the_prefetch_like_one_before(organisations: None) -> None:
     before, finding = read_per_organisation(live_count)
-    assert finding.fix == (
-        '.prefetch_related(Prefetch("person_relationships", queryset=PersonRelationship.objects'
-        '.filter(person__live=True), to_attr="prefetched_person_relationships"))'
-    )
+    assert finding.fix == LIVE_PREFETCH
     assert "then count with len(...prefetched_person_relationships)" in finding.hint
 
     def read(queryset: QuerySet[Organisation]) -> dict[str, int]:

@@ -171,9 +171,15 @@ def _shape_text(field: models.Field[Any, Any]) -> str:
     """The field's class as the finding names it, with the options that make its type."""
     name = type(field).__name__
     if field.get_internal_type() == "DecimalField":
-        digits, places = getattr(field, "max_digits", None), getattr(field, "decimal_places", None)
+        digits, places = _digits(field)
         return f"{name}(max_digits={digits}, decimal_places={places})"
     return name
+
+
+def _digits(field: models.Field[Any, Any]) -> tuple[Any, Any]:
+    """A decimal column's ``max_digits`` and ``decimal_places``; a custom field that reports
+    DecimalField may have neither (None)."""
+    return getattr(field, "max_digits", None), getattr(field, "decimal_places", None)
 
 
 def _widened_to_text(before: models.Field[Any, Any], after: models.Field[Any, Any]) -> bool:
@@ -218,8 +224,7 @@ def _column_shape(field: models.Field[Any, Any]) -> tuple[str, ...]:
         # Widening a varchar keeps the rows valid and is a catalog-only change on PostgreSQL.
         return (family,)
     if family == "DecimalField":
-        # A custom field may report DecimalField without having its attributes.
-        digits, places = getattr(field, "max_digits", None), getattr(field, "decimal_places", None)
+        digits, places = _digits(field)
         return (family, str(digits), str(places))
     return (family,)
 
