@@ -12,9 +12,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.db.models import ForeignObjectRel, ManyToManyField, Model
+
 from django_guardrails.project import display_path
 from django_guardrails.query.listing import Place
 from django_guardrails.query.relations import Relation
+from django_guardrails.query.written_chains import BACK
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +234,8 @@ def relation_fix(
         )
     code, reading = _per_row_code(relation, sql)
     code = code or relation.call
+    if relation.part is not None and relation.part.local:
+        return _local_fix(relation, loaded, code, reading)
     if relation.subset is not None and not relation.subset_written:
         return Fix(
             f"{loaded}: {_at(relation.place, 'a Prefetch', relation.listed)}: "
@@ -249,6 +254,98 @@ def relation_fix(
         return Fix(f"{loaded}: {at}{reading}.", None, place)
     where_and_how = _at(place, code, relation.listed)
     return Fix(f"{loaded}: {where_and_how}{reading}.", code, place)
+
+
+def _local_fix(relation: Relation, loaded: str, code: str, reading: str) -> Fix:
+    """A per-row read whose code names what only its function binds. When that is the row,
+    read for its fields only, the Prefetch compares with them through the relation (code);
+    else the code is quoted, never given to paste (``code`` None): those names do not exist
+    where the rows are listed."""
+    part = relation.part
+    assert part is not None
+    names = ", ".join(part.local)
+    back = _back_lookup(relation)
+    if part.row_fields and back is not None and _fields_of(relation.owner, part.row_fields):
+        reading = _unrow(reading, part.row)
+        code = code.replace(BACK, back)
+        compared = ", ".join(f"{part.row}.{field.replace('__', '.')}" for field in part.row_fields)
+        return Fix(
+            f"{loaded}: {_at(relation.place, code, relation.listed)}{reading}. The per-row "
+            f"read filters by each row's own {compared}: the Prefetch reads "
+            f"{'them' if len(part.row_fields) > 1 else 'it'} through the relation "
+            f'(F("{back}__...")), for all the rows at once.',
+            code,
+            relation.place,
+        )
+    if part.per_row:
+        compare = f'F("{back}__<field>") for the row\'s <field>' if back else "F() through it"
+        read = _unrow(_manager_read(relation.accessor, part.chain), part.row)
+        prefetch = (
+            f"a Prefetch whose queryset compares with each row's values through the relation "
+            f"({compare}), or annotate the rows with a Subquery of OuterRef() instead"
+        )
+        return Fix(
+            f"{loaded}: the per-row read {read} filters by the row itself ({names}), and one "
+            f"Prefetch queryset serves all the rows, so it cannot be prefetched as written: "
+            f"{_at(relation.place, prefetch, relation.listed)}.",
+            None,
+            relation.place,
+        )
+    many = len(part.local) > 1
+    return Fix(
+        f"{loaded}: {_at(relation.place, code, relation.listed)}{reading}. It names {names}, "
+        f"bound where the per-row read is written, not where the rows are listed: give the "
+        f"Prefetch the same value{'s' if many else ''} there (if "
+        f"{'they change' if many else 'it changes'} from row to row, no single Prefetch "
+        "serves the read).",
+        None,
+        relation.place,
+    )
+
+
+_ROW_READ = re.compile(r'F\("' + re.escape(BACK) + r'((?:__\w+)*)"\)')
+
+
+def _unrow(text: str, row: str) -> str:
+    """``text`` with each ``F("<back>__a__b")`` written back as the project wrote it:
+    ``o.a.b``."""
+    return _ROW_READ.sub(lambda read: row + read.group(1).replace("__", "."), text)
+
+
+def _fields_of(model: type[Model] | None, paths: tuple[str, ...]) -> bool:
+    """Whether each path ("name", "owner__email", "owner_id") is a field of ``model``,
+    through relations: what F() can read. A property is not."""
+    for path in paths:
+        current = model
+        for part in path.split("__"):
+            if current is None:
+                return False
+            if part == "pk":
+                current = None
+                continue
+            try:
+                field = current._meta.get_field(part)
+            except Exception:  # a property, a method's name: F() cannot read it
+                return False
+            current = field.related_model if field.is_relation else None
+    return True
+
+
+def _back_lookup(relation: Relation) -> str | None:
+    """The lookup from the relation's rows back to the row it is read on: "organisation" for
+    ``organisation.person_relationships``."""
+    owner = relation.owner
+    if owner is None:
+        return None
+    try:
+        field = owner._meta.get_field(relation.query_name or relation.accessor)
+    except Exception:  # a relation Django's meta does not name so
+        return None
+    if isinstance(field, ForeignObjectRel):
+        return str(field.field.name)
+    if isinstance(field, ManyToManyField):
+        return str(field.related_query_name())
+    return None
 
 
 def _converted_fix(relation: Relation, loaded: str) -> Fix:

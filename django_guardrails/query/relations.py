@@ -32,7 +32,7 @@ from django_guardrails.query.eager import original_get
 from django_guardrails.query.listing import Hop, Place, collect, find_listing
 from django_guardrails.query.origins import is_built_note
 from django_guardrails.query.rows import batch_origin, in_batch
-from django_guardrails.query.subsets import subset_of
+from django_guardrails.query.subsets import Subset, subset_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,21 +47,37 @@ class Relation:
     hops: tuple[Hop, ...] = ()  # from the listed rows to the row it was read on
     root: str = ""  # the model of the rows being listed, when not ``model``: "Review"
     place: Place | None = None  # where the listed rows' queryset was built
-    # The per-row query narrows the relation (".filter(live=True)", "[:3]"): a plain prefetch
-    # does not serve it; a Prefetch with that queryset and to_attr does. ``subset_written``:
-    # read from the code that wrote it, so it can be pasted.
-    subset: str | None = None
-    subset_written: bool = True
-    # The values()/values_list() the per-row read ended with, which a Prefetch may not use,
-    # and what followed it (``subset_grouped``: the rows are grouped, so computed in Python).
-    subset_values: str = ""
-    subset_grouped: bool = False
-    subset_fields: tuple[str, ...] = ()  # the values call's field names: "person__name"
+    # The per-row query narrows the relation (".filter(live=True)", "[:3]") or reads it as
+    # values: a plain prefetch does not serve it; a Prefetch with that queryset and to_attr
+    # does, read as ``query.subsets.Subset`` says.
+    part: Subset | None = None
     converted_from: type[Model] | None = None  # the rows are read as another model, one by one
     # The row it was read on came from a result of several rows (``query.rows``): an N+1
     # from the second read.
     batch: bool = False
     iterable: str | None = None  # the listed queryset's own row iterable (Wagtail's .specific())
+
+    @property
+    def subset(self) -> str | None:
+        """The chain the per-row read narrows the relation with; "" for the whole relation
+        read as values; None when a plain eager load serves it."""
+        return self.part.chain if self.part is not None else None
+
+    @property
+    def subset_written(self) -> bool:  # as the code wrote it, else rebuilt from the query
+        return self.part is None or self.part.written
+
+    @property
+    def subset_values(self) -> str:  # the values()/values_list() call it ended with
+        return self.part.values if self.part is not None else ""
+
+    @property
+    def subset_grouped(self) -> bool:  # the values are grouped: computed in Python
+        return self.part is not None and self.part.grouped
+
+    @property
+    def subset_fields(self) -> tuple[str, ...]:  # the values call's field names
+        return self.part.fields if self.part is not None else ()
 
     @property
     def path(self) -> str:
@@ -361,14 +377,7 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
         relation, instance, queryset = from_queryset
         subset = subset_of(queryset, relation.accessor, frame, start)
         if subset is not None:
-            relation = replace(
-                relation,
-                subset=subset.chain,
-                subset_written=subset.written,
-                subset_values=subset.values,
-                subset_grouped=subset.grouped,
-                subset_fields=subset.fields,
-            )
+            relation = replace(relation, part=subset)
     else:
         return None
     key: tuple[Any, ...] | None = None
@@ -377,10 +386,7 @@ def relation_of(frame: FrameType | None, where: Any = None) -> Relation | None:
         if mark is not None and not is_built_note(mark):  # a quick no: see stack_dependent
             key = (
                 relation.label,
-                relation.subset,
-                relation.subset_values,
-                relation.subset_grouped,
-                relation.subset_fields,
+                relation.part,
                 mark,
                 in_batch(instance),
                 where,

@@ -11,7 +11,6 @@ rebuilt from the query (ordering and slice; a filter cannot be written back from
 
 from __future__ import annotations
 
-import ast
 import os
 from types import FrameType
 from typing import Any, NamedTuple
@@ -27,15 +26,8 @@ from django.db.models.query import (
 from django_guardrails.project import is_under
 from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
 from django_guardrails.query.origins import built_at
+from django_guardrails.query.written_chains import Chain, reads_values, written_chain
 
-# Calls that end a chain by running it: what is prefetched is the chain before them.
-_TERMINAL = frozenset(
-    {"count", "exists", "first", "last", "get", "aggregate", "all", "iterator", "contains"}
-)
-# What a Prefetch's queryset may not use: it prefetches the rows, and the loop takes the
-# values from them. Anything after them (an annotate() grouping by them, a distinct() of them)
-# is then computed from the rows in Python.
-_VALUES = frozenset({"values", "values_list", "dates", "datetimes"})
 # Django's, guardrails' and the standard library's code, which run between any query and
 # the code that made it.
 _ORM_AND_OWN = (
@@ -77,6 +69,12 @@ class Subset(NamedTuple):
     values: str  # the values()/values_list() call that ended it, with what followed it
     grouped: bool  # the values are grouped or distinct: computed from the rows in Python
     fields: tuple[str, ...] = ()  # the values call's field names ("person__name")
+    # Names the written code reads that only its function binds (written.Chain.local), and
+    # whether one is the row itself: then the code cannot be pasted where the rows are listed.
+    local: tuple[str, ...] = ()
+    per_row: bool = False
+    row_fields: tuple[str, ...] = ()  # the chain reads them as F("<back>__field") (Chain)
+    row: str = ""  # the row's name where the chain was written
 
 
 def subset_of(
@@ -99,8 +97,8 @@ def subset_of(
         if values is None:
             return None
         for place in places:
-            written = _written_chain(place[0], place[1], accessor) if place is not None else None
-            if written is not None and written[1]:
+            written = written_chain(place[0], place[1], accessor) if place is not None else None
+            if written is not None and written.values:
                 return _from_written(written)
         # Read elsewhere: a project helper or template that reads the queryset's values, as
         # Django holds them. Not a library's own values read (Wagtail's specific() reads
@@ -111,16 +109,16 @@ def subset_of(
             (frame.f_code is RENDER_ANNOTATED and not _library_between(start, frame))
             or (
                 is_project_code(frame.f_code)
-                and _reads_values(frame.f_code.co_filename, frame.f_lineno)
+                and reads_values(frame.f_code.co_filename, frame.f_lineno)
             )
         ):
             return None
         fields = tuple(str(field) for field in getattr(queryset, "_fields", None) or ())
         return Subset(_rebuilt_chain(queryset, False), True, values, _groups(queryset), fields)
     for place in places:
-        written = _written_chain(place[0], place[1], accessor) if place is not None else None
+        written = written_chain(place[0], place[1], accessor) if place is not None else None
         # A values call alone may narrow (dates() filters out nulls and orders): the rows.
-        if written is not None and (written[0] or written[1]):
+        if written is not None and (written.chain or written.values):
             return _from_written(written)
     return Subset(_rebuilt_chain(queryset, filtered), not filtered, "", False)
 
@@ -129,7 +127,8 @@ _GROUPING = (".annotate(", ".distinct(", ".aggregate(")
 
 
 def _from_written(written: Chain) -> Subset:
-    chain, values, rest, fields, index_at = written
+    chain, values, rest, fields, index_at = written[:5]
+    by_row = written.local, written.per_row, written.row_fields, written.row
     grouped = (
         values.startswith((".dates(", ".datetimes("))  # distinct by construction
         or ".distinct(" in chain
@@ -139,8 +138,8 @@ def _from_written(written: Chain) -> Subset:
         # A filter, ordering or slice after values() narrows the rows alike; an index
         # ("[0]") takes one value, which the rows give as well: it and what follows stay out.
         cut = index_at if index_at >= 0 else len(rest)
-        return Subset(chain + rest[:cut], True, values + rest[cut:], False, fields)
-    return Subset(chain, True, values + rest, grouped, fields)
+        return Subset(chain + rest[:cut], True, values + rest[cut:], False, fields, *by_row)
+    return Subset(chain, True, values + rest, grouped, fields, *by_row)
 
 
 def _library_between(start: FrameType | None, end: FrameType) -> bool:
@@ -165,137 +164,6 @@ def _groups(queryset: Any) -> bool:
     if not isinstance(group_by, tuple):
         return False
     return not any(getattr(getattr(e, "target", None), "primary_key", False) for e in group_by)
-
-
-# (the chain, its values() call, what followed that call, the values call's field names,
-# where in what followed the first index ("[0]") begins, -1 without one)
-Chain = tuple[str, str, str, tuple[str, ...], int]
-
-
-def _written_chain(file: str, line: int, accessor: str) -> Chain | None:
-    """The chain after ``.<accessor>`` on that project line, terminal calls off, the values()
-    or values_list() call that ended it, and what followed it (the outermost read)."""
-    from django_guardrails.source.index import SOURCE
-
-    source = SOURCE.module(file)
-    if source is None or source.tree is None:
-        return None
-    best: Chain | None = None
-    text = SOURCE.text(file) or ""
-    for node in source.nodes():
-        if getattr(node, "lineno", None) != line or not isinstance(node, ast.expr):
-            continue
-        chain = _chain(node, accessor, text)
-        if chain is not None and (best is None or len("".join(chain[:3])) > len("".join(best[:3]))):
-            best = chain
-    return best if best and (best[0] or best[1]) else None
-
-
-def _reads_values(file: str, line: int) -> bool:
-    """Whether the statement running on that project line calls values() (with fields: a
-    dict's values() takes none), values_list(), dates() or datetimes(): a frame of a call
-    written over several lines may stand on any of them; of a ``for``, ``if`` or ``with``,
-    only its header runs there."""
-    from django_guardrails.source.index import SOURCE
-
-    source = SOURCE.module(file)
-    if source is None or source.tree is None:
-        return False
-    statements = [
-        node
-        for node in source.statements()
-        if node.lineno <= line <= (node.end_lineno or node.lineno)
-        and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-    ]
-    if not statements:
-        return False
-    innermost = min(statements, key=lambda node: (node.end_lineno or 0) - node.lineno)
-    return any(_calls_values(part) for part in _running_parts(innermost))
-
-
-def _running_parts(statement: ast.stmt) -> list[ast.AST]:
-    """What of ``statement`` runs on its own lines: a compound statement's header only."""
-    if isinstance(statement, (ast.For, ast.AsyncFor)):
-        return [statement.iter]
-    if isinstance(statement, (ast.If, ast.While)):
-        return [statement.test]
-    if isinstance(statement, (ast.With, ast.AsyncWith)):
-        return [item.context_expr for item in statement.items]
-    if isinstance(statement, ast.Try):
-        return []
-    return [statement]
-
-
-def _calls_values(tree: ast.AST) -> bool:
-    """Whether ``tree`` calls a values method, outside any lambda (which runs later)."""
-    pending = [tree]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Lambda):
-            continue
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _VALUES
-            and (node.func.attr != "values" or node.args or node.keywords)
-        ):
-            return True
-        pending.extend(ast.iter_child_nodes(node))
-    return False
-
-
-def _written(node: ast.AST, text: str) -> str:
-    """The code of ``node`` as the project wrote it (quotes, spacing), else as ast writes it."""
-    return ast.get_source_segment(text, node) or ast.unparse(node)
-
-
-def _chain(node: ast.expr, accessor: str, text: str) -> Chain | None:
-    """``x.<accessor>.filter(a=1).count()`` -> (``.filter(a=1)``, "", ""); ``...filter(a=1)
-    .values_list("id")`` -> (``.filter(a=1)``, ``.values_list("id")``, ""); ``....values("p")
-    .annotate(n=Count("id"))`` -> ("", ``.values("p")``, ``.annotate(n=Count("id"))``); None
-    without the accessor."""
-    steps: list[ast.expr] = []
-    current: ast.expr = node
-    while True:
-        if isinstance(current, ast.Attribute) and current.attr == accessor:
-            break
-        if isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute):
-            steps.append(current)
-            current = current.func.value
-        elif isinstance(current, ast.Subscript):
-            steps.append(current)
-            current = current.value
-        else:
-            return None
-    chain = values = rest = ""
-    fields: tuple[str, ...] = ()
-    index_at = -1
-    for step in reversed(steps):
-        if isinstance(step, ast.Call) and isinstance(step.func, ast.Attribute):
-            if step.func.attr in _TERMINAL:
-                continue
-            arguments = [_written(a, text) for a in step.args]
-            arguments += [f"{k.arg}={_written(k.value, text)}" for k in step.keywords if k.arg]
-            call = f".{step.func.attr}({', '.join(arguments)})"
-            if values:
-                rest += call
-            elif step.func.attr in _VALUES:
-                values = call
-                fields = tuple(
-                    a.value
-                    for a in step.args
-                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
-                )
-            else:
-                chain += call
-        elif isinstance(step, ast.Subscript):
-            if values:
-                if index_at < 0 and not isinstance(step.slice, ast.Slice):
-                    index_at = len(rest)
-                rest += f"[{_written(step.slice, text)}]"
-            else:
-                chain += f"[{_written(step.slice, text)}]"
-    return chain, values, rest, fields, index_at
 
 
 def _values_read(queryset: Any) -> str | None:

@@ -9,6 +9,7 @@ import pytest
 from django_guardrails.query.hints import relation_fix
 from django_guardrails.query.listing import Place
 from django_guardrails.query.relations import Relation
+from django_guardrails.query.subsets import Subset
 
 
 def test_a_described_prefetch_at_a_generic_views_model_reads_as_a_sentence() -> None:
@@ -20,8 +21,7 @@ def test_a_described_prefetch_at_a_generic_views_model_reads_as_a_sentence() -> 
         "prefetch_related",
         target="Role",
         place=place,
-        subset=".filter(...)",
-        subset_written=False,
+        part=Subset(".filter(...)", False, "", False),
     )
     fix = relation_fix(relation, "SELECT people_role.id FROM people_role WHERE ...")
     assert "(PersonList.model = Person) set queryset = Person.objects with a Prefetch: " in fix.hint

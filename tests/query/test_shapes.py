@@ -18,6 +18,7 @@ from django.contrib.auth.models import User
 from django.db.models import (
     Count,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -59,6 +60,7 @@ NAMESPACE = {
     "Prefetch": Prefetch,
     "Count": Count,
     "Exists": Exists,
+    "F": F,
     "OuterRef": OuterRef,
     "Q": Q,
     **{name: getattr(models, name) for name in dir(models) if name[:1].isupper()},
@@ -73,10 +75,14 @@ def line_of(tag: str) -> int:
     return number
 
 
-def apply(queryset: QuerySet[Any], fix: str | None) -> QuerySet[Any]:
-    """The hint's code, applied to the queryset as the hint says."""
+def apply(
+    queryset: QuerySet[Any], fix: str | None, names: dict[str, Any] | None = None
+) -> QuerySet[Any]:
+    """The hint's code, applied to the queryset as the hint says (``names``: what the place
+    has imported besides Django's and the models)."""
     assert fix is not None and fix.startswith(".")
-    applied: QuerySet[Any] = eval(f"queryset{fix}", {**NAMESPACE, "queryset": queryset})
+    scope = {**NAMESPACE, **(names or {}), "queryset": queryset}
+    applied: QuerySet[Any] = eval(f"queryset{fix}", scope)
     return applied
 
 
@@ -86,10 +92,13 @@ def the_n_plus_one(report: QueryReport, relation: str) -> Finding:
 
 
 def fixed(
-    build: Callable[[], QuerySet[Any]], loop: Callable[[QuerySet[Any]], Any], fix: str | None
+    build: Callable[[], QuerySet[Any]],
+    loop: Callable[[QuerySet[Any]], Any],
+    fix: str | None,
+    names: dict[str, Any] | None = None,
 ) -> QueryReport:
     with capture() as report:
-        loop(apply(build(), fix))
+        loop(apply(build(), fix, names))
     assert report.n_plus_ones == []
     return report
 
@@ -615,14 +624,17 @@ def live_prefetch_said(
 
 
 def fix_works_on_organisations(
-    fix: str | None, read: Callable[[QuerySet[Organisation]], Any], before: Any
+    fix: str | None,
+    read: Callable[[QuerySet[Organisation]], Any],
+    before: Any,
+    names: dict[str, Any] | None = None,
 ) -> None:
     """With ``fix`` applied to the organisations, ``read`` takes two queries, finds no N+1,
     and reads what ``before`` holds."""
-    after = fixed(lambda: Organisation.objects.order_by("name"), read, fix)
+    after = fixed(lambda: Organisation.objects.order_by("name"), read, fix, names)
     assert after.count == 2
     with capture():
-        assert read(apply(Organisation.objects.order_by("name"), fix)) == before
+        assert read(apply(Organisation.objects.order_by("name"), fix, names)) == before
 
 
 def read_per_organisation(per_row: Callable[[Organisation], Any]) -> tuple[dict[str, Any], Finding]:
