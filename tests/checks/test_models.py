@@ -97,8 +97,62 @@ def test_inherited_str_counts_and_proxy_abstract_and_through_models_are_skipped(
     lines = models_py.read_text().splitlines()
     assert found["Article"].line is not None
     assert lines[found["Article"].line - 1] == "class Article(NoStrBase):"
-    assert found["Article"].hint == 'Add to Article: def __str__(self) -> str: return f"{self.pk}"'
+    assert (
+        found["Article"].hint
+        == 'Add to Article: def __str__(self) -> str: return f"Article {self.pk}"'
+    )
     assert found["Unmanaged"].hint == "Add to Unmanaged: def __str__(self) -> str: return self.code"
+
+
+def test_the_hint_names_a_field_that_says_which_row_never_a_secret_or_a_code(
+    make_app: MakeApp,
+) -> None:
+    """__str__ shows in the admin, logs and error reports: the hint never offers a field that
+    holds a credential, and offers a text field only when it names the row (unique, or named
+    so), never a status or a choice code shared by many rows."""
+    models_py = make_app(
+        """\
+        from django.db import models
+
+
+        class TwoFactor(models.Model):
+            otp_secret = models.CharField(max_length=32, unique=True)
+            api_key = models.CharField(max_length=40, unique=True)
+            key = models.CharField(max_length=40, unique=True)
+            password_hash = models.CharField(max_length=128, unique=True)
+            status = models.CharField(max_length=10)
+
+
+        class Member(models.Model):
+            role = models.CharField(max_length=1, choices=[("r", "Reader"), ("w", "Writer")])
+            scheme = models.CharField(max_length=10)
+
+
+        class Email(models.Model):
+            status = models.CharField(max_length=10)
+            subject = models.CharField(max_length=100)
+            body = models.TextField()
+
+
+        class ApiToken(models.Model):
+            token = models.CharField(max_length=40, unique=True)
+            name = models.CharField(max_length=40)
+
+
+        class Country(models.Model):
+            title = models.CharField(max_length=40)
+            iso_code = models.CharField(max_length=2, unique=True)
+        """
+    )
+    hints = {m.obj.__name__: m.hint for m in w201() if m.file == str(models_py)}
+    body = {name: hint.split("-> str: ", 1)[1] for name, hint in hints.items() if hint}
+    assert body == {
+        "TwoFactor": 'return f"TwoFactor {self.pk}"',
+        "Member": 'return f"Member {self.pk}"',
+        "Email": "return self.subject",
+        "ApiToken": "return self.name",
+        "Country": "return self.iso_code",  # unique comes first
+    }
 
 
 def test_third_party_models_are_never_judged() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
@@ -10,8 +11,19 @@ from django.db import models
 from django_guardrails.checks.framework import ids
 from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.models.source import model_source
+from django_guardrails.secret_values import secret_name
 
 _LABEL_FIELDS = (models.CharField, models.TextField)  # SlugField, EmailField are CharFields
+# Names that say what a row is. A field is offered only when its name is one of these or its
+# values are unique: any other text (a status, a scheme, a role code) names no row.
+_NAMING = ("name", "title", "label", "username", "email", "slug", "subject", "headline", "number")
+_NAMING_SUFFIXES = ("_name", "_title", "_number", "_code", "code")
+# A field that holds a credential or a digest: never offered, as __str__ shows in the admin,
+# in logs and in error reports.
+_SECRET_FIELD = re.compile(
+    r"(?:^|_)(?:key|keys|hash|salt|otp|totp|hotp|pin|nonce|signature|digest|seed)(?:$|_)",
+    re.IGNORECASE,
+)
 
 
 def defines_str(model: type[models.Model]) -> bool:
@@ -27,13 +39,34 @@ def defines_str(model: type[models.Model]) -> bool:
     return False
 
 
+def _naming_field(model: type[models.Model]) -> str | None:
+    """The text field that best says which row it is: unique first, then by its name; never
+    one with choices (a code), a null one, or one that holds a secret."""
+    ranked = []
+    for order, field in enumerate(model._meta.concrete_fields):
+        if (
+            not isinstance(field, _LABEL_FIELDS)
+            or field.primary_key
+            or field.null
+            or field.choices
+            or secret_name(field.name.upper())
+            or _SECRET_FIELD.search(field.name)
+        ):
+            continue
+        name = field.name.lower()
+        named = name in _NAMING or name.endswith(_NAMING_SUFFIXES)
+        if not (field.unique or named):
+            continue
+        preference = _NAMING.index(name) if name in _NAMING else len(_NAMING)
+        ranked.append(
+            (not field.unique, preference, isinstance(field, models.TextField), order, field.name)
+        )
+    return min(ranked)[-1] if ranked else None
+
+
 def _str_hint(model: type[models.Model]) -> str:
-    text_fields = [
-        field.name
-        for field in model._meta.concrete_fields
-        if isinstance(field, _LABEL_FIELDS) and not field.primary_key and not field.null
-    ]
-    body = f"return self.{text_fields[0]}" if text_fields else 'return f"{self.pk}"'
+    field = _naming_field(model)
+    body = f"return self.{field}" if field else f'return f"{model.__name__} {{self.pk}}"'
     return f"Add to {model.__name__}: def __str__(self) -> str: {body}"
 
 
