@@ -153,6 +153,8 @@ def _look_closer(unit: Unit, site: QuerySite) -> None:
         if " JOIN " in site.sql:  # perhaps select_related: read the queryset's
             unit.note_selected(site, fetch_frame(_getframe(2)))
     elif count == 2:
+        if before_unit is not None:  # a library imported during this unit (DRF's views, by
+            before_unit()  # the URLconf of a first request): its hooks name this site too
         frame = _getframe(2)
         unit.note_relation(site, frame)
         if on_repeated_site is not None:  # e.g. the DRF serializer field that renders it

@@ -53,7 +53,7 @@ def n_plus_one_fix(site: QuerySite, admin_selects: list[str] | None = None) -> F
     relation = site.relation
     rendering = rendering_of(site)
     if rendering is not None:
-        return Fix(rendering.hint(relation, site.sql, _where(site)))
+        return rendering.fix(relation, site.sql, _where(site))
     if callsite_of(site) is None and (relation is None or relation.place is None):
         return outside_fix(relation, site.package, site.count)
     context = f" ({site.receiver.describe()})" if site.receiver is not None else ""

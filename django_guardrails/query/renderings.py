@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from django_guardrails.query.callsite import Callsite
+    from django_guardrails.query.hints import Fix
     from django_guardrails.query.relations import Relation
 
 
@@ -27,7 +28,7 @@ class Rendering(Protocol):
     def location(self) -> Callsite | None:
         """The line to report at when the query's own line is not the project's."""
 
-    def hint(self, relation: Relation | None, sql: str, where: str) -> str:
+    def fix(self, relation: Relation | None, sql: str, where: str) -> Fix:
         """The N+1's fix, written for where the renderer's rows come from."""
 
 

@@ -7,11 +7,13 @@ import pytest
 pytest.importorskip("rest_framework", reason="an optional extra: django-guardrails[drf]")
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.test import Client, override_settings
 
 from broken.models import Customer, Invoice, LineItem
+from broken.serializers import InvoiceSerializer
 from clean.models import Author, Book, Publisher, Tag
 from django_guardrails.exceptions import NPlusOneError
 from django_guardrails.testing import capture
@@ -67,3 +69,66 @@ def test_the_clean_api_has_no_n_plus_one() -> None:
         response = Client().get("/api/books/")
     assert response.status_code == 200 and len(response.json()) == 3
     assert [f for f in report.findings if f.kind == "n_plus_one"] == []
+
+
+@override_settings(ROOT_URLCONF="tests.urlconfs.drf_selector")
+def test_a_view_without_a_queryset_is_told_where_its_rows_were_listed(invoices: None) -> None:
+    """A plain APIView has no ``queryset`` to add the eager load to: the hint names the line
+    that built the rows it serializes (a selector), and the code added there works."""
+    from tests.urlconfs import drf_selector
+
+    with capture() as report:
+        assert Client().get("/api/invoices/").status_code == 200
+    [customer] = [
+        f
+        for f in report.n_plus_ones
+        if f.serializer == "broken.serializers.InvoiceSerializer.customer"
+    ]
+    selector = Path(drf_selector.__file__).read_text().splitlines()
+    [line] = [n for n, text in enumerate(selector, 1) if text.endswith("# built: selector")]
+    assert "InvoiceListApi.queryset" not in customer.hint
+    assert customer.fix == '.select_related("customer")'
+    assert customer.built_at is not None and customer.built_at.endswith(f"drf_selector.py:{line}")
+    assert customer.hint.endswith(
+        f"in tests/urlconfs/drf_selector.py:{line} "
+        '(return Invoice.objects.order_by("number")) add .select_related("customer").'
+    )
+    fixed_rows = eval(f"invoices{customer.fix}", {"invoices": drf_selector.invoice_list()})
+    with capture() as fixed:
+        assert len(InvoiceSerializer(fixed_rows, many=True).data) == 3
+    # One query for the invoices with their customers; the line counts are the other N+1.
+    assert fixed.count == 1 + 3
+    assert [f.serializer for f in fixed.n_plus_ones] == [
+        "broken.serializers.InvoiceSerializer.line_count"
+    ]
+
+
+FIRST_REQUEST = """
+import sys
+from decimal import Decimal
+from django.core.management import call_command
+call_command("migrate", verbosity=0, skip_checks=True)
+from broken.models import Customer, Invoice
+for n in range(1, 4):
+    customer = Customer.objects.create(name=f"C{n}", email=f"c{n}@example.com")
+    Invoice.objects.create(customer=customer, number=f"I{n}", total=Decimal(n))
+before = "rest_framework.views" in sys.modules
+from django.test import Client
+from django_guardrails.testing import capture
+with capture() as report:
+    Client().get("/api/broken/invoices/recent/")
+print(json.dumps({"imported before": before, "hints": [f.hint for f in report.n_plus_ones]}))
+"""
+
+
+def test_the_first_request_that_imports_drf_names_the_view(tmp_path: Path) -> None:
+    """A server's first request imports the URLconf, and with it DRF's views, inside the
+    request's unit of work: the N+1 it renders still names the view whose queryset to fix."""
+    from tests.test_instrumentation import _run
+
+    found = _run(FIRST_REQUEST, tmp_path, None)
+    assert found["imported before"] is False
+    assert any(
+        hint.endswith('add .select_related("customer") in RecentInvoiceList.get_queryset().')
+        for hint in found["hints"]
+    ), found["hints"]

@@ -17,8 +17,9 @@ from types import CodeType, FrameType
 from typing import Any
 
 from django_guardrails.patching import HookPatch, Patch
+from django_guardrails.project import display_path
 from django_guardrails.query.callsite import Callsite, is_project_code
-from django_guardrails.query.hints import is_count
+from django_guardrails.query.hints import Fix, is_count
 from django_guardrails.query.relations import Relation
 
 _codes: dict[str, CodeType] = {}  # "to_representation", "dispatch": filled by watch_*()
@@ -47,20 +48,23 @@ class Rendering:
     def name(self) -> str:
         return f"{self.serializer.__name__}.{self.field}"
 
-    def target(self) -> str:
-        """Where the eager load goes: the view's ``get_queryset()`` (or its ``queryset``)."""
+    def target(self) -> str | None:
+        """The view's ``get_queryset()`` or ``queryset``, where the eager load goes, if the
+        view has either of its own (a plain ``APIView`` has neither)."""
         view = self.view
         if view is None:
-            return f"the queryset given to {self.serializer.__name__}"
+            return None
         for klass in view.__mro__:
+            if klass.__module__.startswith("rest_framework."):
+                break
             if "get_queryset" in vars(klass):
-                if klass.__module__.startswith("rest_framework."):
-                    break
                 return f"{view.__name__}.get_queryset()"
-        return f"{view.__name__}.queryset (or its get_queryset())"
+            if vars(klass).get("queryset") is not None:
+                return f"{view.__name__}.queryset (or its get_queryset())"
+        return None
 
-    def hint(self, relation: Relation | None, sql: str, where: str) -> str:
-        return hint(self, relation, sql, where)
+    def fix(self, relation: Relation | None, sql: str, where: str) -> Fix:
+        return fix(self, relation, sql, where)
 
     def location(self) -> Callsite | None:
         """The field's line in the serializer: its declaration, else ``Meta``'s, else the
@@ -151,26 +155,42 @@ def note_rendering(site: Any, frame: FrameType | None) -> None:
         site.rendering = _rendering(frames, view, inside)
 
 
-def hint(rendering: Rendering, relation: Relation | None, sql: str, where: str) -> str:
-    """The N+1 hint of a site a serializer field rendered."""
-    target = rendering.target()
+def fix(rendering: Rendering, relation: Relation | None, sql: str, where: str) -> Fix:
+    """The N+1 fix of a site a serializer field rendered: in the view's own queryset, else
+    at the line that built the rows the serializer was given (a selector's), when the guard
+    followed them there."""
     field = f"{rendering.name} ({rendering.kind})"
+    place = relation.place if relation is not None else None
+    if relation is not None and rendering.path and not relation.hops:
+        place = None  # the place of the inner rows, not of those the view lists
+    target = rendering.target()
+    if target is None and place is None:
+        view = rendering.view
+        giver = f"{view.__name__} gives" if view is not None else "given to"
+        target = f"the queryset {giver} {rendering.serializer.__name__}"
     if relation is None:
-        return (
-            f"{field} runs this query once per row at {where}: load what it reads with the rows, "
-            f"in {target} (select_related, prefetch_related, or an annotation)."
+        where_to = target or f"{display_path(place.file)}:{place.line} ({place.what})"  # type: ignore[union-attr]
+        return Fix(
+            f"{field} runs this query once per row at {where}: load what it reads with the "
+            f"rows, in {where_to} (select_related, prefetch_related, or an annotation)."
         )
-    path = "__".join(p for p in (rendering.path, relation.path or relation.accessor) if p)
+    if relation.hops:
+        path = relation.full_path
+    else:
+        path = "__".join(p for p in (rendering.path, relation.accessor) if p)
     loaded = f"{field} loads {relation.model}.{relation.accessor} once per row at {where}"
+    reader = ""
     if is_count(sql):
+        code = f'.annotate({relation.accessor}_count=Count("{path}"))'
         reader = f" and read it in {rendering.method}()" if rendering.method else ""
-        return (
-            f'{loaded}: add .annotate({relation.accessor}_count=Count("{path}")) in {target}'
-            f"{reader}."
-        )
-    many = rendering.many or relation.eager == "prefetch_related"
-    method = "prefetch_related" if many else "select_related"
-    return f'{loaded}: add .{method}("{path}") in {target}.'
+    else:
+        many = rendering.many or relation.many
+        code = f'.{"prefetch_related" if many else "select_related"}("{path}")'
+    if target is not None:
+        return Fix(f"{loaded}: add {code} in {target}{reader}.")
+    assert place is not None
+    at = f"{display_path(place.file)}:{place.line} ({place.what})"
+    return Fix(f"{loaded}: in {at} add {code}{reader}.", code, place)
 
 
 def _is_on(name: str) -> Callable[[], bool]:

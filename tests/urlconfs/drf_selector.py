@@ -1,0 +1,26 @@
+"""A DRF API in the selector style: a plain APIView serializes what a selector function lists,
+so the view has no ``queryset`` and no ``get_queryset()`` of its own."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from broken.models import Invoice
+from broken.serializers import InvoiceSerializer
+
+
+def invoice_list() -> QuerySet[Invoice]:
+    """The selector: where the listed invoices' queryset is built."""
+    return Invoice.objects.order_by("number")  # built: selector
+
+
+class InvoiceListApi(APIView):
+    def get(self, request: HttpRequest) -> Response:
+        return Response(InvoiceSerializer(invoice_list(), many=True).data)
+
+
+urlpatterns = [path("api/invoices/", InvoiceListApi.as_view())]
