@@ -181,9 +181,10 @@ def _repeated_writes(unit: Unit, threshold: int) -> list[Finding]:
                 finding = _finding(REPEATED_WRITE, site, site.count, hint)
                 findings.append(replace(finding, package=owner))
                 continue
-            findings.append(
-                _finding(REPEATED_WRITE, site, site.count, write_fix(site.sql, site.count))
-            )
+            callsite = callsite_of(site)
+            file, line = (callsite.file, callsite.line) if callsite is not None else (None, None)
+            hint = write_fix(site.sql, site.count, file, line)
+            findings.append(_finding(REPEATED_WRITE, site, site.count, hint))
     return findings
 
 

@@ -4,11 +4,13 @@ call that does it in one query.
 A loop of ``create()`` is not an N+1 read, and "load the rows before the loop" is no fix for it:
 ``bulk_create()`` is; ``save()`` per row is ``bulk_update(objs, fields=[...])``, or
 ``queryset.update()`` when every row gets the same values; ``delete()`` per row is the
-queryset's ``delete()``. The model and the columns are read off the statement's shape.
+queryset's ``delete()``. The model and the columns are read off the statement's shape; a
+``save()`` of every column names only those the loop around it assigns, as its code says.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from functools import lru_cache
 
@@ -47,8 +49,8 @@ def _fields(table: str, assignments: str) -> list[str]:
     return [by_column.get(column, column) for column in columns]
 
 
-def write_fix(shape: str, count: int) -> str:
-    """The hint for a write run ``count`` times from one place."""
+def write_fix(shape: str, count: int, file: str | None = None, line: int | None = None) -> str:
+    """The hint for a write run ``count`` times from one place, the line ``file:line``."""
     if match := _INSERT.match(shape):
         model = _model_name(match.group(1))
         return (
@@ -56,15 +58,7 @@ def write_fix(shape: str, count: int) -> str:
             f"{model}.objects.bulk_create([{model}(...), ...])."
         )
     if match := _UPDATE.match(shape):
-        model = _model_name(match.group(1))
-        fields = _fields(match.group(1), match.group(2))
-        listed = ", ".join(f'"{field}"' for field in fields)
-        values = ", ".join(f"{field}=..." for field in fields)
-        return (
-            f"{model} rows saved one by one ({count} UPDATEs): save them in one query with "
-            f"{model}.objects.bulk_update(objs, fields=[{listed}]), or, when every row gets "
-            f"the same values, with queryset.update({values})."
-        )
+        return _update_fix(match.group(1), match.group(2), count, file, line)
     if match := _DELETE.match(shape):
         model = _model_name(match.group(1))
         return (
@@ -72,3 +66,101 @@ def write_fix(shape: str, count: int) -> str:
             f"{model}.objects.filter(pk__in=[...]).delete()."
         )
     return f"The same write ran {count} times from one place: make it one statement."
+
+
+def _update_fix(
+    table: str, assignments: str, count: int, file: str | None, line: int | None
+) -> str:
+    model = _model_name(table)
+    fields = _fields(table, assignments)
+    assigned = _assigned_in_loop(file, line) if file and line else {}
+    changed = [field for field in fields if field in assigned]
+    saved = f"{model} rows saved one by one ({count} UPDATEs)"
+    if changed:
+        fields = changed
+    elif _every_column(table, fields):  # save() of every column: the changed ones are unknown
+        return (
+            f"{saved}, each writing every column: save them in one query with "
+            f"{model}.objects.bulk_update(objs, fields=[...the fields the loop changes]), or, "
+            "when every row gets the same values, with queryset.update(field=value, ...) of "
+            "those fields only."
+        )
+    listed = ", ".join(f'"{field}"' for field in fields)
+    values = ", ".join(f"{field}={assigned.get(field) or '...'}" for field in fields)
+    stamped = [field for field in _auto_now(table) if field not in fields]
+    note = (
+        f" Neither sets {', '.join(stamped)} as save() did (auto_now): add it yourself."
+        if changed and stamped
+        else ""
+    )
+    return (
+        f"{saved}: save them in one query with "
+        f"{model}.objects.bulk_update(objs, fields=[{listed}]), or, when every row gets "
+        f"the same values, with queryset.update({values}).{note}"
+    )
+
+
+def _auto_now(table: str) -> list[str]:
+    model = _models_by_table().get(table.strip('"`'))
+    fields = model._meta.concrete_fields if model is not None else ()  # type: ignore[attr-defined]
+    return [f.name for f in fields if getattr(f, "auto_now", False)]
+
+
+def _every_column(table: str, fields: list[str]) -> bool:
+    model = _models_by_table().get(table.strip('"`'))
+    if model is None or len(fields) < 2:
+        return False
+    columns = {f.name for f in model._meta.concrete_fields if not f.primary_key}  # type: ignore[attr-defined]
+    return columns <= set(fields)
+
+
+def _assigned_in_loop(file: str, line: int) -> dict[str, str | None]:
+    """The attributes the ``for`` loop around ``file:line`` assigns on the object that line
+    saves (``row.totp = None``): each with its value's code when that is a constant, the
+    same for every row, else None."""
+    from django_guardrails.source.index import SOURCE
+
+    source = SOURCE.module(file)
+    if source is None or source.tree is None:
+        return {}
+    loops = [
+        node
+        for node in source.statements()
+        if isinstance(node, (ast.For, ast.AsyncFor))
+        and node.lineno <= line <= (node.end_lineno or node.lineno)
+    ]
+    if not loops:
+        return {}
+    loop = min(loops, key=lambda node: (node.end_lineno or 0) - node.lineno)
+    saved = _saved_name(loop, line)
+    assigned: dict[str, str | None] = {}
+    text = SOURCE.text(file) or ""
+    for node in ast.walk(loop):
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and (saved is None or target.value.id == saved)
+            ):
+                constant = isinstance(node.value, ast.Constant)
+                assigned[target.attr] = (
+                    ast.get_source_segment(text, node.value) if constant else None
+                )
+    return assigned
+
+
+def _saved_name(loop: ast.AST, line: int) -> str | None:
+    """The name whose ``save()`` is called on ``line``, if one is."""
+    for node in ast.walk(loop):
+        if (
+            isinstance(node, ast.Call)
+            and node.lineno == line
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "save"
+            and isinstance(node.func.value, ast.Name)
+        ):
+            return node.func.value.id
+    return None

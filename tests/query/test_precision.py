@@ -11,8 +11,18 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Prefetch
+from django.db.models.functions import Lower
 from django.template import Context, Template
-from shapes.models import Article, Club, Member, Membership, TaggedItem
+from shapes.models import (
+    Article,
+    Club,
+    Member,
+    Membership,
+    Organisation,
+    Person,
+    PersonRelationship,
+    TaggedItem,
+)
 
 from clean.models import Author, Book, Publisher, Review, Tag
 from django_guardrails.testing import capture
@@ -336,3 +346,64 @@ def test_a_cascade_delete_whose_library_receiver_renders_per_row_is_not_an_n_plu
     finally:
         post_delete.disconnect(receiver, sender=Book)
     assert report.n_plus_ones == [] and report.duplicates == []
+
+
+def test_a_loop_saving_every_column_names_only_the_fields_it_assigns(books: None) -> None:
+    """save() writes every column; the loop changes one. Bulk-updating every column would
+    write back whatever each object held, so the hint names the assigned field, and its fix
+    does what the loop did."""
+    with capture() as report:
+        for book in Book.objects.order_by("slug"):
+            book.title = book.title.upper()
+            book.save()
+    [write] = report.repeated_writes
+    assert 'Book.objects.bulk_update(objs, fields=["title"])' in write.hint
+    assert "queryset.update(title=...)" in write.hint  # not a constant: the same for no two
+    assert "slug" not in write.hint and "author" not in write.hint
+    assert "Neither sets updated_at as save() did (auto_now)" in write.hint
+    titles = sorted(Book.objects.values_list("title", flat=True))
+    Book.objects.update(title=Lower("title"))
+    with capture() as bulk:
+        objs = list(Book.objects.all())
+        for book in objs:
+            book.title = book.title.upper()
+        Book.objects.bulk_update(objs, fields=["title"])
+    assert bulk.count <= 3 and bulk.repeated_writes == []
+    assert sorted(Book.objects.values_list("title", flat=True)) == titles
+
+
+def test_a_constant_assigned_in_the_loop_is_the_updates_value() -> None:
+    organisation = Organisation.objects.create(name="o")
+    for number in range(4):
+        person = Person.objects.create(name=f"p{number}")
+        PersonRelationship.objects.create(organisation=organisation, person=person, role="x")
+    with capture() as report:
+        for relationship in PersonRelationship.objects.all():
+            relationship.role = "member"
+            relationship.save()
+    [write] = report.repeated_writes
+    assert 'queryset.update(role="member")' in write.hint
+    assert 'bulk_update(objs, fields=["role"])' in write.hint and "organisation" not in write.hint
+    PersonRelationship.objects.update(role="x")
+    PersonRelationship.objects.all().update(role="member")
+    assert set(PersonRelationship.objects.values_list("role", flat=True)) == {"member"}
+
+
+def save_each(books: list[Book]) -> None:
+    for book in books:
+        touch(book)
+
+
+def touch(book: Book) -> None:
+    book.save()
+
+
+def test_a_save_of_every_column_from_a_helper_never_lists_every_column(books: None) -> None:
+    """No loop around the save() says which fields changed: the hint asks for them rather
+    than bulk-update (or update()) every column."""
+    with capture() as report:
+        save_each(list(Book.objects.all()))
+    [write] = report.repeated_writes
+    assert "fields=[...the fields the loop changes]" in write.hint
+    assert "each writing every column" in write.hint
+    assert '"slug"' not in write.hint and "publisher=" not in write.hint
