@@ -16,6 +16,7 @@ from django_guardrails.query.listing import statement_text
 from django_guardrails.query.origins import Origin
 from django_guardrails.query.renderings import callsite_of, rendering_of
 from django_guardrails.query.rows import fetched_rows
+from django_guardrails.query.shown import shown_name
 from django_guardrails.query.types import (
     DUPLICATE,
     N_PLUS_ONE,
@@ -259,7 +260,7 @@ def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
         findings.append(_unit_finding(QUERY_BUDGET, unit.count, budget_hint(unit, budget)))
     if slow_ms is not None and unit.duration_ms > slow_ms:
         hint = (
-            f"{unit.name} took {unit.duration_ms:.0f} ms (limit {config.slow_ms:.0f} ms): "
+            f"{shown_name(unit)} took {unit.duration_ms:.0f} ms (limit {config.slow_ms:.0f} ms): "
             "move the slow work to a background task (Celery) or cache its result."
         )
         findings.append(_unit_finding(SLOW, round(unit.duration_ms), hint))
@@ -304,17 +305,19 @@ def _unused_eager_load(
     elif where is None:  # neither built nor run by the project's code: a library's
         package = site.package or "a library"
         hint = (
-            f'.{method}("{path}") in {package}\'s code loads {label}, which {unit.name} never '
-            "reads; no line of the project asked for it: nothing in the project to change."
+            f'.{method}("{path}") in {package}\'s code loads {label}, which '
+            f"{shown_name(unit)} never reads; no line of the project asked for it: nothing in "
+            "the project to change."
         )
         finding = _finding(UNUSED_EAGER_LOAD, site, 1, hint)
         return replace(finding, relation=label, package=package)
     else:
         place = f"at {_where(site)}"
     hint = (
-        f'.{method}("{path}") {place} loads {label}, which {unit.name} never reads (nor did any '
-        f'earlier run of that line in this process): remove "{path}" from .{method}(), unless '
-        "a branch this request did not take reads it (another user, a permission, a setting)."
+        f'.{method}("{path}") {place} loads {label}, which {shown_name(unit)} never reads '
+        "(nor did any earlier run of that line in this process): "
+        f'remove "{path}" from .{method}(), unless a branch this request did not take reads it '
+        "(another user, a permission, a setting)."
     )
     finding = _finding(UNUSED_EAGER_LOAD, site, 1, hint)
     return replace(finding, relation=label, built_at=built_at)
@@ -322,7 +325,7 @@ def _unused_eager_load(
 
 def budget_hint(unit: Unit, budget: int) -> str:
     return (
-        f"{unit.name} ran {unit.count} queries, over the budget of {budget}: "
+        f"{shown_name(unit)} ran {unit.count} queries, over the budget of {budget}: "
         'fix the N+1s and duplicates above, or raise GUARDRAILS["QUERY_BUDGET"].'
     )
 

@@ -32,6 +32,7 @@ from django_guardrails.failures import internal_error
 from django_guardrails.query import tracing as otel
 from django_guardrails.query.capture import QuerySite, Unit
 from django_guardrails.query.detect import allowed, is_n_plus_one, n_plus_one_finding
+from django_guardrails.query.shown import shown_name, shown_path
 from django_guardrails.query.types import (
     DUPLICATE,
     N_PLUS_ONE,
@@ -214,31 +215,6 @@ def _fields(
     }
 
 
-# Query-string and URL parameter names that carry a credential whatever their value's shape.
-_CREDENTIAL_NAMES = frozenset(
-    {"key", "code", "state", "sig", "signature", "jwt", "sid", "uidb64", "otp"}
-)
-
-
-def shown_path(request: Any) -> str:
-    """The request's path with each segment that a URL parameter named like a secret
-    captured (``<token>``), or that looks like a credential, shown as ``…``."""
-    from django_guardrails.secret_values import credential_shape, secret_name
-
-    path: str = request.path
-    match = request.resolver_match
-    hidden = set()
-    if match is not None:
-        hidden = {
-            str(value)
-            for name, value in match.kwargs.items()
-            if secret_name(str(name).upper()) or str(name).lower() in _CREDENTIAL_NAMES
-        }
-    segments = path.split("/")
-    shown = ["…" if s and (s in hidden or credential_shape(s)) else s for s in segments]
-    return "/".join(shown)
-
-
 class _Throttle:
     """Per finding id, when it was last logged and how often it was seen since: the same
     finding is logged once per interval per process. At most ``limit`` ids are kept; past it
@@ -297,7 +273,7 @@ def raise_at_culprit(
             unit.findings = (finding,)
             function = f" (in {finding.function})" if finding.function else ""
             raise NPlusOneError(
-                f"{unit.name}: N+1 query at {finding.location}{function}: "
+                f"{shown_name(unit)}: N+1 query at {finding.location}{function}: "
                 f"{site.count} queries of the shape\n    {site.sql}\n{finding.hint}",
                 [finding],
             )

@@ -170,6 +170,24 @@ def test_a_credential_in_the_path_is_never_logged(
     assert token not in everything
 
 
+def test_a_credential_in_the_path_is_never_in_a_hint(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The query budget's hint (as the slow request's and an unused eager load's) names the
+    request: by its shown path, as the record's fields do."""
+    token = "c2h3k5-1a2b3c4d5e6f7a8b9c0d1e2f"
+    with (
+        override_settings(GUARDRAILS={"MODE": "log", "QUERY_BUDGET": 1}),
+        caplog.at_level(logging.WARNING, logger="django_guardrails"),
+    ):
+        client.get(f"/reset/MQ/{token}/")
+    hints = [r.guardrails_hint for r in records(caplog, "query_budget")]  # type: ignore[attr-defined]
+    [budget] = [hint for hint in hints if "over the budget of 1" in hint]
+    assert budget.startswith("GET /reset/…/…/ ran ")
+    everything = "".join(r.getMessage() + repr(vars(r)) for r in records(caplog))
+    assert token not in everything
+
+
 def test_the_finding_id_is_the_same_in_another_process_and_directory(tmp_path: Path) -> None:
     """Another hash seed, another working directory, the project deployed elsewhere: the same
     module path and line give the same place and id."""

@@ -1,0 +1,40 @@
+"""A request as findings show it: its path with each segment that may be a credential
+(``/reset/<token>/``, a UUID that works as a key, ``/ping/<uuid>``) shown as ``…``, in every
+message, log line, header, span and file that names it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Query-string and URL parameter names that carry a credential whatever their value's shape.
+_CREDENTIAL_NAMES = frozenset(
+    {"key", "code", "state", "sig", "signature", "jwt", "sid", "uidb64", "otp"}
+)
+
+
+def shown_path(request: Any) -> str:
+    """The request's path with each segment that a URL parameter named like a secret
+    captured (``<token>``), or that looks like a credential, shown as ``…``."""
+    from django_guardrails.secret_values import credential_shape, secret_name
+
+    path: str = request.path
+    match = request.resolver_match
+    hidden = set()
+    if match is not None:
+        hidden = {
+            str(value)
+            for name, value in match.kwargs.items()
+            if secret_name(str(name).upper()) or str(name).lower() in _CREDENTIAL_NAMES
+        }
+    segments = path.split("/")
+    shown = ["…" if s and (s in hidden or credential_shape(s)) else s for s in segments]
+    return "/".join(shown)
+
+
+def shown_name(unit: Any) -> str:
+    """The unit's name for a message: a request's method and shown path (read once the view
+    has run, so that its URL parameters are known), else the name it was given."""
+    request = getattr(unit, "request", None)
+    if request is None:
+        return str(unit.name)
+    return f"{request.method} {shown_path(request)}"
