@@ -12,7 +12,7 @@ from django_guardrails.project import display_path
 from django_guardrails.query.callsite import Where
 from django_guardrails.query.capture import QuerySite, SiteKey, Unit
 from django_guardrails.query.hints import Fix, outside_fix, relation_fix, unknown_relation_fix
-from django_guardrails.query.listing import statement_text
+from django_guardrails.query.listing import repeats_in_its_function, statement_text
 from django_guardrails.query.origins import Origin
 from django_guardrails.query.renderings import callsite_of, rendering_of
 from django_guardrails.query.rows import fetched_rows
@@ -228,6 +228,15 @@ def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
             )
             findings.append(replace(_finding(DUPLICATE, site, count, hint), package=package))
             continue
+        library = _library_repeat(sites)
+        if library is not None:  # the project's line ran once; a library's code repeated it
+            hint = (
+                f"The same query with the same parameters ran {count} times in {library}'s "
+                f"code, which {where} calls once: the repeat is the library's, nothing to "
+                "reuse in the project's code there."
+            )
+            findings.append(replace(_finding(DUPLICATE, site, count, hint), package=library))
+            continue
         hint = (
             f"The same query with the same parameters ran {count} times from "
             f"{where}: reuse the first result: a variable, a @cached_property on "
@@ -236,6 +245,20 @@ def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
         )
         findings.append(_finding(DUPLICATE, site, count, hint))
     return findings
+
+
+def _library_repeat(sites: list[QuerySite]) -> str | None:
+    """The library whose code repeated a query under one project line that runs once per
+    call (``return super().post(request)``: Django's authenticate() and then drf-jwt read
+    the same user), or None when the project's code may have run it twice."""
+    if len(sites) != 1:
+        return None
+    site = sites[0]
+    library = getattr(site, "library", None)
+    callsite = callsite_of(site)
+    if library is None or callsite is None or callsite.template:
+        return None
+    return None if repeats_in_its_function(callsite.file, callsite.line) else str(library)
 
 
 def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:

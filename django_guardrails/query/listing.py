@@ -344,6 +344,25 @@ _TIDY = (
 
 
 @lru_cache(maxsize=1024)
+def repeats_in_its_function(file: str, line: int) -> bool:
+    """Whether ``line`` may run several times in one call of its function: it is inside a
+    ``for`` or ``while`` loop, or a comprehension (or no source says it is not)."""
+    import ast
+
+    from django_guardrails.source.index import SOURCE
+
+    source = SOURCE.module(file)
+    if source is None or source.tree is None:
+        return True
+    loops = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp)
+    for node in ast.walk(source.tree):
+        if isinstance(node, (*loops, ast.GeneratorExp)) and (
+            node.lineno <= line <= (node.end_lineno or node.lineno)
+        ):
+            return True
+    return False
+
+
 def statement_text(file: str, line: int, limit: int = 90) -> str:
     """The statement at ``line`` as written, comments left out, on one line, shortened.
 

@@ -52,6 +52,7 @@ class QuerySite:
         "duration",
         "exact",
         "ignored",
+        "library",  # set at the first repeat: the package whose code ran it (writing_package)
         "package",
         "raised",
         "receiver",
@@ -60,6 +61,7 @@ class QuerySite:
         "sql",
         "where",
     )
+    library: str | None  # unset until the first repeat: read with getattr(site, "library", None)
 
     def __init__(
         self, sql: str, alias: str, where: Where | None, duration: float, exact: int
@@ -273,6 +275,8 @@ class Unit:
         site.ignored = is_internal_repeat(frame)
         if site.where is None:
             site.package = looping_package(frame)
+        elif site.relation is None:  # a duplicate, perhaps a library's own under this line
+            site.library = writing_package(frame)
 
     def note_eager_loads(self, where: Where | None, loads: list[EagerLoad]) -> None:
         if loads and self.eager is None:

@@ -8,11 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.template import Context, Template
+from django.test import override_settings
 from shapes.models import (
     Article,
     Club,
@@ -407,3 +410,34 @@ def test_a_save_of_every_column_from_a_helper_never_lists_every_column(books: No
     assert "fields=[...the fields the loop changes]" in write.hint
     assert "each writing every column" in write.hint
     assert '"slug"' not in write.hint and "publisher=" not in write.hint
+
+
+TWO_BACKENDS = ["django.contrib.auth.backends.ModelBackend"] * 2
+
+
+def sign_in(username: str) -> object:
+    return authenticate(username=username, password="not the password")
+
+
+@override_settings(AUTHENTICATION_BACKENDS=TWO_BACKENDS)
+def test_a_repeat_inside_a_librarys_code_under_a_line_that_runs_once_is_the_librarys() -> None:
+    """Each backend reads the user: two identical queries under the project's one call. The
+    project has no result to reuse; the finding names the library, like any of its own."""
+    User.objects.create_user("reader", password="the password")
+    with capture() as report:
+        assert sign_in("reader") is None
+    assert report.duplicates == []  # assert_no_duplicates() passes: none is the project's
+    [duplicate] = [f for f in report.third_party if f.kind == "duplicate"]
+    assert duplicate.package == "django.contrib.auth" and duplicate.third_party
+    assert "ran 2 times in django.contrib.auth's code, which " in duplicate.hint
+    assert "reuse the first result" not in duplicate.hint
+
+
+def test_a_repeat_of_a_line_in_a_loop_is_the_projects_to_reuse() -> None:
+    User.objects.create_user("reader", password="the password")
+    with capture() as report:
+        for _ in range(2):
+            authenticate(username="reader", password="not the password")
+    [duplicate] = report.duplicates
+    assert duplicate.package is None and not duplicate.third_party
+    assert "reuse the first result" in duplicate.hint
