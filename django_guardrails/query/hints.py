@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
-
-from django.db.models import ForeignObjectRel, ManyToManyField, Model
 
 from django_guardrails.project import display_path
 from django_guardrails.query.listing import Place
+from django_guardrails.query.per_row import (
+    back_lookup,
+    fields_of,
+    manager_read,
+    per_row_code,
+    unrow,
+)
 from django_guardrails.query.relations import Relation
 from django_guardrails.query.written_chains import BACK
 
@@ -72,141 +76,6 @@ def _admin_at(place: Place, relation: Relation, selects: list[str] | None = None
     )
 
 
-# The shape of the query exists() runs, by Django version and backend.
-_EXISTS = ("SELECT ? AS a FROM", "SELECT (?) AS a FROM", "SELECT 1 AS a FROM")
-
-
-# The shapes of the query count() runs: COUNT(*) over the table, or over a subquery when the
-# queryset is sliced, distinct or annotated. An aggregate read as values has its own alias.
-_COUNT = ("SELECT COUNT(*) AS __count FROM", "SELECT COUNT(*) FROM (")
-
-
-def is_count(sql: str) -> bool:
-    """Whether the query shape ``sql`` is Django's ``QuerySet.count()``."""
-    return sql.startswith(_COUNT)
-
-
-def _relations_of(relation: Relation) -> list[str]:
-    """The relations the values call's fields go through, from the related rows:
-    ``"person__name"`` -> ``"person"``; a lookup or transform (``created__date``) is none."""
-    owner = relation.owner
-    if owner is None or not relation.subset_fields:
-        return []
-    try:
-        model = owner._meta.get_field(relation.query_name or relation.accessor).related_model
-    except Exception:  # a relation Django's meta does not name so: say nothing
-        return []
-    found: list[str] = []
-    for name in relation.subset_fields:
-        current: Any = model
-        path: list[str] = []
-        parts = name.split("__")
-        for index, part in enumerate(parts):
-            try:
-                field = current._meta.get_field(part)
-            except Exception:  # an annotation, a lookup, a transform: the path ends
-                break
-            if not field.is_relation or field.related_model is None:
-                break
-            # A foreign key read as its own value ("person", "person_id") is the row's
-            # column: only a relation read through, or a to-many one, is loaded apart.
-            if index == len(parts) - 1 and field.concrete and not field.many_to_many:
-                break
-            reverse = field.auto_created and not field.concrete
-            path.append(field.get_accessor_name() if reverse else part)
-            current = field.related_model
-        if path and "__".join(path) not in found:
-            found.append("__".join(path))
-    return found
-
-
-def _through(relation: Relation, plain: bool) -> str:
-    """What a values read's fields through a relation (``"person__name"``) need as well: that
-    relation loaded with the prefetched rows."""
-    relations = _relations_of(relation)
-    if not relations:
-        return ""
-    named = ", ".join(f'"{path}"' for path in relations)
-    if plain:
-        paths = ", ".join(f'"{relation.full_path}__{path}"' for path in relations)
-        return f" (its fields go through {named}: prefetch {paths} too)"
-    return f" (its fields go through {named}: load that with the prefetched rows too)"
-
-
-def _manager_read(accessor: str, chain: str) -> str:
-    """How the project reads ``chain`` off the related manager: a slice needs ``.all()``."""
-    return f".{accessor}.all(){chain}" if chain.startswith("[") else f".{accessor}{chain}"
-
-
-def _per_row_code(relation: Relation, sql: str) -> tuple[str | None, str]:
-    """(the code to add, what to read afterwards when that changes) for a count, an exists()
-    or a subset read per row; (None, "") when the plain eager load is the fix."""
-    accessor = relation.accessor
-    if is_count(sql) and not relation.subset and not relation.subset_grouped:
-        name = f"{accessor}_count"
-        count = f'{name}=Count("{relation.query_name or accessor}")'
-        if not any(hop.many for hop in relation.hops):
-            count = f'{name}=Count("{relation.lookup_path}")'
-            return f".annotate({count})", f"; then read .{name} instead of .count()"
-        # Counted per row of an inner list (each book of each author): annotate the inner rows.
-        owner = relation.owner.__name__ if relation.owner is not None else relation.model
-        outer = "__".join(hop.accessor for hop in relation.hops)
-        code = f'.prefetch_related(Prefetch("{outer}", queryset={owner}.objects.annotate({count})))'
-        return code, f"; then read .{name} on each {owner} instead of .count()"
-    if relation.subset == "":  # values() of the whole relation: prefetched rows, read
-        read = f".{accessor}{relation.subset_values}"
-        through = _through(relation, plain=True)
-        if sql.startswith(_EXISTS):
-            return relation.call, (
-                f"; then test whether .{accessor}.all() is empty instead of {read}.exists()"
-            )
-        if relation.subset_grouped and is_count(sql):
-            return relation.call, (
-                f"; then count the distinct groups of the rows of .{accessor}.all() in Python "
-                f"instead of {read}.count(){through}"
-            )
-        if relation.subset_grouped:
-            return relation.call, (
-                f"; then compute what {read} gave from the rows of .{accessor}.all(), in "
-                f"Python: the prefetch holds the rows, not their groups{through}"
-            )
-        return relation.call, (
-            f"; then take the values from the rows of .{accessor}.all() instead of {read}{through}"
-        )
-    if relation.subset is not None:
-        chain = _manager_read(accessor, relation.subset)
-        reading = f"; then read .{relation.to_attr} (a list) instead of {chain}"
-        if relation.subset_grouped:
-            reading = (
-                f"; then compute what {chain}{relation.subset_values} gave from "
-                f".{relation.to_attr} (a list of rows), in Python: the prefetch holds the "
-                f"rows, not their groups{_through(relation, plain=False)}"
-            )
-        elif relation.subset_values:
-            reading = (
-                f"; then read .{relation.to_attr} (a list of rows: take the values from each "
-                f"row) instead of {chain}{relation.subset_values}"
-                f"{_through(relation, plain=False)}"
-            )
-        if is_count(sql) and relation.subset_grouped:
-            reading = (
-                f"; then count the distinct groups of .{relation.to_attr}'s rows in Python "
-                f"instead of {chain}{relation.subset_values}.count()"
-                f"{_through(relation, plain=False)}"
-            )
-        elif is_count(sql):
-            reading = f"; then count with len(...{relation.to_attr}) instead of .count()"
-        elif sql.startswith(_EXISTS):
-            reading = (
-                f"; then test whether .{relation.to_attr} is empty instead of "
-                f"{chain}{relation.subset_values}.exists()"
-            )
-        return relation.call, reading
-    if sql.startswith(_EXISTS):
-        return relation.call, "; then test the prefetched rows instead of .exists()"
-    return None, ""
-
-
 def relation_fix(
     relation: Relation, sql: str, context: str = "", admin_selects: list[str] | None = None
 ) -> Fix:
@@ -232,7 +101,7 @@ def relation_fix(
             None,
             place,
         )
-    code, reading = _per_row_code(relation, sql)
+    code, reading = per_row_code(relation, sql)
     code = code or relation.call
     if relation.part is not None and relation.part.local:
         return _local_fix(relation, loaded, code, reading)
@@ -264,9 +133,9 @@ def _local_fix(relation: Relation, loaded: str, code: str, reading: str) -> Fix:
     part = relation.part
     assert part is not None
     names = ", ".join(part.local)
-    back = _back_lookup(relation)
-    if part.row_fields and back is not None and _fields_of(relation.owner, part.row_fields):
-        reading = _unrow(reading, part.row)
+    back = back_lookup(relation)
+    if part.row_fields and back is not None and fields_of(relation.owner, part.row_fields):
+        reading = unrow(reading, part.row)
         code = code.replace(BACK, back)
         compared = ", ".join(f"{part.row}.{field.replace('__', '.')}" for field in part.row_fields)
         return Fix(
@@ -279,7 +148,7 @@ def _local_fix(relation: Relation, loaded: str, code: str, reading: str) -> Fix:
         )
     if part.per_row:
         compare = f'F("{back}__<field>") for the row\'s <field>' if back else "F() through it"
-        read = _unrow(_manager_read(relation.accessor, part.chain), part.row)
+        read = unrow(manager_read(relation.accessor, part.chain), part.row)
         prefetch = (
             f"a Prefetch whose queryset compares with each row's values through the relation "
             f"({compare}), or annotate the rows with a Subquery of OuterRef() instead"
@@ -301,51 +170,6 @@ def _local_fix(relation: Relation, loaded: str, code: str, reading: str) -> Fix:
         None,
         relation.place,
     )
-
-
-_ROW_READ = re.compile(r'F\("' + re.escape(BACK) + r'((?:__\w+)*)"\)')
-
-
-def _unrow(text: str, row: str) -> str:
-    """``text`` with each ``F("<back>__a__b")`` written back as the project wrote it:
-    ``o.a.b``."""
-    return _ROW_READ.sub(lambda read: row + read.group(1).replace("__", "."), text)
-
-
-def _fields_of(model: type[Model] | None, paths: tuple[str, ...]) -> bool:
-    """Whether each path ("name", "owner__email", "owner_id") is a field of ``model``,
-    through relations: what F() can read. A property is not."""
-    for path in paths:
-        current = model
-        for part in path.split("__"):
-            if current is None:
-                return False
-            if part == "pk":
-                current = None
-                continue
-            try:
-                field = current._meta.get_field(part)
-            except Exception:  # a property, a method's name: F() cannot read it
-                return False
-            current = field.related_model if field.is_relation else None
-    return True
-
-
-def _back_lookup(relation: Relation) -> str | None:
-    """The lookup from the relation's rows back to the row it is read on: "organisation" for
-    ``organisation.person_relationships``."""
-    owner = relation.owner
-    if owner is None:
-        return None
-    try:
-        field = owner._meta.get_field(relation.query_name or relation.accessor)
-    except Exception:  # a relation Django's meta does not name so
-        return None
-    if isinstance(field, ForeignObjectRel):
-        return str(field.field.name)
-    if isinstance(field, ManyToManyField):
-        return str(field.related_query_name())
-    return None
 
 
 def _converted_fix(relation: Relation, loaded: str) -> Fix:

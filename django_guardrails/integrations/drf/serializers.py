@@ -19,7 +19,8 @@ from typing import Any
 from django_guardrails.patching import HookPatch, Patch
 from django_guardrails.project import display_path
 from django_guardrails.query.callsite import Callsite, is_project_code
-from django_guardrails.query.hints import Fix, is_count
+from django_guardrails.query.hints import Fix
+from django_guardrails.query.per_row import is_count
 from django_guardrails.query.relations import Relation
 
 _codes: dict[str, CodeType] = {}  # "to_representation", "dispatch": filled by watch_*()
