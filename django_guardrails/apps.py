@@ -39,7 +39,7 @@ class GuardrailsConfig(AppConfig):
         from django_guardrails.checks.security import checks as security
         from django_guardrails.checks.security import csrf, lookups, templates
         from django_guardrails.checks.settings import checks as settings
-        from django_guardrails.checks.settings import secrets
+        from django_guardrails.checks.settings import dev_tools, secrets
         from django_guardrails.checks.settings import split as split_settings
         from django_guardrails.checks.urls import checks as urls
         from django_guardrails.checks.urls import hardcoded_paths
@@ -56,6 +56,7 @@ class GuardrailsConfig(AppConfig):
         register(secrets.check_settings_secrets, Tags.security)
         register(split_settings.check_settings_are_split, Tags.security)
         register(split_settings.check_production_is_not_development, Tags.security, deploy=True)
+        register(dev_tools.check_no_development_tools, Tags.security, deploy=True)
         register(models.check_model_str, Tags.models)
         register(model_options.check_save_overrides, Tags.models)
         register(model_options.check_legacy_meta_options, Tags.models)

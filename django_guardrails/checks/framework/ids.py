@@ -72,6 +72,7 @@ W111 = CheckId("W111", "The same secret appears in two settings modules")
 W112 = CheckId("W112", "A secret is read with a literal fallback (environment or a mapping)")
 W121 = CheckId("W121", "Deploy: development settings in a production run")
 I122 = CheckId("I122", "One settings module serves every environment")
+W123 = CheckId("W123", "Deploy: a development tool (debug toolbar, silk) in a production run")
 W120 = CheckId("W120", "AUTH_USER_MODEL is still Django's auth.User")
 W201 = CheckId("W201", "A model has no __str__ of its own")
 I202 = CheckId("I202", "A model overrides save()")
@@ -140,6 +141,7 @@ ALL: tuple[CheckId, ...] = (
     W120,
     W121,
     I122,
+    W123,
     W201,
     I202,
     W203,
