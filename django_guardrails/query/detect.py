@@ -12,7 +12,11 @@ from django_guardrails.project import display_path
 from django_guardrails.query.callsite import Where
 from django_guardrails.query.capture import QuerySite, SiteKey, Unit
 from django_guardrails.query.hints import Fix, outside_fix, relation_fix, unknown_relation_fix
-from django_guardrails.query.listing import repeats_in_its_function, statement_text
+from django_guardrails.query.listing import (
+    leaves_early_after,
+    repeats_in_its_function,
+    statement_text,
+)
 from django_guardrails.query.origins import Origin
 from django_guardrails.query.renderings import callsite_of, rendering_of
 from django_guardrails.query.rows import fetched_rows
@@ -311,6 +315,8 @@ def _certainly_unused(origin: Origin | None, path: str, query: object) -> bool:
     rows = fetched_rows(query)
     if not rows:
         return False  # no rows, or not known: removing it might make the N+1 of tomorrow
+    if origin is not None and leaves_early_after(origin[0], origin[1]):
+        return False  # this request may have left before the code that reads it
     return origin is None or (origin, path) not in _needed_loads
 
 

@@ -363,6 +363,39 @@ def repeats_in_its_function(file: str, line: int) -> bool:
     return False
 
 
+@lru_cache(maxsize=1024)
+def leaves_early_after(file: str, line: int) -> bool:
+    """Whether the function around ``line`` may return or raise from inside an ``if`` below
+    it (``if request.user.is_superuser: return ...``): a request that left there did not get
+    to the code after, which may read what the line loaded."""
+    import ast
+
+    from django_guardrails.source.index import SOURCE
+
+    source = SOURCE.module(file)
+    if source is None or source.tree is None:
+        return False
+    functions = [
+        node
+        for node in ast.walk(source.tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.lineno <= line <= (node.end_lineno or node.lineno)
+    ]
+    if not functions:
+        return False
+    function = min(functions, key=lambda node: (node.end_lineno or 0) - node.lineno)
+    for node in ast.walk(function):
+        if isinstance(node, ast.If) and node.lineno > line:
+            exits = (ast.Return, ast.Raise)
+            if any(
+                isinstance(inner, exits)
+                for part in node.body + node.orelse
+                for inner in ast.walk(part)
+            ):
+                return True
+    return False
+
+
 def statement_text(file: str, line: int, limit: int = 90) -> str:
     """The statement at ``line`` as written, comments left out, on one line, shortened.
 

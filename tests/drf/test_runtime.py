@@ -91,7 +91,8 @@ def test_a_view_without_a_queryset_is_told_where_its_rows_were_listed(invoices: 
     assert customer.built_at is not None and customer.built_at.endswith(f"drf_selector.py:{line}")
     assert customer.hint.endswith(
         f"in tests/urlconfs/drf_selector.py:{line} "
-        '(return Invoice.objects.order_by("number")) add .select_related("customer").'
+        '(listed: QuerySet[Invoice] = Invoice.objects.order_by("number")) add '
+        '.select_related("customer").'
     )
     fixed_rows = eval(f"invoices{customer.fix}", {"invoices": drf_selector.invoice_list()})
     with capture() as fixed:

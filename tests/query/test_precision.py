@@ -441,3 +441,28 @@ def test_a_repeat_of_a_line_in_a_loop_is_the_projects_to_reuse() -> None:
     [duplicate] = report.duplicates
     assert duplicate.package is None and not duplicate.third_party
     assert "reuse the first result" in duplicate.hint
+
+
+def listed_books(staff: bool) -> list[str]:
+    books = Book.objects.select_related("publisher")
+    if staff:
+        return [book.title for book in books]
+    return [f"{book.title} ({book.publisher.name})" for book in books]
+
+
+def test_an_eager_load_a_request_left_early_before_reading_is_not_called_unused(
+    books: None,
+) -> None:
+    """The staff's request returns before the line that reads the publisher: removing it
+    would give everyone else's request an N+1. Without the early return it is unused."""
+    with capture() as report:
+        listed_books(staff=True)
+    assert unused(report) == []
+
+    def staff_only() -> list[str]:
+        books = Book.objects.select_related("publisher")
+        return [book.title for book in books]
+
+    with capture() as report:
+        staff_only()
+    assert unused(report) == ["clean.Book.publisher"]

@@ -15,7 +15,8 @@ from broken.serializers import InvoiceSerializer
 
 def invoice_list() -> QuerySet[Invoice]:
     """The selector: where the listed invoices' queryset is built."""
-    return Invoice.objects.order_by("number")  # built: selector
+    listed: QuerySet[Invoice] = Invoice.objects.order_by("number")  # built: selector
+    return listed
 
 
 class InvoiceListApi(APIView):
