@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -7,11 +8,12 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.state import ProjectState
 from django.test import override_settings
 
-from django_guardrails.checks.framework import ids
+from django_guardrails.checks.framework import baseline, ids
 from django_guardrails.checks.framework.engine import database_vendors, run_guardrail_checks
 from django_guardrails.checks.framework.messages import GuardrailsMessage
 from django_guardrails.checks.migrations import checks as migrations
@@ -296,6 +298,62 @@ def test_an_unknown_migrations_since_name_is_a_setting_error(make_app: MakeApp) 
         [e001] = of(label, ids.W001)
         assert "0099_nope" in e001.msg
         assert len(of(label)) == 1  # nothing is skipped
+
+
+def test_i005_counts_only_findings_nothing_else_hides(
+    make_app: MakeApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    label = migrated_app(
+        make_app,
+        'operations = [migrations.RemoveField("order", "code")]\n',  # in the baseline
+        'operations = [migrations.RemoveField("order", "total")]  '
+        "# guardrails: ignore[W502] -- dropped in a maintenance window\n",
+        'operations = [migrations.RunSQL("SELECT 1")]\n',  # W503, silenced
+        'operations = [migrations.DeleteModel("order")]\n',  # the one left to accept
+    )
+    every = {(label, f"{n:04d}_step") for n in range(2, 6)} | {(label, "0001_initial")}
+    monkeypatch.setattr(migrations, "applied_migrations", lambda: every)
+    baseline_file = tmp_path / "guardrails-baseline.json"
+    findings = judged(migrations.check_migrations, label, show_all=True)
+    baseline.write(baseline_file, [m for m in findings if migration(m).endswith("0002_step")])
+    settings = {
+        "GUARDRAILS": {"BASELINE": str(baseline_file)},
+        "SILENCED_SYSTEM_CHECKS": ["guardrails.W503"],
+    }
+    with override_settings(**settings):
+        assert of(label) == []  # every finding is on an applied migration
+        [summary] = of(label, ids.I005)
+        assert summary.msg.startswith("1 migration finding(s) on 1 migration(s) not shown: 1 ")
+        assert "manage.py guardrails baseline" in str(summary.hint)
+
+        call_command("guardrails", "baseline", verbosity=0)
+        assert of(label, ids.I005) == []  # everything accepted: nothing to summarise
+
+
+def test_a_baseline_holds_the_findings_before_migrations_since(
+    make_app: MakeApp, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    label = migrated_app(
+        make_app,
+        'operations = [migrations.RemoveField("order", "code")]\n',
+        'operations = [migrations.RemoveField("order", "total")]\n',
+    )
+    baseline_file = tmp_path / "guardrails-baseline.json"
+    since = {"BASELINE": str(baseline_file), "MIGRATIONS_SINCE": {label: "0002_step"}}
+    with override_settings(GUARDRAILS=since):
+        call_command("guardrails", "baseline")
+        assert capsys.readouterr().out.startswith("Wrote ")
+        accepted = json.loads(baseline_file.read_text())["findings"]
+        assert {f["obj"] for f in accepted if f["id"] == ids.W502.id} >= {
+            f"{label}.0002_step",
+            f"{label}.0003_step",
+        }
+        assert of(label, *MIGRATION_IDS, ids.I005) == []
+    # MIGRATIONS_SINCE moved later: the findings it now summarises are not "fixed".
+    with override_settings(GUARDRAILS={**since, "MIGRATIONS_SINCE": {label: "0003_step"}}):
+        call_command("guardrails", "baseline")
+        assert "Dropped" not in capsys.readouterr().out
+        assert of(label, *MIGRATION_IDS, ids.I005) == []
 
 
 def test_the_replay_sees_the_fields_django_s_own_state_would(

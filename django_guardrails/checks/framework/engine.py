@@ -36,8 +36,8 @@ class CheckScope:
     # The aliases a check may query (``check --database``): set only for checks registered
     # with Django's "database" tag, which do not run at all without one.
     databases: tuple[str, ...] = ()
-    # ``guardrails check --all``: what is summarised otherwise (findings on migrations already
-    # applied) is shown in full.
+    # ``guardrails check --all`` and ``guardrails baseline``: what is summarised otherwise
+    # (findings on migrations already applied, or before MIGRATIONS_SINCE) is shown in full.
     show_all: bool = False
     # The vendors of the configured databases ("postgresql", "sqlite", ...), read off the
     # engines in DATABASES without connecting: what the project runs on, for checks whose
@@ -104,7 +104,8 @@ def _point_out_noqa(message: GuardrailsMessage, code: str, file: str, at: int) -
             return
 
 
-# Set by ``manage.py guardrails check --all``: nothing summarised, nothing left to the baseline.
+# Set by ``manage.py guardrails check --all``: nothing summarised, nothing left to the baseline;
+# and by ``guardrails baseline``, which records every finding whatever the database has applied.
 showing_all: ContextVar[bool] = ContextVar("guardrails_showing_all", default=False)
 
 # Set by ``manage.py guardrails check``: the aliases its --database options named. Django 6.1
@@ -157,16 +158,20 @@ def scope_of(
     )
 
 
+def still_reported(messages: list[CheckMessage], scope: CheckScope) -> list[CheckMessage]:
+    """What the engine reports of ``messages``: those no inline ignore hides, nor the baseline
+    (unless ``scope.show_all``). A check that summarises findings counts only these."""
+    kept = _not_ignored_inline(messages)
+    return kept if scope.show_all else baseline.without_baselined(kept)
+
+
 def judge(check: GuardrailCheck, scope: CheckScope) -> list[CheckMessage]:
     """``check``'s findings on ``scope``, as the engine reports them: inline ignores and the
     baseline applied, a crash turned into W002. Tests call it with scopes they build."""
     name = check_name(check)
     try:
         with _collector_paused():
-            messages = _not_ignored_inline(list(check(scope)))
-            if not scope.show_all:
-                messages = baseline.without_baselined(messages)
-            return reloads.not_repeated(name, messages)
+            return reloads.not_repeated(name, still_reported(list(check(scope)), scope))
     except Exception as error:
         return [_crash_message(name, error)]
 

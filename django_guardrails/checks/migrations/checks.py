@@ -15,7 +15,7 @@ from typing import Any
 from django.core.checks import CheckMessage
 
 from django_guardrails.checks.framework import ids
-from django_guardrails.checks.framework.engine import CheckScope
+from django_guardrails.checks.framework.engine import CheckScope, still_reported
 from django_guardrails.checks.framework.messages import SourceLocation
 from django_guardrails.checks.migrations import imports as migration_imports
 from django_guardrails.checks.migrations.applied import applied_migrations
@@ -53,20 +53,23 @@ def check_migrations(scope: CheckScope) -> Iterator[CheckMessage]:
         yield from judgement.messages()
         return
     applied = applied_migrations() if any(judgement.by_app.values()) else None
-    hidden = 0
-    history: dict[str, set[Node]] = {"applied": set(), "since": set()}
+    summarised: dict[str, list[CheckMessage]] = {"applied": [], "since": []}
     for message in judgement.messages():
         node = _node_of(message)
         if node is not None and applied is not None and node in applied:
-            history["applied"].add(node)
+            summarised["applied"].append(message)
         elif node is not None and node in judgement.earlier:
-            history["since"].add(node)
+            summarised["since"].append(message)
         else:
             yield message
-            continue
-        hidden += 1
-    if hidden:
-        yield _summary(hidden, history)
+    # I005 counts only what it keeps from view: not what an inline ignore, SILENCED_SYSTEM_CHECKS
+    # or the baseline hides anyway, which needs nothing more (least of all a new baseline).
+    unseen = {
+        reason: [m for m in still_reported(messages, scope) if not m.is_silenced()]
+        for reason, messages in summarised.items()
+    }
+    if any(unseen.values()):
+        yield _summary(unseen)
 
 
 def _node_of(message: CheckMessage) -> Node | None:
@@ -76,13 +79,15 @@ def _node_of(message: CheckMessage) -> Node | None:
     return (label, migration) if migration else None
 
 
-def _summary(count: int, history: dict[str, set[Node]]) -> CheckMessage:
+def _summary(unseen: dict[str, list[CheckMessage]]) -> CheckMessage:
+    nodes = {reason: {_node_of(m) for m in messages} for reason, messages in unseen.items()}
     reasons = []
-    if history["applied"]:
-        reasons.append(f"{len(history['applied'])} already applied to the database")
-    if history["since"]:
-        reasons.append(f"{len(history['since'])} at or before MIGRATIONS_SINCE")
-    migrations_count = len(history["applied"]) + len(history["since"])
+    if nodes["applied"]:
+        reasons.append(f"{len(nodes['applied'])} already applied to the database")
+    if nodes["since"]:
+        reasons.append(f"{len(nodes['since'])} at or before MIGRATIONS_SINCE")
+    count = sum(len(messages) for messages in unseen.values())
+    migrations_count = len(nodes["applied"]) + len(nodes["since"])
     return ids.I005.message(
         f"{count} migration finding(s) on {migrations_count} migration(s) not shown: "
         f"{' and '.join(reasons)}. Migrations not yet applied are judged in full.",
