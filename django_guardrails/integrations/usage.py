@@ -4,7 +4,8 @@ A package installed in the environment is not yet one the project uses (a shared
 dependency of a dependency), and importing it costs: DRF about 0.5 s, Celery about 0.3 s. So
 these checks are registered without importing either, and each first asks whether the project
 has imported the package itself, by the time the checks run: its settings package (where
-Celery's Django layout creates the app), its URLconf and views, its serializers modules.
+Celery's Django layout creates the app) or its own apps, its URLconf and views, its
+serializers modules.
 W705, which reads only the source, is registered on its own (``celery.atomic_sends``).
 """
 
@@ -16,13 +17,14 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage
 from django.urls import get_resolver
 
 from django_guardrails.checks.framework.engine import CheckScope, GuardrailCheck
 from django_guardrails.integrations import CELERY, DRF, installed
+from django_guardrails.project import is_own_app
 
 UsePredicate = Callable[[CheckScope], bool]
 
@@ -35,6 +37,16 @@ def settings_packages() -> list[str]:
     return list(dict.fromkeys(tops))
 
 
+def own_celery_modules() -> list[str]:
+    """The ``celery`` modules of the project's own apps and of their top-level packages
+    (``shop/tasks/celery.py``, run as ``celery -A shop.tasks``), found without importing them."""
+    names = []
+    for app_config in apps.get_app_configs():
+        if is_own_app(app_config):
+            names += [f"{app_config.name}.celery", f"{app_config.name.partition('.')[0]}.celery"]
+    return [name for name in dict.fromkeys(names) if installed(name)]
+
+
 def _load_urlconf() -> None:
     try:
         get_resolver().url_patterns  # noqa: B018 - imports the URLconf and the views
@@ -44,10 +56,11 @@ def _load_urlconf() -> None:
 
 def celery_in_use(scope: CheckScope) -> bool:
     """The project names its app (``CELERY_APP``), has the documented ``proj/celery.py`` beside
-    its settings or URLconf, or imports Celery, from there or from its URLconf and views."""
+    its settings or URLconf or a ``celery`` module in one of its own apps, or imports Celery,
+    from there or from its URLconf and views."""
     if CELERY in sys.modules or os.environ.get("CELERY_APP"):
         return True
-    if any(installed(f"{top}.celery") for top in settings_packages()):
+    if any(installed(f"{top}.celery") for top in settings_packages()) or own_celery_modules():
         return True
     _load_urlconf()
     return CELERY in sys.modules

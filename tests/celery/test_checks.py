@@ -7,9 +7,14 @@ import pytest
 
 pytest.importorskip("celery", reason="an optional extra: django-guardrails[celery]")
 
+import json
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -315,3 +320,130 @@ def test_w706_fires_when_tasks_run_eagerly_and_only_under_deploy(make_celery: Ma
 def test_w706_is_silent_when_tasks_go_to_the_broker(make_celery: MakeCelery) -> None:
     make_celery(task_always_eager=False)
     assert list(celery_checks.check_always_eager(scope())) == []
+
+
+# A project laid out as HackSoftware's Django-Styleguide-Example: settings in ``config``, the
+# Celery app in an installed app of its own, ``styleguide/tasks/celery.py`` (celery -A
+# styleguide.tasks), and tasks in another app.
+_STYLEGUIDE = {
+    "config/__init__.py": "",
+    "config/settings.py": """
+        SECRET_KEY = "x" * 50
+        INSTALLED_APPS = [
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "django_guardrails",
+            "styleguide.users",
+            "styleguide.tasks",
+        ]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+        ROOT_URLCONF = "config.urls"
+        CELERY_BROKER_URL = "memory://"
+    """,
+    "config/urls.py": "urlpatterns = []\n",
+    "styleguide/__init__.py": "",
+    "styleguide/users/__init__.py": "",
+    "styleguide/users/tasks.py": """
+        from celery import shared_task
+
+        @shared_task
+        def email_user(user_id: int) -> None:
+            pass
+    """,
+    "styleguide/tasks/__init__.py": "from .celery import app as celery_app\n",
+    "styleguide/tasks/celery.py": """
+        from celery import Celery
+
+        app = Celery("styleguide")
+        app.config_from_object("django.conf:settings", namespace="CELERY")
+        app.autodiscover_tasks()
+    """,
+}
+
+_CHECK = """
+import json, sys
+import django
+django.setup()
+from django.core.checks import run_checks
+from django_guardrails.checks.framework.messages import display_path
+print(json.dumps({
+    "found": sorted(
+        (str(m.id), display_path(m.file) if getattr(m, "file", None) else None,
+         getattr(m, "line", None), m.msg, m.hint)
+        for m in run_checks() if str(m.id)[len("guardrails.") + 1:].startswith("7")
+    ),
+    "celery_imported": "celery" in sys.modules,
+}))
+"""
+
+
+def run_project(root: Path, files: dict[str, str], **env: str) -> Any:
+    """The 7xx findings of a project made of ``files``, checked in a fresh process."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    environment.pop("CELERY_APP", None)
+    environment.update(env)
+    result = subprocess.run(
+        [sys.executable, "-c", _CHECK],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=root,
+        env=environment,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize("imported", [True, False], ids=["imported at start-up", "not imported"])
+def test_the_app_of_one_of_the_projects_own_apps_is_found(tmp_path: Path, imported: bool) -> None:
+    """Nothing beside the settings: the app created at start-up, or the celery module of an
+    installed app of the project's, is found, and the findings point at its definition."""
+    files = dict(_STYLEGUIDE)
+    if not imported:
+        files["styleguide/tasks/__init__.py"] = ""
+    found = run_project(tmp_path, files)["found"]
+    celery_py = tmp_path / "styleguide" / "tasks" / "celery.py"
+    at = ["styleguide/tasks/celery.py", line_of(celery_py, "app = Celery(")]
+    assert [[code, file, line] for code, file, line, _, _ in found] == [
+        ["guardrails.W701", *at],
+        ["guardrails.W702", *at],
+    ]
+    [w701, _] = found
+    assert w701[3].startswith("Celery app styleguide.tasks.celery.app acknowledges each task")
+    assert w701[4].endswith("these tasks lack it: styleguide.users.tasks.email_user.")
+
+
+def test_celery_used_without_an_app_found_is_said_once(tmp_path: Path) -> None:
+    files = dict(_STYLEGUIDE)
+    del files["styleguide/tasks/celery.py"]
+    files["styleguide/tasks/__init__.py"] = "from celery import shared_task\n"
+    found = run_project(tmp_path, files)["found"]
+    assert found == [
+        [
+            "guardrails.I707",
+            None,
+            None,
+            "The project uses Celery but no Celery app was found: W701-W704 and W706 did not run.",
+            "Set the CELERY_APP environment variable to what celery -A is given, e.g. "
+            "CELERY_APP=proj.tasks, where the checks run.",
+        ]
+    ]
+    named = run_project(tmp_path, files, CELERY_APP="styleguide.nowhere")["found"]
+    assert [message for _, _, _, message, _ in named] == [
+        "The project uses Celery but CELERY_APP=styleguide.nowhere names no Celery app: "
+        "W701-W704 and W706 did not run."
+    ]
+
+
+def test_a_project_without_celery_gets_no_note_and_celery_is_not_imported(
+    tmp_path: Path,
+) -> None:
+    files = dict(_STYLEGUIDE)
+    del files["styleguide/tasks/celery.py"]
+    del files["styleguide/users/tasks.py"]
+    files["styleguide/tasks/__init__.py"] = ""
+    assert run_project(tmp_path, files) == {"found": [], "celery_imported": False}

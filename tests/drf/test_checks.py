@@ -154,6 +154,7 @@ from rest_framework import generics, routers, serializers, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
 class GroupSerializer(serializers.ModelSerializer):
@@ -224,6 +225,30 @@ def health(request):
 @api_view(["POST"])
 def hook(request):
     return Response()
+
+
+# As HackSoftware's Django-Styleguide-Example writes its user API: a POST per action.
+class UserSessionLoginApi(APIView):
+    def post(self, request):
+        return Response()
+
+
+class UserSessionLogoutApi(APIView):
+    def get(self, request):
+        return Response()
+
+    def post(self, request):
+        return Response()
+
+
+class UserCreateApi(APIView):
+    def post(self, request):
+        return Response()
+
+
+class UserUpdateApi(APIView):
+    def post(self, request, pk):
+        return Response()
 """
 
 
@@ -265,14 +290,68 @@ def test_w808_names_the_views_anyone_can_write_through(make_app: MakeApp) -> Non
     [message] = w808(label)
     assert message == ids.W808.message(
         'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] is AllowAny: anyone can write through API '
-        f"views that set no permission_classes: {label}.api.Audited (POST, PUT, PATCH, DELETE), "
-        f"{label}.api.Groups (POST, PUT, PATCH, DELETE), {label}.api.hook (POST).",
+        "views (and read through 1 more) that set no permission_classes: "
+        f"{label}.api.Audited (POST, PUT, PATCH, DELETE), "
+        f"{label}.api.Groups (POST, PUT, PATCH, DELETE), {label}.api.hook (POST) and 1 more.",
         hint='Set it to ["rest_framework.permissions.IsAuthenticatedOrReadOnly"] to keep reads '
         "public and require a login to write (IsAuthenticated for a private API); a view open to "
-        "all by design says so with permission_classes = [AllowAny].",
+        "all by design says so with permission_classes = [AllowAny]. guardrails check --deploy "
+        "--format json lists all 4 (items).",
         obj="settings.REST_FRAMEWORK",
     )
+    # The project's read-only view is not dropped because others write: it comes after them.
+    assert message.items[-1] == f"{label}.api.GroupList"
     assert w808(label, {}) == [message]  # DRF's own default is AllowAny as well
+
+
+def test_w808_names_the_worst_views_first_and_sign_in_views_last(make_app: MakeApp) -> None:
+    """Updates before creations before reads; login and logout, public by design, last."""
+    label = api_app(
+        make_app,
+        """\
+        urlpatterns = [
+            path("login/", UserSessionLoginApi.as_view()),
+            path("logout/", UserSessionLogoutApi.as_view()),
+            path("create/", UserCreateApi.as_view()),
+            path("<int:pk>/update/", UserUpdateApi.as_view()),
+            path("list/", GroupList.as_view()),
+            path("groups/<int:pk>/", Groups.as_view({"patch": "partial_update"})),
+        ]
+        """,
+    )
+    [message] = w808(label)
+    assert message.msg == (
+        'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] is AllowAny: anyone can write through API '
+        "views (and read through 1 more) that set no permission_classes: "
+        f"{label}.api.Groups (PATCH), {label}.api.UserUpdateApi (POST), "
+        f"{label}.api.UserCreateApi (POST) and 3 more."
+    )
+    assert message.items == (
+        f"{label}.api.Groups (PATCH)",
+        f"{label}.api.UserUpdateApi (POST)",
+        f"{label}.api.UserCreateApi (POST)",
+        f"{label}.api.GroupList",
+        f"{label}.api.UserSessionLoginApi (POST)",
+        f"{label}.api.UserSessionLogoutApi (POST)",
+    )
+    assert message.hint is not None
+    assert message.hint.endswith(" guardrails check --deploy --format json lists all 6 (items).")
+
+
+def test_w808_tells_sign_in_views_by_the_words_of_their_names() -> None:
+    from django_guardrails.integrations.drf.permissions import signs_in
+
+    for label in (
+        "users.apis.UserSessionLoginApi",
+        "users.apis.UserJwtLogoutApi",
+        "rest_framework_simplejwt.views.TokenObtainPairView",
+        "rest_framework.authtoken.views.obtain_auth_token",
+        "accounts.views.SignInView",
+        "accounts.views.JWTLogin",
+    ):
+        assert signs_in(label), label
+    for label in ("blog.api.BlogIndex", "shop.api.CatalogInfo", "users.apis.UserUpdateApi"):
+        assert not signs_in(label), label
 
 
 def test_w808_names_own_read_only_views_without_asking_for_a_login(make_app: MakeApp) -> None:

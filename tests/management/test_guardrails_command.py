@@ -96,6 +96,32 @@ def test_sarif_has_the_required_structure(tmp_path: Path) -> None:
     assert uri.endswith("models.py")
 
 
+def test_json_and_sarif_carry_the_whole_list_a_message_shortens(tmp_path: Path) -> None:
+    """W808 names three views "and 1 more": the fourth is in the finding's items."""
+    pytest.importorskip("rest_framework")
+    views = [
+        "broken.api.InvoiceList",
+        "broken.api.RecentInvoiceList",
+        "clean.api.AuthorBookList",
+        "clean.api.BookList",
+    ]
+    allow_any = {"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"]}
+    output = tmp_path / "guardrails.sarif"
+    with override_settings(REST_FRAMEWORK=allow_any):
+        [row] = [r for r in run_json("--deploy") if r["id"] == "guardrails.W808"]
+        call_command("guardrails", "check", "--deploy", "--format=sarif", f"--output={output}")
+    assert str(row["message"]).endswith("clean.api.AuthorBookList and 1 more.")
+    assert row["items"] == views
+    [result] = [
+        r
+        for r in json.loads(output.read_text())["runs"][0]["results"]
+        if r["ruleId"] == "guardrails.W808"
+    ]
+    assert result["properties"] == {"items": views}
+    # A finding that names everything it concerns has no items.
+    assert all("items" not in r for r in run_json() if r["id"] != "guardrails.W808")
+
+
 def test_unknown_app_label_is_a_clear_error() -> None:
     from django.core.management import CommandError
 

@@ -34,19 +34,23 @@ def level_name(level: int) -> str:
     return _LEVEL_NAMES.get(level, str(level))
 
 
+def _json_row(message: GuardrailsMessage) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": message.id,
+        "level": level_name(message.level),
+        "message": message.msg,
+        "hint": message.hint,
+        "obj": message.obj_label(),
+        "file": display_path(message.file) if message.file else None,
+        "line": message.line if message.file else None,
+    }
+    if message.items:  # the complete list the message names the first of
+        row["items"] = list(message.items)
+    return row
+
+
 def as_json(messages: Sequence[GuardrailsMessage]) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": message.id,
-            "level": level_name(message.level),
-            "message": message.msg,
-            "hint": message.hint,
-            "obj": message.obj_label(),
-            "file": display_path(message.file) if message.file else None,
-            "line": message.line if message.file else None,
-        }
-        for message in messages
-    ]
+    return [_json_row(message) for message in messages]
 
 
 def help_uri(check_id: str) -> str:
@@ -102,6 +106,8 @@ def as_sarif(messages: Sequence[GuardrailsMessage], root: Path | None = None) ->
                 "guardrailsFinding/v1": hashlib.sha256(repr(key).encode()).hexdigest()
             },
         }
+        if message.items:
+            result["properties"] = {"items": list(message.items)}
         if file:
             location: dict[str, Any] = {"artifactLocation": _artifact(file, root)}
             if line:

@@ -7,6 +7,7 @@ used once across letters. A retired ID stays here with ``retired=True`` so it is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,9 +48,10 @@ class CheckId:
         obj: Any,
         file: str | None = None,
         line: int | None = None,
+        items: Sequence[str] = (),
     ) -> GuardrailsMessage:
         return GuardrailsMessage(
-            self.level, msg, hint=hint, obj=obj, id=self.id, file=file, line=line
+            self.level, msg, hint=hint, obj=obj, id=self.id, file=file, line=line, items=items
         )
 
 
@@ -110,6 +112,7 @@ W703 = CheckId("W703", "A Celery task is annotated to take a model instance or a
 W704 = CheckId("W704", "Celery accepts pickle as a task serializer")
 W705 = CheckId("W705", ".delay() or .apply_async() inside transaction.atomic() without on_commit")
 W706 = CheckId("W706", "Celery runs tasks eagerly (task_always_eager) in production")
+I707 = CheckId("I707", "The project uses Celery but no Celery app was found: set CELERY_APP")
 W801 = CheckId("W801", 'A ModelSerializer with fields = "__all__"')
 W802 = CheckId("W802", "A ModelSerializer with Meta.exclude")
 W803 = CheckId("W803", "A ModelSerializer with Meta.depth (nested output)")
@@ -178,6 +181,7 @@ ALL: tuple[CheckId, ...] = (
     W704,
     W705,
     W706,
+    I707,
     W801,
     W802,
     W803,

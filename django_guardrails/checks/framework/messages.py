@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.checks import CheckMessage
@@ -16,7 +17,9 @@ class GuardrailsMessage(CheckMessage):
     """A check message that knows where the offending code is.
 
     Equality stays Django's (level, msg, hint, obj, id), so tests can compare whole messages;
-    ``file`` and ``line`` travel alongside and show up in ``str()``.
+    ``file`` and ``line`` travel alongside and show up in ``str()``. ``items`` is the complete
+    list a message names only the first of ("A, B, C and 4 more"), for the JSON and SARIF
+    output.
     """
 
     def __init__(
@@ -29,10 +32,12 @@ class GuardrailsMessage(CheckMessage):
         *,
         file: str | None = None,
         line: int | None = None,
+        items: Sequence[str] = (),
     ) -> None:
         super().__init__(level, msg, hint=hint, obj=obj, id=id)
         self.file = file
         self.line = line
+        self.items = tuple(items)
 
     @property
     def location(self) -> str | None:

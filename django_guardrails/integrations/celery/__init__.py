@@ -19,6 +19,7 @@ reject_on_worker_lost = when_used(_CHECKS, "check_reject_on_worker_lost", celery
 task_signatures = when_used(_CHECKS, "check_task_signatures", celery_in_use)
 pickle = when_used(_CHECKS, "check_pickle", celery_in_use)
 always_eager = when_used(_CHECKS, "check_always_eager", celery_in_use)
+app_found = when_used(_CHECKS, "check_app_found", celery_in_use)
 
 
 def register_checks() -> None:
@@ -30,5 +31,6 @@ def register_checks() -> None:
     register(task_signatures, Tags.compatibility)
     register(pickle, Tags.security)
     register(always_eager, Tags.compatibility, deploy=True)
+    register(app_found, Tags.compatibility)
     # A scan of the project's source: it needs no Celery app, only Celery installed.
     register(check_sends_in_atomic, Tags.compatibility)

@@ -4,9 +4,12 @@ configuration key is set. Imported only when Celery is installed.
 The app: ``CELERY_APP`` (what ``celery -A`` reads from the environment) when set, else the
 top-level package of the settings module, then of ``ROOT_URLCONF``: Celery's own ``find_app()``
 looks there for ``app``, ``celery``, a ``celery`` submodule (Django's documented layout is
-``proj/celery.py``) or any ``Celery`` instance. Its configuration is the app's own ``conf``, so
-the ``CELERY_`` settings namespace, ``app.conf.update()`` and defaults are read as the worker
-reads them; the source is read only to point at the line that sets a key.
+``proj/celery.py``) or any ``Celery`` instance. Else the apps the process has created that the
+project's code defines (``celery._state`` keeps them: an app imported at start-up from one of
+the project's apps), else a ``celery`` module of one of its own apps (``shop/tasks/celery.py``).
+Its configuration is the app's own ``conf``, so the ``CELERY_`` settings namespace,
+``app.conf.update()`` and defaults are read as the worker reads them; the source is read only to
+point at the line that sets a key.
 """
 
 from __future__ import annotations
@@ -17,17 +20,17 @@ import inspect
 import os
 import sys
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from celery import Celery
+from celery import Celery, _state
 from celery.app.utils import find_app
 from django.apps import AppConfig, apps
 from django.conf import settings
 
-from django_guardrails.integrations.usage import settings_packages
+from django_guardrails.integrations.usage import own_celery_modules, settings_packages
 from django_guardrails.project import is_under, library_roots
 from django_guardrails.source.index import SOURCE
 from django_guardrails.source.settings_modules import find_setting
@@ -61,21 +64,45 @@ class ProjectTask:
         return getattr(self.task, name, None)
 
 
-def _candidates() -> list[str]:
-    named = os.environ.get("CELERY_APP")
-    if named:
-        return [named]
-    return settings_packages()
+def _find(name: str) -> Celery | None:
+    try:
+        found = find_app(name, imp=importlib.import_module)
+    except (ImportError, AttributeError):
+        return None
+    return found if isinstance(found, Celery) else None
+
+
+def _created() -> ProjectApp | None:
+    """The first, by label, of the apps this process has created (Celery keeps them all) that a
+    module of the project defines: one imported at start-up from wherever the project keeps it."""
+    # Celery's registry of every app created (a WeakSet), read as Celery's own code reads it.
+    active: Callable[[], Iterable[Celery]] | None = getattr(_state, "_get_active_apps", None)
+    located = [_located(app) for app in list(active() if active is not None else ())]
+    defined = sorted((found for found in located if found.file), key=lambda found: found.label)
+    return defined[0] if defined else None
 
 
 def find_project_app() -> ProjectApp | None:
-    """The project's Celery app, or None when it has none that Celery would find."""
-    for name in _candidates():
-        try:
-            found = find_app(name, imp=importlib.import_module)
-        except (ImportError, AttributeError):
-            continue
-        if isinstance(found, Celery):
+    """The project's Celery app, or None when it has none that guardrails finds.
+
+    ``CELERY_APP`` when set, as ``celery -A`` reads it; else where ``celery -A`` is told to look
+    in Django's layout (the settings' and the URLconf's packages), then the apps created so far,
+    then a ``celery`` module of one of the project's own apps.
+    """
+    named = os.environ.get("CELERY_APP")
+    if named:
+        found = _find(named)
+        return _located(found) if found is not None else None
+    for name in settings_packages():
+        found = _find(name)
+        if found is not None:
+            return _located(found)
+    created = _created()
+    if created is not None:
+        return created
+    for name in own_celery_modules():
+        found = _find(name)
+        if found is not None:
             return _located(found)
     return None
 

@@ -4,6 +4,7 @@ installed (``django-guardrails[celery]``); nothing here is imported otherwise.""
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -203,4 +204,18 @@ def check_always_eager(scope: CheckScope) -> Iterator[CheckMessage]:
         hint=f"Remove {setting_name(project, 'task_always_eager')} from the production settings; "
         "tests that need it set it themselves.",
         **_at(project, "task_always_eager"),
+    )
+
+
+def check_app_found(scope: CheckScope) -> Iterator[CheckMessage]:
+    """I707: the project uses Celery, but no app was found for W701-W704 and W706 to read."""
+    if not scope.whole_project or find_project_app() is not None:
+        return
+    named = os.environ.get("CELERY_APP")
+    where = f"CELERY_APP={named} names no Celery app" if named else "no Celery app was found"
+    yield ids.I707.message(
+        f"The project uses Celery but {where}: W701-W704 and W706 did not run.",
+        hint="Set the CELERY_APP environment variable to what celery -A is given, e.g. "
+        "CELERY_APP=proj.tasks, where the checks run.",
+        obj="CELERY_APP",
     )

@@ -5,11 +5,13 @@ A view relies on the default when nothing of its own decides who may use it: no
 ``@action``, no ``get_permissions()`` of its own, no ``@permission_classes`` on an ``@api_view``.
 A view that says ``permission_classes = [AllowAny]`` is public by decision and never reported;
 nor is a view wrapped in a decorator besides DRF's own, which may decide access itself.
+The views are named worst first (``risk``), and the message carries them all as its ``items``.
 Imported only when DRF is (see ``integrations.usage``).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +35,14 @@ _WRITES = ("post", "put", "patch", "delete")
 _SETTING = 'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]'
 _READ_ONLY_DEFAULT = '["rest_framework.permissions.IsAuthenticatedOrReadOnly"]'
 _MOST_NAMED = 3
+# Changes and deletions of what exists first (by method, or by a name such as UserUpdateApi
+# for a POST that updates), then creations; reads after writes.
+_CHANGES = frozenset({"put", "patch", "delete"})
+_CHANGE_WORDS = frozenset({"update", "delete", "destroy", "remove", "edit", "change"})
+# Words of a view's name that make it public by design: signing in or out, getting a token.
+_SIGN_IN_WORDS = frozenset({"login", "logout", "signin", "signout", "token", "jwt"})
+_SIGN_IN_PAIRS = frozenset({("log", "in"), ("log", "out"), ("sign", "in"), ("sign", "out")})
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z]|[^A-Za-z]|$)|[A-Z]?[a-z]+")
 
 
 @dataclass
@@ -133,6 +143,33 @@ def open_views() -> list[OpenView]:
     return [found[label] for label in sorted(found)]
 
 
+def _words(label: str) -> list[str]:
+    """The words of a view's name: ``UserSessionLoginApi`` -> user, session, login, api."""
+    return [word.lower() for word in _WORDS.findall(label.rpartition(".")[2])]
+
+
+def signs_in(label: str) -> bool:
+    """A login, logout or token view by its name (``UserSessionLoginApi``,
+    ``TokenObtainPairView``, ``obtain_auth_token``): open to anyone because it has to be."""
+    words = _words(label)
+    return bool(_SIGN_IN_WORDS.intersection(words)) or any(
+        pair in _SIGN_IN_PAIRS for pair in zip(words, words[1:], strict=False)
+    )
+
+
+def risk(view: OpenView) -> tuple[int, str]:
+    """Worst first: views that change or delete what exists (PUT, PATCH, DELETE, or a POST
+    named so), then those that create, then reads; a sign-in, sign-out or token view, public
+    by design, last."""
+    if signs_in(view.label):
+        rank = 3
+    elif view.writes & _CHANGES or (view.writes and _CHANGE_WORDS.intersection(_words(view.label))):
+        rank = 0
+    else:
+        rank = 1 if view.writes else 2
+    return rank, view.label
+
+
 def _uses_drf() -> bool:
     """DRF is installed as an app, or the URLconf reaches one of its views."""
     if apps.is_installed("rest_framework"):
@@ -144,32 +181,43 @@ def _uses_drf() -> bool:
     return False
 
 
-def _named(views: list[OpenView], with_methods: bool) -> str:
-    def one(view: OpenView) -> str:
-        methods = ", ".join(m.upper() for m in _WRITES if m in view.writes)
-        return f"{view.label} ({methods})" if with_methods else view.label
+def _item(view: OpenView) -> str:
+    methods = ", ".join(m.upper() for m in _WRITES if m in view.writes)
+    return f"{view.label} ({methods})" if methods else view.label
 
-    shown = ", ".join(one(view) for view in views[:_MOST_NAMED])
-    more = len(views) - _MOST_NAMED
+
+def _named(items: list[str]) -> str:
+    shown = ", ".join(items[:_MOST_NAMED])
+    more = len(items) - _MOST_NAMED
     return f"{shown} and {more} more" if more > 0 else shown
 
 
-def _message(writable: list[OpenView], readable: list[OpenView], shown: str) -> tuple[str, str]:
+def _all_listed(items: list[str]) -> str:
+    """Where the views the message leaves out are listed, when it leaves some out."""
+    if len(items) <= _MOST_NAMED:
+        return ""
+    return f" guardrails check --deploy --format json lists all {len(items)} (items)."
+
+
+def _message(items: list[str], writes: bool, reads: int, shown: str) -> tuple[str, str]:
+    """The message and hint, for the views named by ``items``, worst first: whether any accepts
+    writes, and how many only read."""
     setting = f"{_SETTING} is {shown}"
-    if writable:
+    if writes:
+        reads_too = f" (and read through {reads} more)" if reads else ""
         return (
-            f"{setting}: anyone can write through API views that set no permission_classes: "
-            f"{_named(writable, with_methods=True)}.",
+            f"{setting}: anyone can write through API views{reads_too} that set no "
+            f"permission_classes: {_named(items)}.",
             f"Set it to {_READ_ONLY_DEFAULT} to keep reads public and require a login to write "
             "(IsAuthenticated for a private API); a view open to all by design says so with "
-            "permission_classes = [AllowAny].",
+            f"permission_classes = [AllowAny].{_all_listed(items)}",
         )
     return (
         f"{setting}: anyone can read through API views of the project that set no "
-        f"permission_classes: {_named(readable, with_methods=False)}.",
+        f"permission_classes: {_named(items)}.",
         "Give each view public by design permission_classes = [AllowAny], or set it to "
         f"{_READ_ONLY_DEFAULT} (reads stay public, writes need a login); "
-        "IsAuthenticated only if no API reader is anonymous.",
+        f"IsAuthenticated only if no API reader is anonymous.{_all_listed(items)}",
     )
 
 
@@ -192,6 +240,9 @@ def check_default_permission(scope: CheckScope) -> Iterator[CheckMessage]:
     readable = [view for view in views if view.own and not view.writes]
     if not writable and not readable:
         return
-    msg, hint = _message(writable, readable, "AllowAny" if classes else "empty")
+    items = [_item(view) for view in sorted(writable + readable, key=risk)]
+    msg, hint = _message(items, bool(writable), len(readable), "AllowAny" if classes else "empty")
     file, line = setting_location("REST_FRAMEWORK")
-    yield ids.W808.message(msg, hint=hint, obj="settings.REST_FRAMEWORK", file=file, line=line)
+    yield ids.W808.message(
+        msg, hint=hint, obj="settings.REST_FRAMEWORK", file=file, line=line, items=items
+    )
