@@ -2,9 +2,12 @@
 
 Signals are Django's built-in ones (every ``Signal`` in a loaded ``django.*`` module: model,
 request, migration, auth, test signals and the rest), every ``Signal`` defined in a module of
-the project's own apps, and any other signal that a connection was noted for. For each
-receiver: what it is and where it is defined, where it was connected (``connections``), the
-sender, ``dispatch_uid``, weak or strong, and whether it is still alive.
+the project's own apps, any other signal of a loaded module that has receivers, and any other
+signal that a connection was noted for: what is audited does not depend on where
+``django_guardrails`` is listed in ``INSTALLED_APPS``. For each receiver: what it is and where it
+is defined, where it was connected (``connections``; for a receiver connected before the watch
+began, its ``@receiver`` line, ``sites``), the sender, ``dispatch_uid``, weak or strong, and
+whether it is still alive.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from django_guardrails.audit.connections import (
     kind_of,
     sender_name,
 )
+from django_guardrails.audit.sites import decorator_site
 from django_guardrails.project import is_under, library_roots, own_app_configs
 from django_guardrails.source.index import SOURCE
 
@@ -95,9 +99,12 @@ def discover_signals(app_configs: Iterable[AppConfig] | None = None) -> dict[Sig
     one of Django's signals (``post_save`` imported by ``shop.signals`` is still
     ``django.db.models.signals.post_save``), and a module called ``signals`` before others
     (``django.core.signals.setting_changed``, not ``django.test.signals.setting_changed``).
-    A signal known only from a connection (a third-party one, say) is looked for among every
-    loaded module; one bound to no module-level name is named after where it was connected,
-    ``<signal connected at shop/models.py:12>``, with the path relative to the project.
+    Any other signal (a third-party one, say) is audited when it has receivers, whoever
+    connected them and whenever (before guardrails was imported too), or when a connection to
+    it was noted; it is named after the module that assigns it among every loaded module. One
+    bound to no module-level name, known only from a connection, is named after where it was
+    connected, ``<signal connected at shop/models.py:12>``, with the path relative to the
+    project.
     """
     own = own_app_configs(list(app_configs) if app_configs is not None else None)
     names: dict[int, list[str]] = {}
@@ -107,15 +114,21 @@ def discover_signals(app_configs: Iterable[AppConfig] | None = None) -> dict[Sig
             if issubclass(type(value), Signal):  # type(): a lazy object (admin.site) stays lazy
                 found[id(value)] = value
                 names.setdefault(id(value), []).append(f"{module_name}.{attribute}")
-    unnamed: dict[int, tuple[Signal, Connection]] = {}
+    # Any other signal with receivers, whenever they were connected (before guardrails was
+    # imported too), and any other signal a connection was noted for.
+    noted: dict[int, tuple[Signal, Connection]] = {}
     for connection in connections():
         signal = connection.signal()
-        if signal is not None and id(signal) not in found and id(signal) not in unnamed:
-            unnamed[id(signal)] = (signal, connection)
-    bound = _bound_names(set(unnamed)) if unnamed else {}
-    for key, (signal, connection) in unnamed.items():
-        found[key] = signal
-        names[key] = [_defining_name(bound[key])] if key in bound else [_unnamed(connection)]
+        if signal is not None and id(signal) not in found and id(signal) not in noted:
+            noted[id(signal)] = (signal, connection)
+    for key, (signal, candidates) in _bound_signals(set(found)).items():
+        if key in noted or _has_receivers(signal):
+            found[key] = signal
+            names[key] = [_defining_name(candidates)]
+    for key, (signal, connection) in noted.items():
+        if key not in found:
+            found[key] = signal
+            names[key] = [_unnamed(connection)]
     return {found[key]: _best_name(names[key]) for key in found}
 
 
@@ -128,14 +141,20 @@ def _members(module: Any) -> list[tuple[str, Any]]:
         return []
 
 
-def _bound_names(wanted: set[int]) -> dict[int, list[tuple[str, str]]]:
-    """(module, attribute) of each module-level name bound to one of the ``wanted`` objects."""
-    found: dict[int, list[tuple[str, str]]] = {}
+def _bound_signals(known: set[int]) -> dict[int, tuple[Signal, list[tuple[str, str]]]]:
+    """Each signal not ``known`` bound to a module-level name of a loaded module, with the
+    (module, attribute) of each of those names."""
+    found: dict[int, tuple[Signal, list[tuple[str, str]]]] = {}
     for module_name, module in list(sys.modules.items()):
         for attribute, value in _members(module):
-            if id(value) in wanted:
-                found.setdefault(id(value), []).append((module_name, attribute))
+            if issubclass(type(value), Signal) and id(value) not in known:
+                found.setdefault(id(value), (value, []))[1].append((module_name, attribute))
     return found
+
+
+def _has_receivers(signal: Signal) -> bool:
+    with signal.lock:
+        return bool(signal.receivers)
 
 
 def _defining_name(candidates: list[tuple[str, str]]) -> str:
@@ -287,6 +306,7 @@ def inventory(signals: dict[Signal, str] | None = None) -> list[Receiver]:
             file, line = _definition(target)
             qualname = dotted_name(target) if target is not None else _dead_name(connection)
             origin = file if target is not None else (connection.file if connection else None)
+            site = _connected_site(connection, target, name)
             receivers.append(
                 Receiver(
                     signal=name,
@@ -295,9 +315,9 @@ def inventory(signals: dict[Signal, str] | None = None) -> list[Receiver]:
                     kind=kind_of(target) if target is not None else "dead",
                     file=file,
                     line=line,
-                    connected_file=connection.file if connection else None,
-                    connected_line=connection.line if connection else None,
-                    connected_in=connection.function if connection else None,
+                    connected_file=site[0],
+                    connected_line=site[1],
+                    connected_in=site[2],
                     connections=connection.times if connection else 1,
                     distinct_connections=connection.distinct_keys if connection else 1,
                     sender=_sender(key, sender_ref, connection, labels),
@@ -313,6 +333,17 @@ def inventory(signals: dict[Signal, str] | None = None) -> list[Receiver]:
             )
     receivers.sort(key=lambda r: (not r.project, r.signal, r.qualname))
     return receivers
+
+
+def _connected_site(
+    connection: Connection | None, target: Any, signal_name: str
+) -> tuple[str | None, int | None, str | None]:
+    """(file, line, function) of the connection: as noted, else as read from the receiver's
+    ``@receiver`` line (``sites``), else unknown."""
+    if connection is not None:
+        return connection.file, connection.line, connection.function
+    found = decorator_site(target, signal_name) if target is not None else None
+    return found if found is not None else (None, None, None)
 
 
 def _dead_name(connection: Connection | None) -> str:

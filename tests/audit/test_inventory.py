@@ -251,3 +251,158 @@ def test_a_signal_found_through_a_connection_is_named_where_it_is_defined(
         hooklib_naming.changed.disconnect(on_change)
         for name in ("hooklib_naming", "hooklib_naming.definitions"):
             sys.modules.pop(name, None)
+
+
+# A project whose apps connect to the signals of a library (a package that is not an app, as
+# django-structlog's Celery signals are), each signal by one app, at two moments: early_app when
+# its package is imported (Celery's Django layout: the package imports the module that
+# connects), late_app in its ready(). Neither binds the signal to a name of its own module
+# (``@receiver(signals.bind_extra_task_metadata)``).
+ORDER_PROJECT = {
+    "pinglib/__init__.py": (
+        "from django.dispatch import Signal\n\npinged = Signal()\nponged = Signal()\n"
+    ),
+    "early_app/__init__.py": "from early_app import hooks  # noqa: F401\n",
+    "early_app/hooks.py": (
+        "import pinglib\nfrom django.dispatch import receiver\n\n\n"
+        "@receiver(pinglib.pinged)\ndef on_ping(sender, **kwargs):\n    pass\n"
+    ),
+    "late_app/__init__.py": "",
+    "late_app/apps.py": (
+        "from django.apps import AppConfig\n\n\nclass LateConfig(AppConfig):\n"
+        '    name = "late_app"\n\n    def ready(self):\n'
+        "        from late_app import hooks  # noqa: F401\n"
+    ),
+    "late_app/hooks.py": (
+        "import pinglib\nfrom django.dispatch import receiver\n\n\n"
+        "@receiver(pinglib.ponged)\ndef on_pong(sender, **kwargs):\n    pass\n"
+    ),
+}
+
+ORDER_PROBE = """
+import json
+from io import StringIO
+
+import django
+from django.core.management import call_command
+
+django.setup()
+text, rows = StringIO(), StringIO()
+call_command("guardrails", "signals", stdout=text)
+call_command("guardrails", "signals", "--format", "json", stdout=rows)
+print(json.dumps({"text": text.getvalue(), "rows": json.loads(rows.getvalue())}))
+"""
+
+
+@pytest.mark.parametrize(
+    "installed_apps",
+    [
+        ["django_guardrails", "early_app", "late_app"],
+        ["early_app", "django_guardrails", "late_app"],
+        ["early_app", "late_app", "django_guardrails"],  # last, as the README shows it
+    ],
+    ids=["first", "between", "last"],
+)
+def test_receivers_are_listed_wherever_guardrails_is_installed(
+    tmp_path: Path, installed_apps: list[str]
+) -> None:
+    for name, text in ORDER_PROJECT.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    apps = ["django.contrib.contenttypes", "django.contrib.auth", *installed_apps]
+    (tmp_path / "order_settings.py").write_text(
+        f'SECRET_KEY = "{"k" * 50}"\nINSTALLED_APPS = {apps!r}\n'
+        'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}\n'
+        'DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"\nUSE_TZ = True\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", ORDER_PROBE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "DJANGO_SETTINGS_MODULE": "order_settings",
+            "PYTHONPATH": str(tmp_path),
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.splitlines()[-1])
+    rows = {row["receiver"]: row for row in found["rows"] if row["signal"].startswith("pinglib.")}
+    assert sorted(rows) == ["early_app.hooks.on_ping", "late_app.hooks.on_pong"]
+    for app, signal in (("early_app", "pinged"), ("late_app", "ponged")):
+        row = rows[f"{app}.hooks.on_{signal[:4]}"]
+        assert row["signal"] == f"pinglib.{signal}"
+        assert row["project"] is True and row["app"] == app
+        # Where it was connected, also when that was before guardrails was imported.
+        assert row["connected_at"] == f"{app}/hooks.py:5"
+        assert row["connected_in"] == "<module>"
+        assert row["findings"] == ["W401"]
+    text = found["text"]
+    for app, signal in (("early_app", "pinged"), ("late_app", "ponged")):
+        assert f"pinglib.{signal} (1 receiver)\n  {app}.hooks.on_{signal[:4]}\n" in text
+        assert f"connected {app}/hooks.py:5 (in <module>)" in text
+
+
+EARLY_HOOKS = """\
+import hooklib_early
+from django.dispatch import receiver
+
+
+@receiver(hooklib_early.fired)
+def decorated(sender, **kwargs):
+    pass
+
+
+@receiver(hooklib_early.fired, sender=int)
+@receiver(hooklib_early.fired, sender=str)
+def twice(sender, **kwargs):
+    pass
+
+
+def plain(sender, **kwargs):
+    pass
+
+
+hooklib_early.fired.connect(plain)
+"""
+
+
+def test_receivers_connected_before_the_watch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Connected while no watch runs (as before guardrails' app module is imported): a library's
+    # signal with receivers is audited all the same, one without receivers is not; the one
+    # @receiver line naming the signal is where it was connected, anything else is unknown.
+    (tmp_path / "hooklib_early.py").write_text(
+        "from django.dispatch import Signal\n\nfired = Signal()\nquiet = Signal()\n"
+    )
+    (tmp_path / "earlyhooks.py").write_text(EARLY_HOOKS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(Signal, "connect", connections._original_connect)
+    earlyhooks = importlib.import_module("earlyhooks")
+    library = sys.modules["hooklib_early"]
+    try:
+        signals = discover_signals()
+        assert signals[library.fired] == "hooklib_early.fired"
+        assert library.quiet not in signals
+        found = sorted(
+            (r.qualname, r.connected_at, r.connected_in)
+            for r in inventory(signals)
+            if r.signal == "hooklib_early.fired"
+        )
+        decorated = line_of(tmp_path / "earlyhooks.py", "@receiver(hooklib_early.fired)")
+        assert found == [
+            ("earlyhooks.decorated", f"{tmp_path / 'earlyhooks.py'}:{decorated}", "<module>"),
+            ("earlyhooks.plain", None, None),
+            ("earlyhooks.twice", None, None),  # two @receiver lines: which one is unknown
+            ("earlyhooks.twice", None, None),
+        ]
+    finally:
+        for function in (earlyhooks.decorated, earlyhooks.plain):
+            library.fired.disconnect(function)
+        library.fired.disconnect(earlyhooks.twice, sender=int)
+        library.fired.disconnect(earlyhooks.twice, sender=str)
+        for name in ("earlyhooks", "hooklib_early"):
+            sys.modules.pop(name, None)

@@ -281,3 +281,121 @@ def test_w604_fires_only_on_exempt_views_that_may_use_the_session(make_app: Make
     assert [line for line, _, _ in found] == fired
     assert found[0][1].startswith("View profile is csrf_exempt and reachable at /profile/: ")
     assert "API key, a signature or a secret in the URL, CSRF does not apply" in str(found[0][2])
+
+
+RENDERING_VIEWS = """\
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import TemplateView
+
+
+@csrf_exempt
+def unsubscribe(request, token):  # a signed link authenticates it
+    return render(request, "LABEL/function.html")
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class Hook(TemplateView):
+    template_name = "LABEL/method_decorator.html"
+
+
+class Wrapped(TemplateView):
+    template_name = "LABEL/wrapped.html"
+
+
+def flagged(request):
+    return render(request, "LABEL/attribute.html")
+
+
+flagged.csrf_exempt = True
+
+
+@csrf_exempt
+def shared_exempt(request):
+    return render(request, "LABEL/shared.html")
+
+
+def shared(request):
+    return render(request, "LABEL/shared.html")
+
+
+@csrf_exempt
+def helped(request):
+    return render(request, "LABEL/helper.html")
+
+
+def mail_body():
+    return render_to_string("LABEL/helper.html")
+
+
+@csrf_exempt
+def elsewhere(request):
+    return render(request, "LABEL/elsewhere.html")
+
+
+@csrf_exempt
+def included(request):
+    return render(request, "LABEL/included.html")
+"""
+
+RENDERING_URLS = """\
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from . import views
+
+urlpatterns = [
+    path("unsubscribe/<str:token>/", views.unsubscribe),
+    path("hook/", views.Hook.as_view()),
+    path("wrapped/", csrf_exempt(views.Wrapped.as_view())),
+    path("flagged/", views.flagged),
+    path("shared-exempt/", views.shared_exempt),
+    path("shared/", views.shared),
+    path("helped/", views.helped),
+    path("elsewhere/", views.elsewhere, name="elsewhere"),
+    path("included/", views.included),
+]
+"""
+
+POST_BACK_FORM = (
+    '<p>Unsubscribe?</p>\n<form id="form" method="post">\n  <button>Go</button>\n</form>\n'
+)
+
+
+def test_w606_silent_on_forms_that_only_csrf_exempt_views_render_and_post_to(
+    make_app: MakeApp,
+) -> None:
+    package = make_app("").parent
+    label = package.name
+    (package / "views.py").write_text(RENDERING_VIEWS.replace("LABEL", label))
+    (package / "urls.py").write_text(RENDERING_URLS)
+    templates = package / "templates" / label
+    templates.mkdir(parents=True)
+    for name in ("function", "method_decorator", "wrapped", "attribute", "shared", "helper"):
+        (templates / f"{name}.html").write_text(POST_BACK_FORM)
+    (templates / "nobody.html").write_text(POST_BACK_FORM)  # no view names it
+    (templates / "included.html").write_text(POST_BACK_FORM)
+    (templates / "page.html").write_text(f'{{% include "{label}/included.html" %}}\n')
+    (templates / "elsewhere.html").write_text(
+        '<form method="post" action="{% url \'elsewhere\' %}">\n  <button>Go</button>\n</form>\n'
+    )
+    with override_settings(ROOT_URLCONF=f"{package.name}.urls"):
+        found = sorted(
+            (Path(m.file).stem, m.line)
+            for m in run_guardrail_checks()
+            if m.id == ids.W606.id and m.file and m.file.startswith(str(templates))
+        )
+    # Each exempt view renders its template, and nothing else does: no 403 comes.
+    # Still reported: a template that a protected view renders too, or that other code names
+    # (a mail body: who renders it cannot be told), or that no view names, or that another
+    # template includes; a form that posts to another URL, whose view is not the one rendering.
+    assert found == [
+        ("elsewhere", 1),
+        ("helper", 2),
+        ("included", 2),
+        ("nobody", 2),
+        ("shared", 2),
+    ]

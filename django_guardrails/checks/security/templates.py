@@ -19,6 +19,7 @@ from django.http.request import split_domain_port, validate_host
 from django_guardrails.checks.framework import ids
 from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.framework.messages import SourceLocation
+from django_guardrails.checks.security.exempt_renderers import ExemptRenderers, posts_back
 from django_guardrails.project import display_path
 from django_guardrails.source.html_forms import Form, forms, leaves_site, posts
 from django_guardrails.source.settings_modules import setting_location
@@ -162,11 +163,15 @@ def post_forms_without_token(
 
 
 def check_post_forms_have_tokens(scope: CheckScope) -> Iterator[CheckMessage]:
-    """W606: a ``<form method="post">`` to this site without a CSRF token."""
+    """W606: a ``<form method="post">`` to this site without a CSRF token, unless it posts back
+    to its page and only csrf_exempt views render its template (``exempt_renderers``)."""
     is_own_host = _own_host_test()
+    exempt = ExemptRenderers(scope)
     for template in project_templates(scope.app_configs, scope.whole_project):
         tokens = _tokens(scope, template)
         for form in unprotected_forms(tokens, template.syntax, is_own_host):
+            if posts_back(form) and exempt.only_exempt(template):
+                continue  # its views are csrf_exempt on purpose: no 403 comes (W604's concern)
             token = "{{ csrf_input }}" if template.syntax == JINJA2 else "{% csrf_token %}"
             yield ids.W606.message(
                 f"This form posts to the site without {token}: Django will reject it "
