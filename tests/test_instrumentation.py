@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.python_process import run_python
+
 TESTPROJECT = Path(__file__).resolve().parent.parent / "testproject"
 
 # What a process runs of guardrails' code, looked for everywhere guardrails has ever patched:
@@ -71,13 +73,10 @@ def _run(body: str, tmp_path: Path, guardrails: dict[str, Any] | None) -> Any:
         + (f"GUARDRAILS = {guardrails!r}\n" if guardrails is not None else "")
     )
     code = PROBE + "\ndjango.setup()\n" + textwrap.dedent(body)
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=TESTPROJECT,
-        env={
+    return run_python(
+        code,
+        TESTPROJECT,
+        {
             # A throwaway SQLite file, never the PostgreSQL leg's database.
             **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
             "DJANGO_SETTINGS_MODULE": "lifecycle_settings",
@@ -85,8 +84,6 @@ def _run(body: str, tmp_path: Path, guardrails: dict[str, Any] | None) -> Any:
             "GUARDRAILS_SQLITE_PATH": str(tmp_path / "db.sqlite3"),
         },
     )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
 
 
 # A request that reads a relation per row, sends signals and queries: everything a patch watches.

@@ -121,3 +121,17 @@ def is_own_module(module: ModuleType | None) -> bool:
 def _under(path: str, roots: tuple[str, ...]) -> bool:
     # Asked once per route about the same few modules: realpath stats every path component.
     return is_under(path, roots)
+
+
+def view_class(callback: Any) -> type | None:
+    """The class of a class-based view (Django's ``view_class``, DRF's ``cls``), also under
+    decorators that copied the attributes or keep the wrapped view as ``__wrapped__``."""
+    seen = 0
+    while callback is not None and seen < 100:
+        for attribute in ("view_class", "cls"):
+            found = getattr(callback, attribute, None)
+            if isinstance(found, type):
+                return found
+        callback = getattr(callback, "__wrapped__", None)
+        seen += 1
+    return None

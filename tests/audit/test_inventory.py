@@ -20,6 +20,7 @@ from django.dispatch import Signal, receiver
 
 from django_guardrails.audit import connections
 from django_guardrails.audit.receivers import Receiver, discover_signals, inventory
+from tests.python_process import run_python
 
 TESTPROJECT = Path(__file__).resolve().parents[2] / "testproject"
 BROKEN_SIGNALS = TESTPROJECT / "broken" / "signals.py"
@@ -315,20 +316,15 @@ def test_receivers_are_listed_wherever_guardrails_is_installed(
         'DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}\n'
         'DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"\nUSE_TZ = True\n'
     )
-    result = subprocess.run(
-        [sys.executable, "-c", ORDER_PROBE],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env={
+    found = run_python(
+        ORDER_PROBE,
+        tmp_path,
+        {
             **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
             "DJANGO_SETTINGS_MODULE": "order_settings",
             "PYTHONPATH": str(tmp_path),
         },
     )
-    assert result.returncode == 0, result.stderr
-    found = json.loads(result.stdout.splitlines()[-1])
     rows = {row["receiver"]: row for row in found["rows"] if row["signal"].startswith("pinglib.")}
     assert sorted(rows) == ["early_app.hooks.on_ping", "late_app.hooks.on_pong"]
     for app, signal in (("early_app", "pinged"), ("late_app", "ponged")):

@@ -7,10 +7,7 @@ import pytest
 
 pytest.importorskip("celery", reason="an optional extra: django-guardrails[celery]")
 
-import json
 import os
-import subprocess
-import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +30,7 @@ from django_guardrails.integrations.celery.app import (
 )
 from django_guardrails.source.index import SOURCE
 from tests.celery.conftest import MakeCelery
+from tests.python_process import run_python
 
 MakeApp = Callable[[str], Path]
 TESTPROJECT = Path(__file__).resolve().parents[2] / "testproject"
@@ -386,16 +384,7 @@ def run_project(root: Path, files: dict[str, str], **env: str) -> Any:
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     environment.pop("CELERY_APP", None)
     environment.update(env)
-    result = subprocess.run(
-        [sys.executable, "-c", _CHECK],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=root,
-        env=environment,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
+    return run_python(_CHECK, root, environment)
 
 
 @pytest.mark.parametrize("imported", [True, False], ids=["imported at start-up", "not imported"])

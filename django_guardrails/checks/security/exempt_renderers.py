@@ -47,7 +47,7 @@ from django_guardrails.source.template_dirs import (
 )
 from django_guardrails.source.template_markup import referenced
 from django_guardrails.source.template_tokens import template_tokens
-from django_guardrails.source.urlconf import walk
+from django_guardrails.source.urlconf import view_class, walk
 
 _OUR_PACKAGE = "django_guardrails"
 _SUFFIXES = (".html", ".htm", ".txt", ".xml", ".svg", ".jinja", ".jinja2", ".j2")
@@ -79,18 +79,6 @@ def posts_back(form: Form) -> bool:
         return False
     written = form.attributes["action"].strip()
     return written == "" or written.startswith(("?", "#"))
-
-
-def _view_class(callback: Any) -> type | None:
-    seen = 0
-    while callback is not None and seen < 100:
-        for attribute in ("view_class", "cls"):
-            found = getattr(callback, attribute, None)
-            if isinstance(found, type):
-                return found
-        callback = getattr(callback, "__wrapped__", None)
-        seen += 1
-    return None
 
 
 class ExemptRenderers:
@@ -165,7 +153,7 @@ class ExemptRenderers:
         initkwargs = getattr(callback, "view_initkwargs", None)
         if isinstance(initkwargs, dict) and isinstance(initkwargs.get("template_name"), str):
             self._named[exempt].add(initkwargs["template_name"])
-        cls = _view_class(callback)
+        cls = view_class(callback)
         if cls is not None:
             name = getattr(cls, "template_name", None)
             if isinstance(name, str):

@@ -28,7 +28,7 @@ from django_guardrails.checks.views.view_facts import VIEW_DEFINITIONS
 from django_guardrails.project import is_under, library_roots
 from django_guardrails.source.facts import Fact
 from django_guardrails.source.served_urlconfs import served_urlconfs
-from django_guardrails.source.urlconf import Route, walk
+from django_guardrails.source.urlconf import Route, view_class, walk
 
 _OUR_PACKAGE = "django_guardrails"
 
@@ -164,20 +164,6 @@ def _unwrapped(function: Any) -> Any:
     return function
 
 
-def _view_class(callback: Any) -> type | None:
-    """The class of a class-based view (Django's ``view_class``, DRF's ``cls``), also under
-    decorators that copied the attributes or keep the wrapped view as ``__wrapped__``."""
-    seen = 0
-    while callback is not None and seen < 100:
-        for attribute in ("view_class", "cls"):
-            found = getattr(callback, attribute, None)
-            if isinstance(found, type):
-                return found
-        callback = getattr(callback, "__wrapped__", None)
-        seen += 1
-    return None
-
-
 def served_views(scope: CheckScope) -> list[ServedView]:
     """Each project-own view function reachable from any served URLconf, once; for class-based
     views (``callback.view_class``, DRF's ``.cls``) each method defined in project code on the
@@ -199,7 +185,7 @@ def served_views(scope: CheckScope) -> list[ServedView]:
             continue
         finder.judged.add(id(callback))
         try:
-            cls = _view_class(callback)
+            cls = view_class(callback)
             if cls is not None:
                 found.extend(finder.view_class(cls, route))
             else:
