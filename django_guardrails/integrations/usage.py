@@ -47,7 +47,7 @@ def own_celery_modules() -> list[str]:
     return [name for name in dict.fromkeys(names) if installed(name)]
 
 
-def _load_urlconf() -> None:
+def load_urlconf() -> None:
     try:
         get_resolver().url_patterns  # noqa: B018 - imports the URLconf and the views
     except Exception:  # a broken URLconf is reported by Django's own URL checks
@@ -62,7 +62,7 @@ def celery_in_use(scope: CheckScope) -> bool:
         return True
     if any(installed(f"{top}.celery") for top in settings_packages()) or own_celery_modules():
         return True
-    _load_urlconf()
+    load_urlconf()
     return CELERY in sys.modules
 
 
@@ -82,7 +82,7 @@ def drf_in_use(scope: CheckScope) -> bool:
         return True
     import_serializer_modules(scope.app_configs)
     if DRF not in sys.modules:
-        _load_urlconf()
+        load_urlconf()
     return DRF in sys.modules
 
 

@@ -434,3 +434,68 @@ def test_w808_is_silent_with_a_closing_default(make_app: MakeApp) -> None:
     closing = {"DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"]}
     assert w808(label, closing) == []
     assert len(w808(label)) == 1
+
+
+AUTHENTICATION = '''\
+from rest_framework.authentication import SessionAuthentication
+
+
+class CsrfExemptSessionAuthentication(SessionAuthentication):
+    def enforce_csrf(self, request):
+        return  # the front end sends no token
+
+
+class QuietSessionAuthentication(SessionAuthentication):
+    @staticmethod
+    def enforce_csrf(request):
+        """Skipped: the API is called from our own pages."""
+
+
+class CheckedSessionAuthentication(SessionAuthentication):
+    def enforce_csrf(self, request):
+        if request.method == "OPTIONS":
+            return None
+        return super().enforce_csrf(request)
+
+
+class AuditedSessionAuthentication(SessionAuthentication):
+    def authenticate(self, request):
+        return super().authenticate(request)
+'''
+
+
+def test_w805_fires_on_a_session_authentication_that_skips_csrf(make_app: MakeApp) -> None:
+    """A subclass named in DEFAULT_AUTHENTICATION_CLASSES, loaded by DRF: its enforce_csrf()
+    returns at once (or holds a docstring only). Those that check, or keep DRF's, are fine."""
+    models_py = make_app("")
+    label = models_py.parent.name
+    (models_py.parent / "authentication.py").write_text(AUTHENTICATION)
+    classes = [
+        f"{label}.authentication.{name}SessionAuthentication"
+        for name in ("CsrfExempt", "Quiet", "Checked", "Audited")
+    ]
+    with override_settings(REST_FRAMEWORK={"DEFAULT_AUTHENTICATION_CLASSES": classes}):
+        from rest_framework.settings import api_settings
+
+        api_settings.reload()
+        try:
+            found = list(drf.check_session_csrf(scope(label)))
+        finally:
+            api_settings.reload()
+    lines = {m.obj.name: m.line for m in found}  # type: ignore[union-attr]
+    written = AUTHENTICATION.splitlines()
+
+    def def_after(cls: str) -> int:
+        start = written.index(f"class {cls}(SessionAuthentication):")
+        return next(n for n in range(start, len(written)) if "def enforce_csrf" in written[n]) + 1
+
+    assert lines == {
+        f"{label}.authentication.{cls}": def_after(cls)
+        for cls in ("CsrfExemptSessionAuthentication", "QuietSessionAuthentication")
+    }
+    assert all(m.id == "guardrails.W805" for m in found)
+    assert "every API view that authenticates with it accepts a POST" in found[0].msg
+
+
+def test_w805_is_silent_on_the_testproject() -> None:
+    assert [m for m in run_guardrail_checks() if m.id == "guardrails.W805"] == []

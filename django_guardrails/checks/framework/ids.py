@@ -117,6 +117,9 @@ W801 = CheckId("W801", 'A ModelSerializer with fields = "__all__"')
 W802 = CheckId("W802", "A ModelSerializer with Meta.exclude")
 W803 = CheckId("W803", "A ModelSerializer with Meta.depth (nested output)")
 W804 = CheckId("W804", "A list view's queryset lacks the eager loads its serializer needs")
+W805 = CheckId(
+    "W805", "A SessionAuthentication subclass turns CSRF off (enforce_csrf does nothing)"
+)
 W808 = CheckId(
     "W808", "DRF's default permission is AllowAny in production and API views rely on it"
 )
@@ -186,6 +189,7 @@ ALL: tuple[CheckId, ...] = (
     W802,
     W803,
     W804,
+    W805,
     W808,
     W901,
 )

@@ -17,6 +17,7 @@ _CHECKS = "django_guardrails.integrations.drf.checks"
 serializer_fields = when_used(_CHECKS, "check_serializer_fields", drf_in_use)
 list_view_loads = when_used(_CHECKS, "check_list_view_loads", drf_in_use)
 default_permission = when_used(_CHECKS, "check_default_permission", drf_in_use)
+session_csrf = when_used(_CHECKS, "check_session_csrf", drf_in_use)
 
 
 def register_checks() -> None:
@@ -25,3 +26,4 @@ def register_checks() -> None:
     register(serializer_fields, Tags.security)
     register(list_view_loads, Tags.urls)
     register(default_permission, Tags.security, deploy=True)
+    register(session_csrf, Tags.security)

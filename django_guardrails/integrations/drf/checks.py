@@ -17,6 +17,9 @@ from rest_framework.serializers import ALL_FIELDS, ModelSerializer
 from django_guardrails.checks.framework import ids
 from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.framework.messages import SourceLocation
+from django_guardrails.integrations.drf.csrf import (
+    check_session_csrf as check_session_csrf,  # W805, registered from here
+)
 from django_guardrails.integrations.drf.fields import Load, missing_loads, required_loads
 from django_guardrails.integrations.drf.permissions import (
     check_default_permission as check_default_permission,  # W808, registered from here
