@@ -42,6 +42,11 @@ def test_each_url_check_fires_on_the_broken_urls() -> None:
             "include() at /legacy/ mounts broken.legacy_urls without a namespace.",
         )
     ]
+    [w302] = [m for m in run_guardrail_checks() if m.id == ids.W302.id and "legacy" in m.msg]
+    assert w302.hint == (
+        'Add app_name = "legacy" to broken.legacy_urls, or pass namespace= to include(), and '
+        "reverse its names as 'legacy:<name>' in reverse() and {% url %}."
+    )
     [(file, _, message)] = found(ids.W305)
     assert file == "broken/legacy_urls.py"
     assert "'legacy_invoices' points at 2 different views" in message

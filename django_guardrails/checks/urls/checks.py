@@ -56,6 +56,17 @@ def _integer_ids(entry: URLPattern) -> list[str]:
     return names
 
 
+def _namespace_hint(module: str) -> str:
+    """The app_name to add, named after the URLconf (``shop.legacy_urls`` -> ``legacy``, the
+    package of ``hc.integrations.slack.urls`` -> ``slack``)."""
+    parts = module.split(".")
+    name = parts[-1].removesuffix("urls").strip("_") or (parts[-2] if len(parts) > 1 else "app")
+    return (
+        f'Add app_name = "{name}" to {module}, or pass namespace= to include(), and reverse '
+        f"its names as '{name}:<name>' in reverse() and {{% url %}}."
+    )
+
+
 def check_urls(scope: CheckScope) -> Iterator[CheckMessage]:
     """W301 unnamed patterns, W302 includes without namespace, W303 integer IDs, W305 name
     clashes, over the routes the project's own URLconfs define."""
@@ -78,8 +89,7 @@ def check_urls(scope: CheckScope) -> Iterator[CheckMessage]:
                     ids.W302,
                     route,
                     f"include() at {route.where} mounts {included.__name__} without a namespace.",
-                    f'Add app_name = "<app label>" to {included.__name__}, or pass '
-                    "namespace= to include(), and reverse its names as 'app:name'.",
+                    _namespace_hint(included.__name__),
                 )
             continue
         if entry.name is None:
