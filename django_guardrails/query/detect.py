@@ -284,7 +284,8 @@ def detect(unit: Unit, config: GuardrailsSettings) -> list[Finding]:
             findings.append(_unused_eager_load(unit, where, method, path, label, origin))
     budget = config.query_budget
     if budget is not None and unit.count > budget:
-        findings.append(_unit_finding(QUERY_BUDGET, unit.count, budget_hint(unit, budget)))
+        hint = budget_hint(unit, budget, any(f.kind in (N_PLUS_ONE, DUPLICATE) for f in findings))
+        findings.append(_unit_finding(QUERY_BUDGET, unit.count, hint))
     if slow_ms is not None and unit.duration_ms > slow_ms:
         hint = (
             f"{shown_name(unit)} took {unit.duration_ms:.0f} ms (limit {config.slow_ms:.0f} ms): "
@@ -352,10 +353,17 @@ def _unused_eager_load(
     return replace(finding, relation=label, built_at=built_at)
 
 
-def budget_hint(unit: Unit, budget: int) -> str:
+def budget_hint(unit: Unit, budget: int, repeats: bool) -> str:
+    """``repeats``: the unit has N+1s or duplicates, which come first to fix."""
+    first = (
+        "fix the N+1s and duplicates above"
+        if repeats
+        else "no query repeats: see which ones the page could do without (the debug toolbar's "
+        "SQL panel lists them) or cache"
+    )
     return (
         f"{shown_name(unit)} ran {unit.count} queries, over the budget of {budget}: "
-        'fix the N+1s and duplicates above, or raise GUARDRAILS["QUERY_BUDGET"].'
+        f'{first}, or raise GUARDRAILS["QUERY_BUDGET"].'
     )
 
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, quote_plus
 from django.core.management.color import color_style
 
 from django_guardrails.query.capture import Unit
+from django_guardrails.query.shown import shown_name
 from django_guardrails.query.types import (
     DUPLICATE,
     N_PLUS_ONE,
@@ -105,7 +106,7 @@ def print_request(
         paint = style.WARNING
     lines = [
         paint(
-            f"guardrails: {unit.name}{shown_query_string(query_string)} {status} | "
+            f"guardrails: {shown_name(unit)}{shown_query_string(query_string)} {status} | "
             f"{_queries(unit.count)}, {unit.db_time * 1000:.1f} ms in the database | "
             f"{_kind_counts(findings)}"
         )

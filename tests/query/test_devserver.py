@@ -137,3 +137,25 @@ def test_the_console_masks_credentials_in_the_query_string() -> None:
     )
     assert shown == "?page=2&password=…&sessionid=…&code=…&q=red+shoes&next=/a/b"
     assert "hunter2" not in shown and "abc123" not in shown and "%E2" not in shown
+
+
+def test_the_console_line_hides_a_credential_in_the_path() -> None:
+    """The request line shows the path as the findings' hints and fields do: a segment a URL
+    parameter named like a credential captured (``<token>``) is ``…``."""
+    from io import StringIO
+
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    from django_guardrails.query.api import guard
+    from django_guardrails.query.devserver import print_request
+
+    token = "c2h3k5-1a2b3c4d5e6f7a8b9c0d1e2f"
+    request = RequestFactory().get(f"/reset/MQ/{token}/")
+    request.resolver_match = resolve(request.path, "tests.query.sampling_urls")
+    unit = guard(f"GET {request.path}", path=request.path, report_findings=False)
+    unit.request = request
+    console = StringIO()
+    print_request(unit, 200, [], stream=console)
+    assert console.getvalue().startswith("guardrails: GET /reset/…/…/ 200 | ")
+    assert token not in console.getvalue()

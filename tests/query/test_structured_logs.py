@@ -184,8 +184,22 @@ def test_a_credential_in_the_path_is_never_in_a_hint(
     hints = [r.guardrails_hint for r in records(caplog, "query_budget")]  # type: ignore[attr-defined]
     [budget] = [hint for hint in hints if "over the budget of 1" in hint]
     assert budget.startswith("GET /reset/…/…/ ran ")
+    assert "fix the N+1s and duplicates above" in budget  # the page has an N+1
     everything = "".join(r.getMessage() + repr(vars(r)) for r in records(caplog))
     assert token not in everything
+
+
+def test_a_budget_without_repeats_does_not_send_the_reader_to_fix_them() -> None:
+    from django.contrib.auth.models import Group, User
+
+    from django_guardrails.testing import capture
+
+    with override_settings(GUARDRAILS={"QUERY_BUDGET": 1}), capture() as report:
+        list(User.objects.all())
+        list(Group.objects.all())
+    [budget] = [f for f in report.findings if f.kind == "query_budget"]
+    assert "no query repeats: see which ones the page could do without" in budget.hint
+    assert "N+1s and duplicates above" not in budget.hint
 
 
 def test_the_finding_id_is_the_same_in_another_process_and_directory(tmp_path: Path) -> None:

@@ -105,7 +105,9 @@ def _kind(field: Any) -> tuple[str, str | None]:
     if isinstance(field, ManyRelatedField | RelatedField):
         return f"a {type(field).__name__}", None
     source = getattr(field, "source", "")
-    return f'a {type(field).__name__}(source="{source}")', None
+    name = type(field).__name__
+    article = "an" if name[:1] in "AEIO" else "a"  # a UUIDField, a URLField
+    return f'{article} {name}(source="{source}")', None
 
 
 def _rendering(frames: list[tuple[Any, Any]], view: Any, inside: bool) -> Rendering | None:
