@@ -233,13 +233,15 @@ def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
             findings.append(replace(_finding(DUPLICATE, site, count, hint), package=package))
             continue
         library = _library_repeat(sites)
-        if library is not None:  # the project's line ran once; a library's code repeated it
+        if library is not None:  # perhaps the library's own repeat: the project's to judge
             hint = (
-                f"The same query with the same parameters ran {count} times in {library}'s "
-                f"code, which {where} calls once: the repeat is the library's, nothing to "
-                "reuse in the project's code there."
+                f"The same query with the same parameters ran {count} times from {where}, "
+                f"the repeat inside {library}'s code, which that line calls. If the line ran "
+                f"once (as `return super().post(request)` does), {library} repeats the query "
+                "itself and there is nothing to reuse in the project's code; if it ran more "
+                "than once, reuse the first result: a variable or a @cached_property."
             )
-            findings.append(replace(_finding(DUPLICATE, site, count, hint), package=library))
+            findings.append(_finding(DUPLICATE, site, count, hint))
             continue
         hint = (
             f"The same query with the same parameters ran {count} times from "
@@ -252,9 +254,10 @@ def _duplicates(unit: Unit, n_plus_one_sites: set[SiteKey]) -> list[Finding]:
 
 
 def _library_repeat(sites: list[QuerySite]) -> str | None:
-    """The library whose code repeated a query under one project line that runs once per
-    call (``return super().post(request)``: Django's authenticate() and then drf-jwt read
-    the same user), or None when the project's code may have run it twice."""
+    """The library whose code ran the repeat under one project line that is not in a loop
+    (``return super().post(request)``: Django's authenticate() and then drf-jwt read the
+    same user), or None. Whether that line ran once is not known (its function may have been
+    called twice), so the finding stays the project's and the hint says both."""
     if len(sites) != 1:
         return None
     site = sites[0]
