@@ -72,25 +72,26 @@ def _update_fix(
     table: str, assignments: str, count: int, file: str | None, line: int | None
 ) -> str:
     model = _model_name(table)
-    fields = _fields(table, assignments)
-    assigned = _assigned_in_loop(file, line) if file and line else {}
-    changed = [field for field in fields if field in assigned]
+    written = _fields(table, assignments)  # what each UPDATE sets
+    fields = written
     saved = f"{model} rows saved one by one ({count} UPDATEs)"
-    if changed:
-        fields = changed
-    elif _every_column(table, fields):  # save() of every column: the changed ones are unknown
-        return (
-            f"{saved}, each writing every column: save them in one query with "
-            f"{model}.objects.bulk_update(objs, fields=[...the fields the loop changes]), or, "
-            "when every row gets the same values, with queryset.update(field=value, ...) of "
-            "those fields only."
-        )
+    assigned: dict[str, str | None] = {}
+    if _every_column(table, written):  # save() of every column: the loop says which changed
+        assigned = _assigned_in_loop(table, file, line) if file and line else {}
+        fields = [field for field in written if field in assigned]
+        if not fields:
+            return (
+                f"{saved}, each writing every column: save them in one query with "
+                f"{model}.objects.bulk_update(objs, fields=[...the fields the loop changes]), "
+                "or, when every row gets the same values, with queryset.update(field=value, "
+                "...) of those fields only."
+            )
     listed = ", ".join(f'"{field}"' for field in fields)
     values = ", ".join(f"{field}={assigned.get(field) or '...'}" for field in fields)
-    stamped = [field for field in _auto_now(table) if field not in fields]
+    stamped = [f for f in _auto_now(table) if f in written and f not in fields]
     note = (
         f" Neither sets {', '.join(stamped)} as save() did (auto_now): add it yourself."
-        if changed and stamped
+        if stamped
         else ""
     )
     return (
@@ -114,10 +115,11 @@ def _every_column(table: str, fields: list[str]) -> bool:
     return columns <= set(fields)
 
 
-def _assigned_in_loop(file: str, line: int) -> dict[str, str | None]:
-    """The attributes the ``for`` loop around ``file:line`` assigns on the object that line
-    saves (``row.totp = None``): each with its value's code when that is a constant, the
-    same for every row, else None."""
+def _assigned_in_loop(table: str, file: str, line: int) -> dict[str, str | None]:
+    """The fields the ``for`` loop around ``file:line`` assigns on the object that line saves
+    (``row.totp = None``, ``row.count += 1``, ``setattr(row, "f", v)``, a foreign key by its
+    column ``row.author_id = ...``): each with its value's code when it is a constant
+    assigned once, straight in the loop's body (the same for every row), else None."""
     from django_guardrails.source.index import SOURCE
 
     source = SOURCE.module(file)
@@ -133,23 +135,52 @@ def _assigned_in_loop(file: str, line: int) -> dict[str, str | None]:
         return {}
     loop = min(loops, key=lambda node: (node.end_lineno or 0) - node.lineno)
     saved = _saved_name(loop, line)
-    assigned: dict[str, str | None] = {}
     text = SOURCE.text(file) or ""
+    values: dict[str, list[str | None]] = {}
     for node in ast.walk(loop):
-        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
-            continue
+        for attribute, value in _assignments(node, saved):
+            direct = node in loop.body and isinstance(value, ast.Constant)
+            code = ast.get_source_segment(text, value) if direct and value is not None else None
+            values.setdefault(_field_name(table, attribute), []).append(code)
+    return {field: codes[0] if len(codes) == 1 else None for field, codes in values.items()}
+
+
+def _assignments(node: ast.AST, saved: str | None) -> list[tuple[str, ast.expr | None]]:
+    """(attribute, value) of what ``node`` assigns on ``saved`` (any name, when None)."""
+
+    def on_saved(target: ast.expr) -> bool:
+        return isinstance(target, ast.Name) and (saved is None or target.id == saved)
+
+    found: list[tuple[str, ast.expr | None]] = []
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
         for target in targets:
-            if (
-                isinstance(target, ast.Attribute)
-                and isinstance(target.value, ast.Name)
-                and (saved is None or target.value.id == saved)
-            ):
-                constant = isinstance(node.value, ast.Constant)
-                assigned[target.attr] = (
-                    ast.get_source_segment(text, node.value) if constant else None
-                )
-    return assigned
+            parts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+            single = len(parts) == 1
+            for part in parts:
+                if isinstance(part, ast.Attribute) and on_saved(part.value):
+                    found.append((part.attr, value if single else None))
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "setattr"
+        and len(node.args) == 3
+        and on_saved(node.args[0])
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    ):
+        found.append((node.args[1].value, node.args[2]))
+    return found
+
+
+def _field_name(table: str, attribute: str) -> str:
+    """The field an attribute sets: ``author`` for ``author_id``."""
+    model = _models_by_table().get(table.strip('"`'))
+    for field in model._meta.concrete_fields if model is not None else ():  # type: ignore[attr-defined]
+        if attribute in (field.name, field.attname):
+            return str(field.name)
+    return attribute
 
 
 def _saved_name(loop: ast.AST, line: int) -> str | None:

@@ -470,3 +470,45 @@ def test_an_eager_load_a_request_left_early_before_reading_is_not_called_unused(
     with capture() as report:
         staff_only()
     assert unused(report) == ["clean.Book.publisher"]
+
+
+def test_a_save_with_update_fields_keeps_every_field_it_writes(books: None) -> None:
+    """The UPDATE's own columns are what to bulk-update: a field changed by ``+=`` is one of
+    them, and updated_at, left out of update_fields, was not set by save() either."""
+    with capture() as report:
+        for book in Book.objects.order_by("slug"):
+            book.title = book.title.upper()
+            book.slug += "-x"
+            book.save(update_fields=["title", "slug"])
+    [write] = report.repeated_writes
+    assert 'bulk_update(objs, fields=["title", "slug"])' in write.hint
+    assert "auto_now" not in write.hint
+
+
+def test_the_fields_a_loop_assigns_are_read_however_it_assigns_them(books: None) -> None:
+    """A foreign key set by its column, a tuple, setattr(), and a value that differs by
+    branch: each field is named, and no branch's value is given as every row's."""
+    other = Author.objects.create(name="other")
+    with capture() as report:
+        for index, book in enumerate(Book.objects.order_by("slug")):
+            book.author_id = other.pk
+            book.title, book.slug = book.title.upper(), f"{book.slug}-x"
+            if index % 2:
+                book.title = "odd"
+            book.save()
+    [write] = report.repeated_writes
+    assert 'bulk_update(objs, fields=["title", "slug", "author"])' in write.hint
+    assert "queryset.update(title=..., slug=..., author=...)" in write.hint
+    relationship_roles = Organisation.objects.create(name="o")
+    for number in range(4):
+        person = Person.objects.create(name=f"p{number}")
+        PersonRelationship.objects.create(organisation=relationship_roles, person=person, role="x")
+    with capture() as report:
+        for index, relationship in enumerate(PersonRelationship.objects.all()):
+            if index % 2:
+                relationship.role = "odd"
+            else:
+                relationship.role = "even"
+            relationship.save()
+    [write] = report.repeated_writes
+    assert "queryset.update(role=...)" in write.hint and '"even"' not in write.hint
