@@ -158,7 +158,9 @@ def unrow(text: str, row: str) -> str:
 
 def fields_of(model: type[Model] | None, paths: tuple[str, ...]) -> bool:
     """Whether each path ("name", "owner__email", "owner_id") is a field of ``model``,
-    through relations: what F() can read. A property is not."""
+    through relations, that no row can hold as NULL: what F() reads the same way. A property
+    is not; nor is a nullable field (``filter(x=o.f)`` with ``o.f`` None tests IS NULL, which
+    ``x=F(...)`` never matches), or one reached through a nullable relation."""
     for path in paths:
         current = model
         for part in path.split("__"):
@@ -170,6 +172,8 @@ def fields_of(model: type[Model] | None, paths: tuple[str, ...]) -> bool:
             try:
                 field = current._meta.get_field(part)
             except Exception:  # a property, a method's name: F() cannot read it
+                return False
+            if getattr(field, "null", False):
                 return False
             current = field.related_model if field.is_relation else None
     return True

@@ -274,7 +274,7 @@ def _row_written(
         parent = parents.get(top)
         if isinstance(parent, ast.Call) and parent.func is top:
             raise _NotByRow  # a method of the row (or of its field)
-        if not filters or not _in_keyword(top, parents, part):
+        if not filters or not _compared_whole(top, parents, part):
             raise _NotByRow
         reads.append((top, "__".join(path)))
     if not reads:
@@ -300,15 +300,15 @@ def _row_written(
     return code
 
 
-def _in_keyword(node: ast.AST, parents: dict[ast.AST, ast.AST], part: ast.AST) -> bool:
-    """Whether ``node`` is inside a named keyword argument (``role=...``, also of a ``Q()``
-    in the filter): the value a field is compared with."""
-    current: ast.AST | None = node
-    while current is not None:
-        if isinstance(current, ast.keyword):
-            return current.arg is not None
-        current = parents.get(current)
-    return isinstance(part, ast.keyword) and part.arg is not None
+def _compared_whole(node: ast.expr, parents: dict[ast.AST, ast.AST], part: ast.AST) -> bool:
+    """Whether ``node`` is the whole value a filter keyword compares with (``role=o.name``,
+    also in a ``Q()``), or an item of a list or tuple that is (``id__in=[o.a, o.b]``): what
+    ``F()`` stands for as is. Inside an expression (``str(o.name)``, an f-string,
+    ``o.n + 1``) it would not mean the same."""
+    holder = parents.get(node, part if node is getattr(part, "value", None) else None)
+    if isinstance(holder, (ast.List, ast.Tuple)):
+        holder = parents.get(holder, part if holder is getattr(part, "value", None) else None)
+    return isinstance(holder, ast.keyword) and holder.arg is not None
 
 
 def _read_names(node: ast.expr, accessor: str) -> set[str]:
@@ -354,6 +354,13 @@ def _bound_around(tree: ast.AST, node: ast.expr) -> set[str]:
         for inner in ast.walk(function):
             if isinstance(inner, ast.Name) and isinstance(inner.ctx, (ast.Store, ast.Del)):
                 bound.add(inner.id)
+            elif isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if inner is not function:
+                    bound.add(inner.name)
+            elif isinstance(inner, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and inner.name:
+                bound.add(inner.name)
+            elif isinstance(inner, ast.MatchMapping) and inner.rest:
+                bound.add(inner.rest)
             elif isinstance(inner, (ast.Import, ast.ImportFrom)):
                 bound.update((a.asname or a.name).split(".")[0] for a in inner.names)
             elif isinstance(inner, ast.Global):

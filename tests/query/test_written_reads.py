@@ -130,3 +130,35 @@ def test_a_filter_by_what_a_rows_method_returns_is_not_given_as_code(namesakes: 
     assert finding.fix is None
     assert "filters by the row itself (organisation)" in finding.hint
     assert 'F("organisation__<field>")' in finding.hint and "OuterRef()" in finding.hint
+
+
+def named_as_text(organisation: Organisation) -> list[int]:
+    return [r.id for r in organisation.person_relationships.filter(role=str(organisation.name))]
+
+
+def test_a_rows_field_inside_an_expression_is_not_rewritten_with_f(namesakes: None) -> None:
+    """``str(F(...))`` is not the row's name: F() stands for a field only as the whole value
+    compared (or an item of a list of them)."""
+    _, finding = read_per_organisation(named_as_text)
+    assert finding.fix is None
+    assert "filters by the row itself (organisation)" in finding.hint
+
+
+def with_a_helper_of_its_own(organisation: Organisation) -> list[int]:
+    def live() -> bool:
+        return True
+
+    try:
+        raise LookupError("x")
+    except LookupError as error:
+        role = error.args[0]
+    return [
+        r.id
+        for r in organisation.person_relationships.filter(person__live=live()).exclude(role=role)
+    ]
+
+
+def test_names_a_function_binds_by_def_and_except_are_its_own(organisations: None) -> None:
+    _, finding = read_per_organisation(with_a_helper_of_its_own)
+    assert finding.fix is None
+    assert "It names live, role" in finding.hint
