@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from typing import NamedTuple
 
+from django_guardrails.source.module import ModuleSource
+
 # Calls that end a chain by running it: what is prefetched is the chain before them.
 TERMINAL = frozenset(
     {"count", "exists", "first", "last", "get", "aggregate", "all", "iterator", "contains"}
@@ -55,6 +57,26 @@ def written_chain(file: str, line: int, accessor: str) -> Chain | None:
     source = SOURCE.module(file)
     if source is None or source.tree is None:
         return None
+    # Read once per line while the file is unchanged: a page reads it on every request.
+    key = (file, line, accessor)
+    cached = _chains.get(key)
+    if cached is not None and cached[0] is source:
+        return cached[1]
+    found = _read_chain(source, file, line, accessor)
+    if len(_chains) >= _MAX_CACHED:
+        _chains.clear()
+    _chains[key] = (source, found)
+    return found
+
+
+_chains: dict[tuple[str, int, str], tuple[ModuleSource, Chain | None]] = {}
+_MAX_CACHED = 4096
+
+
+def _read_chain(source: ModuleSource, file: str, line: int, accessor: str) -> Chain | None:
+    from django_guardrails.source.index import SOURCE
+
+    assert source.tree is not None
     starting: tuple[Chain, ast.expr] | None = None
     spanning: tuple[Chain, ast.expr] | None = None
     text = SOURCE.text(file) or ""
@@ -107,6 +129,20 @@ def reads_values(file: str, line: int) -> bool:
     source = SOURCE.module(file)
     if source is None or source.tree is None:
         return False
+    cached = _values_reads.get((file, line))
+    if cached is not None and cached[0] is source:
+        return cached[1]
+    found = _statement_reads_values(source, line)
+    if len(_values_reads) >= _MAX_CACHED:
+        _values_reads.clear()
+    _values_reads[(file, line)] = (source, found)
+    return found
+
+
+_values_reads: dict[tuple[str, int], tuple[ModuleSource, bool]] = {}
+
+
+def _statement_reads_values(source: ModuleSource, line: int) -> bool:
     statements = [
         node
         for node in source.statements()

@@ -7,6 +7,7 @@ Each hint is applied to the organisations' queryset and the queries counted, as 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -162,3 +163,29 @@ def test_names_a_function_binds_by_def_and_except_are_its_own(organisations: Non
     _, finding = read_per_organisation(with_a_helper_of_its_own)
     assert finding.fix is None
     assert "It names live, role" in finding.hint
+
+
+def test_a_line_is_read_once_while_its_file_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page reads its per-row line on every request: the source is read once, and again
+    only after the file changes (runserver reloads, a test edits it)."""
+    from django_guardrails.query import written_chains
+
+    reads: list[int] = []
+    read_chain = written_chains._read_chain
+
+    def counting(*args: Any) -> Any:
+        reads.append(1)
+        return read_chain(*args)
+
+    monkeypatch.setattr(written_chains, "_read_chain", counting)
+    module = tmp_path / "helper.py"
+    module.write_text("def f(o):\n    return o.items.filter(a=1)\n")
+    for _ in range(3):
+        chain = written_chains.written_chain(str(module), 2, "items")
+        assert chain is not None and chain.chain == ".filter(a=1)"
+    assert len(reads) == 1
+    module.write_text("def f(o):\n    return o.items.filter(a=2)   \n")
+    chain = written_chains.written_chain(str(module), 2, "items")
+    assert chain is not None and chain.chain == ".filter(a=2)" and len(reads) == 2
