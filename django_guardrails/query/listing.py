@@ -367,7 +367,8 @@ def repeats_in_its_function(file: str, line: int) -> bool:
 def leaves_early_after(file: str, line: int) -> bool:
     """Whether the function around ``line`` may return or raise from inside an ``if`` below
     it (``if request.user.is_superuser: return ...``): a request that left there did not get
-    to the code after, which may read what the line loaded."""
+    to the code after, which may read what the line loaded. Also when ``line`` returns the
+    queryset (``get_queryset()``, a selector): its caller may leave early alike."""
     import ast
 
     from django_guardrails.source.index import SOURCE
@@ -385,6 +386,8 @@ def leaves_early_after(file: str, line: int) -> bool:
         return False
     function = min(functions, key=lambda node: (node.end_lineno or 0) - node.lineno)
     for node in ast.walk(function):
+        if isinstance(node, ast.Return) and node.lineno <= line <= (node.end_lineno or line):
+            return True  # returned to its caller (get_queryset()), whose code is not read here
         if isinstance(node, ast.If) and node.lineno > line:
             exits = (ast.Return, ast.Raise)
             if any(

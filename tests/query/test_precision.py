@@ -512,3 +512,18 @@ def test_the_fields_a_loop_assigns_are_read_however_it_assigns_them(books: None)
             relationship.save()
     [write] = report.repeated_writes
     assert "queryset.update(role=...)" in write.hint and '"even"' not in write.hint
+
+
+def with_publishers() -> Any:
+    return Book.objects.select_related("publisher")
+
+
+def test_an_eager_load_returned_to_a_caller_that_may_leave_early_is_not_judged(
+    books: None,
+) -> None:
+    """get_queryset() or a selector returns the queryset: whether its caller reads the
+    relation after an early return is not in that function's code."""
+    with capture() as report:
+        books = with_publishers()
+        titles = [book.title for book in books]
+    assert titles and unused(report) == []
