@@ -101,7 +101,10 @@ def test_inherited_str_counts_and_proxy_abstract_and_through_models_are_skipped(
         found["Article"].hint
         == 'Add to Article: def __str__(self) -> str: return f"Article {self.pk}"'
     )
-    assert found["Unmanaged"].hint == "Add to Unmanaged: def __str__(self) -> str: return self.code"
+    assert (
+        found["Unmanaged"].hint
+        == 'Add to Unmanaged: def __str__(self) -> str: return f"Unmanaged {self.pk}"'
+    )
 
 
 def test_the_hint_names_a_field_that_says_which_row_never_a_secret_or_a_code(
@@ -142,6 +145,28 @@ def test_the_hint_names_a_field_that_says_which_row_never_a_secret_or_a_code(
         class Country(models.Model):
             title = models.CharField(max_length=40)
             iso_code = models.CharField(max_length=2, unique=True)
+
+
+        class Currency(models.Model):
+            iso_code = models.CharField(max_length=3, unique=True)
+
+
+        class PasswordReset(models.Model):
+            reset_code = models.CharField(max_length=40, unique=True)
+
+
+        class Device(models.Model):
+            passcode = models.CharField(max_length=8, unique=True)
+
+
+        class Card(models.Model):
+            card_number = models.CharField(max_length=19, unique=True)
+            holder_name = models.CharField(max_length=40)
+
+
+        class Citizen(models.Model):
+            social_security_number = models.CharField(max_length=11, unique=True)
+            name = models.CharField(max_length=40)
         """
     )
     hints = {m.obj.__name__: m.hint for m in w201() if m.file == str(models_py)}
@@ -151,7 +176,12 @@ def test_the_hint_names_a_field_that_says_which_row_never_a_secret_or_a_code(
         "Member": 'return f"Member {self.pk}"',
         "Email": "return self.subject",
         "ApiToken": "return self.name",
-        "Country": "return self.iso_code",  # unique comes first
+        "Country": "return self.title",  # a naming field before a merely unique one
+        "Currency": "return self.iso_code",
+        "PasswordReset": 'return f"PasswordReset {self.pk}"',
+        "Device": 'return f"Device {self.pk}"',
+        "Card": "return self.holder_name",
+        "Citizen": "return self.name",
     }
 
 

@@ -17,11 +17,14 @@ _LABEL_FIELDS = (models.CharField, models.TextField)  # SlugField, EmailField ar
 # Names that say what a row is. A field is offered only when its name is one of these or its
 # values are unique: any other text (a status, a scheme, a role code) names no row.
 _NAMING = ("name", "title", "label", "username", "email", "slug", "subject", "headline", "number")
-_NAMING_SUFFIXES = ("_name", "_title", "_number", "_code", "code")
-# A field that holds a credential or a digest: never offered, as __str__ shows in the admin,
-# in logs and in error reports.
+_NAMING_SUFFIXES = ("_name", "_title")
+# A field that holds a credential, a digest or a personal identifier: never offered, as
+# __str__ shows in the admin, in logs and in error reports. Matched on the words of its name.
 _SECRET_FIELD = re.compile(
-    r"(?:^|_)(?:key|keys|hash|salt|otp|totp|hotp|pin|nonce|signature|digest|seed)(?:$|_)",
+    r"(?:^|_)(?:key|keys|hash|salt|otp|totp|hotp|mfa|pin|nonce|signature|digest|seed|"
+    r"passcode|pass|reset|verification|verify|activation|activate|auth|recovery|backup|"
+    r"confirmation|confirm|security|access|unlock|oauth|invite|invitation|"
+    r"ssn|social|passport|card|iban|cvv|cvc|tax|national|license|licence)(?:$|_)",
     re.IGNORECASE,
 )
 
@@ -40,8 +43,9 @@ def defines_str(model: type[models.Model]) -> bool:
 
 
 def _naming_field(model: type[models.Model]) -> str | None:
-    """The text field that best says which row it is: unique first, then by its name; never
-    one with choices (a code), a null one, or one that holds a secret."""
+    """The text field that best says which row it is: one named for it (``name``,
+    ``title``, ``*_name``), else a unique one; never one with choices (a code), a null one,
+    or one whose name says it holds a secret or a personal identifier."""
     ranked = []
     for order, field in enumerate(model._meta.concrete_fields):
         if (
@@ -57,9 +61,17 @@ def _naming_field(model: type[models.Model]) -> str | None:
         named = name in _NAMING or name.endswith(_NAMING_SUFFIXES)
         if not (field.unique or named):
             continue
+        # A name that says what the row is first, then a unique value, then the rest.
         preference = _NAMING.index(name) if name in _NAMING else len(_NAMING)
         ranked.append(
-            (not field.unique, preference, isinstance(field, models.TextField), order, field.name)
+            (
+                not named,
+                preference,
+                not field.unique,
+                isinstance(field, models.TextField),
+                order,
+                field.name,
+            )
         )
     return min(ranked)[-1] if ranked else None
 
