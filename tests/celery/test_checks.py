@@ -368,7 +368,8 @@ print(json.dumps({
     "found": sorted(
         (str(m.id), display_path(m.file) if getattr(m, "file", None) else None,
          getattr(m, "line", None), m.msg, m.hint)
-        for m in run_checks() if str(m.id)[len("guardrails.") + 1:].startswith("7")
+        for m in run_checks()
+        if str(m.id)[len("guardrails.") + 1:].startswith("7") or m.id == "guardrails.W002"
     ),
     "celery_imported": "celery" in sys.modules,
 }))
@@ -418,7 +419,7 @@ def test_celery_used_without_an_app_found_is_said_once(tmp_path: Path) -> None:
             None,
             "The project uses Celery but no Celery app was found: W701-W704 and W706 did not run.",
             "Set the CELERY_APP environment variable to what celery -A is given, e.g. "
-            "CELERY_APP=proj.tasks, where the checks run.",
+            "CELERY_APP=proj.tasks, where the checks run, with what its module needs to import.",
         ]
     ]
     named = run_project(tmp_path, files, CELERY_APP="styleguide.nowhere")["found"]
@@ -426,6 +427,20 @@ def test_celery_used_without_an_app_found_is_said_once(tmp_path: Path) -> None:
         "The project uses Celery but CELERY_APP=styleguide.nowhere names no Celery app: "
         "W701-W704 and W706 did not run."
     ]
+
+
+def test_an_app_module_that_fails_to_import_is_named_once_not_a_crash(tmp_path: Path) -> None:
+    """A celery.py that reads an environment variable the checks' run lacks: one I707 that
+    names the module and the exception's class (never its message), no W002 per check."""
+    files = dict(_STYLEGUIDE)
+    files["styleguide/tasks/__init__.py"] = ""
+    files["styleguide/tasks/celery.py"] = (
+        "import os\nfrom celery import Celery\n\nBROKER = os.environ['BROKER_PASSWORD']\n"
+        "app = Celery('styleguide')\n"
+    )
+    found = run_project(tmp_path, files)["found"]
+    assert [code for code, *_ in found] == ["guardrails.I707"]
+    assert "importing styleguide.tasks.celery raised KeyError" in found[0][3]
 
 
 def test_a_project_without_celery_gets_no_note_and_celery_is_not_imported(

@@ -69,7 +69,15 @@ def _find(name: str) -> Celery | None:
         found = find_app(name, imp=importlib.import_module)
     except (ImportError, AttributeError):
         return None
+    except Exception as error:  # its module failed at import: a setting the checks' run lacks
+        import_failures[name] = type(error).__name__
+        return None
     return found if isinstance(found, Celery) else None
+
+
+# Candidates whose module raised when imported (module -> the exception's class, never its
+# message, which may hold a value): I707 names them, the other checks skip the app.
+import_failures: dict[str, str] = {}
 
 
 def _created() -> ProjectApp | None:

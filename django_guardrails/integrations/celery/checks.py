@@ -18,6 +18,7 @@ from django_guardrails.integrations.celery.app import (
     ProjectApp,
     ProjectTask,
     find_project_app,
+    import_failures,
     own_tasks,
     setting_location,
     setting_name,
@@ -213,9 +214,12 @@ def check_app_found(scope: CheckScope) -> Iterator[CheckMessage]:
         return
     named = os.environ.get("CELERY_APP")
     where = f"CELERY_APP={named} names no Celery app" if named else "no Celery app was found"
+    failed = ", ".join(f"{module} raised {error}" for module, error in import_failures.items())
+    if failed:
+        where += f" (importing {failed}: a setting or variable the checks' run lacks?)"
     yield ids.I707.message(
         f"The project uses Celery but {where}: W701-W704 and W706 did not run.",
         hint="Set the CELERY_APP environment variable to what celery -A is given, e.g. "
-        "CELERY_APP=proj.tasks, where the checks run.",
+        "CELERY_APP=proj.tasks, where the checks run, with what its module needs to import.",
         obj="CELERY_APP",
     )
