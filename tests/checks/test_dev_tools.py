@@ -49,10 +49,22 @@ def test_fires_on_a_toolbar_a_shared_base_brings_into_production(tmp_path: Path)
     assert w123(tmp_path, "shop.settings.production") == []  # deploy only
 
 
-def test_fires_on_the_toolbar_hidden_by_its_default_callback(tmp_path: Path) -> None:
+def test_fires_on_the_toolbar_hidden_by_its_own_callback(tmp_path: Path) -> None:
+    """Its default callback, or one of its own set by name, checks DEBUG: the message says
+    so, and that its middleware still runs on every request."""
     write(tmp_path, package(production=COMMON + TOOLBAR + "DEBUG = False\n"))
     [finding] = w123(tmp_path, "shop.settings.production", "--deploy")
-    assert "its default hides it while DEBUG is off" in finding["message"]
+    assert (
+        "its own callbacks hide it while DEBUG is off), and its middleware runs"
+        in (finding["message"])
+    )
+    own = (
+        'DEBUG_TOOLBAR_CONFIG = {"SHOW_TOOLBAR_CALLBACK": "debug_toolbar.middleware.show_toolbar"}'
+    )
+    write(tmp_path, package(production=COMMON + TOOLBAR + own + "\nMIDDLEWARE = []\n"))
+    [finding] = w123(tmp_path, "shop.settings.production", "--deploy")
+    assert "whatever DEBUG says" not in finding["message"]
+    assert "its middleware runs" not in finding["message"]
 
 
 def test_silent_when_only_development_lists_the_toolbar(tmp_path: Path) -> None:
