@@ -499,3 +499,19 @@ def test_w805_fires_on_a_session_authentication_that_skips_csrf(make_app: MakeAp
 
 def test_w805_is_silent_on_the_testproject() -> None:
     assert [m for m in run_guardrail_checks() if m.id == "guardrails.W805"] == []
+
+
+def test_w808_ranks_a_token_view_that_deletes_or_updates_with_the_worst() -> None:
+    """"token" in a name makes a POST-only view a sign-in; a view that deletes or updates
+    tokens is as bad as any other that does."""
+    from django_guardrails.integrations.drf.permissions import OpenView, risk
+
+    deletes = OpenView("users.apis.ApiTokenViewSet", True, {"post", "delete"})
+    obtains = OpenView("users.apis.TokenObtainApi", True, {"post"})
+    creates = OpenView("shop.api.OrderCreateApi", True, {"post"})
+    ranked = sorted([obtains, creates, deletes], key=risk)
+    assert [view.label for view in ranked] == [
+        "users.apis.ApiTokenViewSet",
+        "shop.api.OrderCreateApi",
+        "users.apis.TokenObtainApi",
+    ]

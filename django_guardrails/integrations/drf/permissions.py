@@ -161,7 +161,7 @@ def risk(view: OpenView) -> tuple[int, str]:
     """Worst first: views that change or delete what exists (PUT, PATCH, DELETE, or a POST
     named so), then those that create, then reads; a sign-in, sign-out or token view, public
     by design, last."""
-    if signs_in(view.label):
+    if signs_in(view.label) and not view.writes & _CHANGES:  # a token DELETE is no sign-in
         rank = 3
     elif view.writes & _CHANGES or (view.writes and _CHANGE_WORDS.intersection(_words(view.label))):
         rank = 0
