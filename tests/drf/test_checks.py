@@ -502,7 +502,7 @@ def test_w805_is_silent_on_the_testproject() -> None:
 
 
 def test_w808_ranks_a_token_view_that_deletes_or_updates_with_the_worst() -> None:
-    """"token" in a name makes a POST-only view a sign-in; a view that deletes or updates
+    """ "token" in a name makes a POST-only view a sign-in; a view that deletes or updates
     tokens is as bad as any other that does."""
     from django_guardrails.integrations.drf.permissions import OpenView, risk
 
