@@ -289,7 +289,12 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, UpdateView
+from rest_framework.renderers import TemplateHTMLRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .models import Order
 
 
 @csrf_exempt
@@ -339,6 +344,24 @@ def elsewhere(request):
 @csrf_exempt
 def included(request):
     return render(request, "LABEL/included.html")
+
+
+class OrderUpdate(UpdateView):  # renders LABEL/order_form.html, Django's name for it
+    model = Order
+    fields = ["title"]
+
+
+@csrf_exempt
+def order_preview(request):
+    return render(request, "LABEL/order_form.html")
+
+
+class DrfPage(APIView):  # as_view() marks it csrf_exempt; SessionAuthentication checks
+    renderer_classes = [TemplateHTMLRenderer]
+    template_name = "LABEL/drf.html"
+
+    def get(self, request):
+        return Response({})
 """
 
 RENDERING_URLS = """\
@@ -357,6 +380,9 @@ urlpatterns = [
     path("helped/", views.helped),
     path("elsewhere/", views.elsewhere, name="elsewhere"),
     path("included/", views.included),
+    path("orders/<int:pk>/edit/", views.OrderUpdate.as_view()),
+    path("orders/preview/", views.order_preview),
+    path("drf/", views.DrfPage.as_view()),
 ]
 """
 
@@ -368,13 +394,27 @@ POST_BACK_FORM = (
 def test_w606_silent_on_forms_that_only_csrf_exempt_views_render_and_post_to(
     make_app: MakeApp,
 ) -> None:
-    package = make_app("").parent
+    pytest.importorskip("rest_framework")
+    package = make_app(
+        "from django.db import models\n\n\nclass Order(models.Model):\n"
+        "    title = models.CharField(max_length=20)\n\n"
+        "    def __str__(self) -> str:\n        return self.title\n"
+    ).parent
     label = package.name
     (package / "views.py").write_text(RENDERING_VIEWS.replace("LABEL", label))
     (package / "urls.py").write_text(RENDERING_URLS)
     templates = package / "templates" / label
     templates.mkdir(parents=True)
-    for name in ("function", "method_decorator", "wrapped", "attribute", "shared", "helper"):
+    for name in (
+        "function",
+        "method_decorator",
+        "wrapped",
+        "attribute",
+        "shared",
+        "helper",
+        "order_form",
+        "drf",
+    ):
         (templates / f"{name}.html").write_text(POST_BACK_FORM)
     (templates / "nobody.html").write_text(POST_BACK_FORM)  # no view names it
     (templates / "included.html").write_text(POST_BACK_FORM)
@@ -392,10 +432,14 @@ def test_w606_silent_on_forms_that_only_csrf_exempt_views_render_and_post_to(
     # Still reported: a template that a protected view renders too, or that other code names
     # (a mail body: who renders it cannot be told), or that no view names, or that another
     # template includes; a form that posts to another URL, whose view is not the one rendering.
+    # So is one a protected generic view renders by the name Django derives, and one a DRF
+    # view renders (its as_view() marks it exempt; SessionAuthentication checks the token).
     assert found == [
+        ("drf", 2),
         ("elsewhere", 1),
         ("helper", 2),
         ("included", 2),
         ("nobody", 2),
+        ("order_form", 2),
         ("shared", 2),
     ]

@@ -8,15 +8,18 @@ link authenticates it), no 403 comes. This module says when that is known, and n
 * The views are the callbacks of the served URLconfs (``source.urlconf.walk``), exempt as
   Django's ``CsrfViewMiddleware`` judges them, by the callback's ``csrf_exempt`` attribute:
   ``@csrf_exempt``, ``method_decorator(csrf_exempt, name="dispatch")`` (``as_view()`` copies
-  ``dispatch``'s attributes), ``csrf_exempt(View.as_view())``, ``view.csrf_exempt = True``.
+  ``dispatch``'s attributes), ``csrf_exempt(View.as_view())``, ``view.csrf_exempt = True``;
+  never a DRF view, which its ``as_view()`` marks so while SessionAuthentication checks the
+  token itself. A generic view without ``template_name`` names the one Django derives
+  (``shop/order_form.html``).
 * A view names a template by a string in its source: the function of a function view (from its
   first decorator to its end), each class of the project in a class-based view's MRO (its
   ``template_name = ...`` or a ``render()`` in a method); and, read off the live callback, a
   class's ``template_name`` attribute or ``as_view(template_name=...)``.
-* Every string of the project's Python that is the template's name (as its engine would load
-  it) must lie in an exempt view, and in no other view; a template named by an exempt view alone,
-  named by no other view (a protected one, a library's generic view through ``template_name``),
-  and included or extended by no template.
+* Every string of the project's apps, URLconfs and view modules that is the template's name
+  (as its engine would load it) must lie in an exempt view, and in no other view; a template
+  named by an exempt view alone, named by no other view (a protected one, a library's
+  generic view through ``template_name``), and included or extended by no template.
 
 Anything else (a name built at run time, a helper that renders it, a form posting elsewhere) is
 "cannot be told", and W606 reports the form as before.
@@ -79,6 +82,26 @@ def posts_back(form: Form) -> bool:
         return False
     written = form.attributes["action"].strip()
     return written == "" or written.startswith(("?", "#"))
+
+
+def _is_drf_view(cls: type | None) -> bool:
+    return any(
+        klass.__name__ == "APIView" and klass.__module__.startswith("rest_framework.")
+        for klass in getattr(cls, "__mro__", ())
+    )
+
+
+def _derived_template_name(cls: type) -> str | None:
+    """The name a generic view renders when it sets no ``template_name``:
+    ``<app_label>/<model_name><template_name_suffix>.html`` (``shop/order_form.html``)."""
+    suffix = getattr(cls, "template_name_suffix", None)
+    model = getattr(cls, "model", None)
+    if model is None:
+        model = getattr(getattr(cls, "queryset", None), "model", None)
+    meta = getattr(model, "_meta", None)
+    if not isinstance(suffix, str) or meta is None:
+        return None
+    return f"{meta.app_label}/{meta.model_name}{suffix}.html"
 
 
 class ExemptRenderers:
@@ -149,15 +172,19 @@ class ExemptRenderers:
             self._referenced.update(name for _, name in referenced(tokens))
 
     def _callback(self, callback: Any) -> None:
-        exempt = bool(getattr(callback, "csrf_exempt", False))
+        cls = view_class(callback)
+        # DRF's as_view() marks every API view csrf_exempt, and SessionAuthentication then
+        # checks the token itself: a form posting to it gets a 403 all the same.
+        exempt = bool(getattr(callback, "csrf_exempt", False)) and not _is_drf_view(cls)
         initkwargs = getattr(callback, "view_initkwargs", None)
         if isinstance(initkwargs, dict) and isinstance(initkwargs.get("template_name"), str):
             self._named[exempt].add(initkwargs["template_name"])
-        cls = view_class(callback)
         if cls is not None:
             name = getattr(cls, "template_name", None)
             if isinstance(name, str):
                 self._named[exempt].add(name)
+            elif (derived := _derived_template_name(cls)) is not None:
+                self._named[exempt].add(derived)
             for klass in getattr(cls, "__mro__", ()):
                 module = sys.modules.get(klass.__module__)
                 self._span(exempt, klass, getattr(module, "__file__", None))
