@@ -162,7 +162,9 @@ def subtitle(findings: Sequence[dict[str, Any]]) -> str:
 def _open(request: HttpRequest) -> Guard | None:
     try:
         name = f"{request.method} {request.path}"
-        return guard(name, path=request.path, mode="log", report_findings=False)
+        unit = guard(name, path=request.path, mode="log", report_findings=False)
+        unit.request = request  # its hints show the path as the middleware's do
+        return unit
     except Exception:
         internal_error("the toolbar panel, opening its unit")
         return None

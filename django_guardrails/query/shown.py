@@ -8,24 +8,33 @@ from typing import Any
 
 # Query-string and URL parameter names that carry a credential whatever their value's shape.
 _CREDENTIAL_NAMES = frozenset(
-    {"key", "code", "state", "sig", "signature", "jwt", "sid", "uidb64", "otp"}
+    {"key", "code", "state", "sig", "signature", "jwt", "sid", "uidb64", "otp", "token", "hash"}
 )
+
+
+def _credential_name(name: object) -> bool:
+    """``token``, ``reset_key``, ``activation_key``, ``confirmation_code``: a URL parameter
+    whose name, or a word of it, says it carries a credential."""
+    from django_guardrails.secret_values import secret_name
+
+    text = str(name)
+    words = set(text.lower().split("_"))
+    return secret_name(text.upper()) or bool(words & _CREDENTIAL_NAMES)
 
 
 def shown_path(request: Any) -> str:
     """The request's path with each segment that a URL parameter named like a secret
     captured (``<token>``), or that looks like a credential, shown as ``…``."""
-    from django_guardrails.secret_values import credential_shape, secret_name
+    from django_guardrails.secret_values import credential_shape
 
     path: str = request.path
     match = request.resolver_match
     hidden = set()
     if match is not None:
-        hidden = {
-            str(value)
-            for name, value in match.kwargs.items()
-            if secret_name(str(name).upper()) or str(name).lower() in _CREDENTIAL_NAMES
-        }
+        hidden = {str(value) for name, value in match.kwargs.items() if _credential_name(name)}
+    for value in hidden:
+        if "/" in value.strip("/") and len(value) >= 4:  # a <path:token> spans segments
+            path = path.replace(value.strip("/"), "…")
     segments = path.split("/")
     shown = ["…" if s and (s in hidden or credential_shape(s)) else s for s in segments]
     return "/".join(shown)

@@ -240,3 +240,27 @@ def test_the_finding_id_is_the_same_in_another_process_and_directory(tmp_path: P
 def test_a_route_is_shown_from_the_root_and_a_regular_expression_as_written() -> None:
     assert report._route("orders/<int:pk>/") == "/orders/<int:pk>/"
     assert report._route(r"^((?:[\w\-]+/)*)$") == r"^((?:[\w\-]+/)*)$"
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs", "shown"),
+    [
+        ("/invite/hunter2hunter2/", {"activation_key": "hunter2hunter2"}, "/invite/…/"),
+        ("/confirm/abc123/", {"confirmation_code": "abc123"}, "/confirm/…/"),
+        ("/files/ab12/cd34/raw/", {"token": "ab12/cd34"}, "/files/…/raw/"),
+        ("/orders/42/", {"pk": "42"}, "/orders/42/"),
+    ],
+)
+def test_a_url_parameter_named_for_a_credential_is_hidden(
+    path: str, kwargs: dict[str, str], shown: str
+) -> None:
+    """A word of the parameter's name says it (``activation_key``), and a ``<path:token>``
+    value that spans segments is hidden whole."""
+    from django.test import RequestFactory
+    from django.urls import ResolverMatch
+
+    from django_guardrails.query.shown import shown_path
+
+    request = RequestFactory().get(path)
+    request.resolver_match = ResolverMatch(lambda request: None, (), kwargs)
+    assert shown_path(request) == shown
