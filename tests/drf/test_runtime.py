@@ -133,3 +133,42 @@ def test_the_first_request_that_imports_drf_names_the_view(tmp_path: Path) -> No
         hint.endswith('add .select_related("customer") in RecentInvoiceList.get_queryset().')
         for hint in found["hints"]
     ), found["hints"]
+
+
+@override_settings(ROOT_URLCONF="tests.urlconfs.drf_selector")
+def test_a_count_per_row_of_a_nested_list_annotates_the_inner_rows(invoices: None) -> None:
+    """Each customer's invoices, each counting its line items: annotating the customers would
+    count all their lines at once. The Prefetch of the invoices annotates each invoice, and
+    the hint names the serializer the view was given."""
+    from django.db.models import Count, Prefetch
+
+    from tests.urlconfs import drf_selector
+
+    for customer in Customer.objects.all():  # a second invoice each: an inner list of two
+        invoice = Invoice.objects.create(customer=customer, number=f"J{customer.pk}", total=1)
+        LineItem.objects.create(invoice=invoice, description="y")
+    with capture() as report:
+        assert Client().get("/api/customers/").status_code == 200
+    [count] = [
+        f for f in report.n_plus_ones if f.serializer and f.serializer.endswith(".line_count")
+    ]
+    code = (
+        '.prefetch_related(Prefetch("invoices", queryset=Invoice.objects.annotate('
+        'line_items_count=Count("line_items"))))'
+    )
+    assert f"add {code} in the queryset CustomerListApi gives CustomerWithInvoices" in count.hint
+    assert "and read .line_items_count on each Invoice in get_line_count()" in count.hint
+
+    class Counted(InvoiceSerializer):
+        def get_line_count(self, invoice: Invoice) -> int:
+            return invoice.line_items_count  # type: ignore[attr-defined,no-any-return]
+
+    class Customers(drf_selector.CustomerWithInvoices):
+        invoices = Counted(many=True, read_only=True)
+
+    namespace = {"Prefetch": Prefetch, "Count": Count, "Invoice": Invoice}
+    rows = eval(f"customers{code}", {**namespace, "customers": drf_selector.customer_list()})
+    with capture() as fixed:
+        data = Customers(rows, many=True).data
+    assert [invoice["line_count"] for row in data for invoice in row["invoices"]] == [1] * 6
+    assert not [f for f in fixed.n_plus_ones if f.serializer and "line_count" in f.serializer]

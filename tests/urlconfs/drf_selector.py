@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import path
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from broken.models import Invoice
+from broken.models import Customer, Invoice
 from broken.serializers import InvoiceSerializer
 
 
@@ -24,4 +25,27 @@ class InvoiceListApi(APIView):
         return Response(InvoiceSerializer(invoice_list(), many=True).data)
 
 
-urlpatterns = [path("api/invoices/", InvoiceListApi.as_view())]
+def customer_list() -> QuerySet[Customer]:
+    listed: QuerySet[Customer] = Customer.objects.order_by("name")
+    return listed
+
+
+class CustomerWithInvoices(serializers.ModelSerializer[Customer]):
+    """Each customer's invoices, each with its line count: a count per inner row."""
+
+    invoices = InvoiceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "invoices"]
+
+
+class CustomerListApi(APIView):
+    def get(self, request: HttpRequest) -> Response:
+        return Response(CustomerWithInvoices(customer_list(), many=True).data)
+
+
+urlpatterns = [
+    path("api/invoices/", InvoiceListApi.as_view()),
+    path("api/customers/", CustomerListApi.as_view()),
+]

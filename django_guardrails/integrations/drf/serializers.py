@@ -39,6 +39,7 @@ class Rendering:
     many: bool  # an outer field renders many rows per row
     view: type | None  # the API view: InvoiceList
     inside: bool  # the query's own line is in project code the field called (a method field)
+    root: type | None = None  # the outermost serializer, the one the view was given
 
     @property
     def label(self) -> str:
@@ -132,6 +133,7 @@ def _rendering(frames: list[tuple[Any, Any]], view: Any, inside: bool) -> Render
         many=many,
         view=type(view) if view is not None else None,
         inside=inside,
+        root=type(frames[-1][0]) if frames[-1][0] is not None else None,
     )
 
 
@@ -170,7 +172,7 @@ def fix(rendering: Rendering, relation: Relation | None, sql: str, where: str) -
     if target is None and place is None:
         view = rendering.view
         giver = f"{view.__name__} gives" if view is not None else "given to"
-        target = f"the queryset {giver} {rendering.serializer.__name__}"
+        target = f"the queryset {giver} {(rendering.root or rendering.serializer).__name__}"
     if relation is None:
         where_to = target or f"{display_path(place.file)}:{place.line} ({place.what})"  # type: ignore[union-attr]
         return Fix(
@@ -183,7 +185,19 @@ def fix(rendering: Rendering, relation: Relation | None, sql: str, where: str) -
         path = "__".join(p for p in (rendering.path, relation.accessor) if p)
     loaded = f"{field} loads {relation.model}.{relation.accessor} once per row at {where}"
     reader = ""
-    if is_count(sql):
+    if is_count(sql) and rendering.many and rendering.path and not relation.hops:
+        # Counted per row of an inner list (each invoice of each customer): the inner rows
+        # are annotated, in a Prefetch of that list.
+        owner = relation.owner.__name__ if relation.owner is not None else relation.model
+        name = f"{relation.accessor}_count"
+        count = f'{name}=Count("{relation.query_name or relation.accessor}")'
+        code = (
+            f'.prefetch_related(Prefetch("{rendering.path}", '
+            f"queryset={owner}.objects.annotate({count})))"
+        )
+        in_method = f" in {rendering.method}()" if rendering.method else ""
+        reader = f" and read .{name} on each {owner}{in_method}"
+    elif is_count(sql):
         code = f'.annotate({relation.accessor}_count=Count("{path}"))'
         reader = f" and read it in {rendering.method}()" if rendering.method else ""
     else:
