@@ -524,6 +524,6 @@ def test_an_eager_load_returned_to_a_caller_that_may_leave_early_is_not_judged(
     """get_queryset() or a selector returns the queryset: whether its caller reads the
     relation after an early return is not in that function's code."""
     with capture() as report:
-        books = with_publishers()
-        titles = [book.title for book in books]
+        listed = with_publishers()
+        titles = [book.title for book in listed]
     assert titles and unused(report) == []
