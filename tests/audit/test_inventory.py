@@ -402,3 +402,15 @@ def test_receivers_connected_before_the_watch(
         library.fired.disconnect(earlyhooks.twice, sender=str)
         for name in ("earlyhooks", "hooklib_early"):
             sys.modules.pop(name, None)
+
+
+def test_a_signal_subclass_without_a_lock_is_read_without_one() -> None:
+    """A library's Signal subclass that sets up its own state (no ``lock``) is still asked
+    whether it has receivers, never an AttributeError that fails the audit."""
+    from django_guardrails.audit import receivers
+
+    class Bare(Signal):
+        def __init__(self) -> None:  # no super().__init__(): no lock
+            self.receivers = [object()]
+
+    assert receivers._has_receivers(Bare())
