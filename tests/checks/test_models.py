@@ -167,6 +167,11 @@ def test_the_hint_names_a_field_that_says_which_row_never_a_secret_or_a_code(
         class Citizen(models.Model):
             social_security_number = models.CharField(max_length=11, unique=True)
             name = models.CharField(max_length=40)
+
+
+        class Level(models.Model):
+            access_level_name = models.CharField(max_length=40)
+            access_code = models.CharField(max_length=8, unique=True)
         """
     )
     hints = {m.obj.__name__: m.hint for m in w201() if m.file == str(models_py)}
@@ -182,6 +187,7 @@ def test_the_hint_names_a_field_that_says_which_row_never_a_secret_or_a_code(
         "Device": 'return f"Device {self.pk}"',
         "Card": "return self.holder_name",
         "Citizen": "return self.name",
+        "Level": "return self.access_level_name",  # a word before a name is no secret
     }
 
 

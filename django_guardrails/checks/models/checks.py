@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
@@ -19,14 +18,26 @@ _LABEL_FIELDS = (models.CharField, models.TextField)  # SlugField, EmailField ar
 _NAMING = ("name", "title", "label", "username", "email", "slug", "subject", "headline", "number")
 _NAMING_SUFFIXES = ("_name", "_title")
 # A field that holds a credential, a digest or a personal identifier: never offered, as
-# __str__ shows in the admin, in logs and in error reports. Matched on the words of its name.
-_SECRET_FIELD = re.compile(
-    r"(?:^|_)(?:key|keys|hash|salt|otp|totp|hotp|mfa|pin|nonce|signature|digest|seed|"
-    r"passcode|pass|reset|verification|verify|activation|activate|auth|recovery|backup|"
-    r"confirmation|confirm|security|access|unlock|oauth|invite|invitation|"
-    r"ssn|social|passport|card|iban|cvv|cvc|tax|national|license|licence)(?:$|_)",
-    re.IGNORECASE,
+# __str__ shows in the admin, in logs and in error reports. Read off the words of its name:
+# some always say so; others only before a code or number (``reset_code``, ``card_number``,
+# ``access_code``, but not ``access_level_name`` or ``card_title``).
+_SECRET_WORDS = frozenset(
+    {"key", "keys", "hash", "salt", "otp", "totp", "hotp", "mfa", "pin", "nonce", "signature"}
+    | {"digest", "seed", "passcode", "ssn", "iban", "cvv", "cvc"}
 )
+_SECRET_BEFORE_CODE = frozenset(
+    {"pass", "reset", "verification", "verify", "activation", "activate", "auth", "recovery"}
+    | {"backup", "confirmation", "confirm", "security", "access", "unlock", "oauth", "invite"}
+    | {"invitation", "social", "passport", "card", "tax", "national", "license", "licence"}
+)
+_CODES = frozenset({"code", "codes", "number", "no", "id"})
+
+
+def _holds_a_secret(name: str) -> bool:
+    words = name.lower().split("_")
+    if _SECRET_WORDS.intersection(words):
+        return True
+    return words[-1] in _CODES and bool(_SECRET_BEFORE_CODE.intersection(words[:-1]))
 
 
 def defines_str(model: type[models.Model]) -> bool:
@@ -54,7 +65,7 @@ def _naming_field(model: type[models.Model]) -> str | None:
             or field.null
             or field.choices
             or secret_name(field.name.upper())
-            or _SECRET_FIELD.search(field.name)
+            or _holds_a_secret(field.name)
         ):
             continue
         name = field.name.lower()
