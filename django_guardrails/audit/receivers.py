@@ -300,6 +300,9 @@ def _app_label(module: str | None) -> str | None:
     return app_config.label if app_config is not None else None
 
 
+_OURS = "django_guardrails."
+
+
 def inventory(signals: dict[Signal, str] | None = None) -> list[Receiver]:
     """Every receiver of every audited signal (``discover_signals()`` unless given), project
     receivers first, by signal."""
@@ -309,6 +312,8 @@ def inventory(signals: dict[Signal, str] | None = None) -> list[Receiver]:
         for key, reference, sender_ref, is_async in _entries(signal):
             weak = isinstance(reference, weakref.ReferenceType)
             target = reference() if weak else reference
+            if str(getattr(target, "__module__", "")).startswith(_OURS):
+                continue  # guardrails' own instrumentation: not the project's to audit
             connection = connection_for(signal, key)
             file, line = _definition(target)
             qualname = dotted_name(target) if target is not None else _dead_name(connection)

@@ -414,3 +414,12 @@ def test_a_signal_subclass_without_a_lock_is_read_without_one() -> None:
             self.receivers = [object()]
 
     assert receivers._has_receivers(Bare())
+
+
+def test_guardrails_own_receivers_are_never_in_the_inventory() -> None:
+    """The middleware connects guardrails' instrumentation to connection_created before the
+    server's first request: the runserver line and `guardrails signals` count the same."""
+    from django_guardrails.query import capture
+
+    capture._instrument_connections()
+    assert not [r for r in inventory() if r.qualname.startswith("django_guardrails.")]
