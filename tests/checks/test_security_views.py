@@ -289,7 +289,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import TemplateView, UpdateView
+from django.views.generic import DetailView, TemplateView, UpdateView
 from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -356,6 +356,18 @@ def order_preview(request):
     return render(request, "LABEL/order_form.html")
 
 
+class OrderPage(DetailView):  # its own get_template_names(): not order_detail.html
+    model = Order
+
+    def get_template_names(self):
+        return ["LABEL/order_page.html"]
+
+
+@csrf_exempt
+def order_receipt(request):
+    return render(request, "LABEL/order_detail.html")
+
+
 class DrfPage(APIView):  # as_view() marks it csrf_exempt; SessionAuthentication checks
     renderer_classes = [TemplateHTMLRenderer]
     template_name = "LABEL/drf.html"
@@ -383,6 +395,8 @@ urlpatterns = [
     path("orders/<int:pk>/edit/", views.OrderUpdate.as_view()),
     path("orders/preview/", views.order_preview),
     path("drf/", views.DrfPage.as_view()),
+    path("orders/<int:pk>/", views.OrderPage.as_view()),
+    path("orders/receipt/", views.order_receipt),
 ]
 """
 
@@ -414,6 +428,7 @@ def test_w606_silent_on_forms_that_only_csrf_exempt_views_render_and_post_to(
         "helper",
         "order_form",
         "drf",
+        "order_detail",
     ):
         (templates / f"{name}.html").write_text(POST_BACK_FORM)
     (templates / "nobody.html").write_text(POST_BACK_FORM)  # no view names it

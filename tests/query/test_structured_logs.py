@@ -249,6 +249,13 @@ def test_a_route_is_shown_from_the_root_and_a_regular_expression_as_written() ->
         ("/confirm/abc123/", {"confirmation_code": "abc123"}, "/confirm/…/"),
         ("/files/ab12/cd34/raw/", {"token": "ab12/cd34"}, "/files/…/raw/"),
         ("/orders/42/", {"pk": "42"}, "/orders/42/"),
+        ("/f/a/b/raw/", {"token": "a/b"}, "/f/…/raw/"),
+        # Wherever it stands whole, segment by segment: hiding a prefix that equals it is the
+        # safe side; a part of a segment is never hidden.
+        ("/media/img/s3/media/img/", {"key": "media/img"}, "/…/s3/…/"),
+        ("/mydocs/v1x/", {"key": "docs/v1"}, "/mydocs/v1x/"),
+        ("/countries/fr/", {"country_code": "fr"}, "/countries/fr/"),
+        ("/confirm/zz9/", {"code": "zz9"}, "/confirm/…/"),
     ],
 )
 def test_a_url_parameter_named_for_a_credential_is_hidden(

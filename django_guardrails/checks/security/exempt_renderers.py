@@ -94,6 +94,16 @@ def _is_drf_view(cls: type | None) -> bool:
 def _derived_template_name(cls: type) -> str | None:
     """The name a generic view renders when it sets no ``template_name``:
     ``<app_label>/<model_name><template_name_suffix>.html`` (``shop/order_form.html``)."""
+    mixins = {(klass.__module__, klass.__name__) for klass in getattr(cls, "__mro__", ())}
+    generic = {
+        ("django.views.generic.detail", "SingleObjectTemplateResponseMixin"),
+        ("django.views.generic.list", "MultipleObjectTemplateResponseMixin"),
+    }
+    if not mixins & generic or any(
+        "get_template_names" in vars(klass) and not klass.__module__.startswith("django.")
+        for klass in getattr(cls, "__mro__", ())
+    ):
+        return None  # its own get_template_names(): the strings in it are read as mentions
     suffix = getattr(cls, "template_name_suffix", None)
     model = getattr(cls, "model", None)
     if model is None:
