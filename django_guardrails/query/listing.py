@@ -385,9 +385,23 @@ def leaves_early_after(file: str, line: int) -> bool:
     if not functions:
         return False
     function = min(functions, key=lambda node: (node.end_lineno or 0) - node.lineno)
+    returned = {
+        root
+        for node in ast.walk(function)
+        if isinstance(node, ast.Return) and (root := _returned_name(node.value)) is not None
+    }
     for node in ast.walk(function):
         if isinstance(node, ast.Return) and node.lineno <= line <= (node.end_lineno or line):
             return True  # returned to its caller (get_queryset()), whose code is not read here
+        if (
+            isinstance(node, (ast.Assign, ast.AnnAssign))
+            and node.lineno <= line <= (node.end_lineno or line)
+            and any(
+                isinstance(target, ast.Name) and target.id in returned
+                for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            )
+        ):
+            return True  # ``queryset = ...`` that the function returns later
         if isinstance(node, ast.If) and node.lineno > line:
             exits = (ast.Return, ast.Raise)
             if any(
@@ -397,6 +411,16 @@ def leaves_early_after(file: str, line: int) -> bool:
             ):
                 return True
     return False
+
+
+def _returned_name(value: Any) -> str | None:
+    """``qs`` of ``return qs`` or ``return qs.filter(...)[:10]``: the name whose queryset is
+    handed to the caller; None for a value computed from it (``[b.title for b in qs]``)."""
+    import ast
+
+    while isinstance(value, (ast.Call, ast.Attribute, ast.Subscript)):
+        value = value.func if isinstance(value, ast.Call) else value.value
+    return value.id if isinstance(value, ast.Name) else None
 
 
 def statement_text(file: str, line: int, limit: int = 90) -> str:

@@ -527,3 +527,16 @@ def test_an_eager_load_returned_to_a_caller_that_may_leave_early_is_not_judged(
         listed = with_publishers()
         titles = [book.title for book in listed]
     assert titles and unused(report) == []
+
+
+def with_publishers_filtered(flag: bool) -> Any:
+    listed = Book.objects.select_related("publisher")
+    if flag:
+        listed = listed.filter(title__startswith="b")
+    return listed
+
+
+def test_an_eager_load_assigned_then_returned_is_not_judged(books: None) -> None:
+    with capture() as report:
+        titles = [book.title for book in with_publishers_filtered(True)]
+    assert titles and unused(report) == []
