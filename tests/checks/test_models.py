@@ -172,6 +172,22 @@ def test_the_hint_names_a_field_that_says_which_row_never_a_secret_or_a_code(
         class Level(models.Model):
             access_level_name = models.CharField(max_length=40)
             access_code = models.CharField(max_length=8, unique=True)
+
+
+        class Wallet(models.Model):
+            passport = models.CharField(max_length=9, unique=True)
+            driver_license = models.CharField(max_length=9, unique=True)
+            bank_account = models.CharField(max_length=20, unique=True)
+            card_number_masked = models.CharField(max_length=19, unique=True)
+            cardNumber = models.CharField(max_length=19, unique=True)
+
+
+        class CreditCard(models.Model):
+            number = models.CharField(max_length=19, unique=True)
+
+
+        class Invoice(models.Model):
+            number = models.CharField(max_length=19, unique=True)
         """
     )
     hints = {m.obj.__name__: m.hint for m in w201() if m.file == str(models_py)}
@@ -188,6 +204,9 @@ def test_the_hint_names_a_field_that_says_which_row_never_a_secret_or_a_code(
         "Card": "return self.holder_name",
         "Citizen": "return self.name",
         "Level": "return self.access_level_name",  # a word before a name is no secret
+        "Wallet": 'return f"Wallet {self.pk}"',
+        "CreditCard": 'return f"CreditCard {self.pk}"',  # the model says whose number it is
+        "Invoice": "return self.number",
     }
 
 

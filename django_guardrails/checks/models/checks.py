@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from django.core.checks import CheckMessage
@@ -23,21 +24,38 @@ _NAMING_SUFFIXES = ("_name", "_title")
 # ``access_code``, but not ``access_level_name`` or ``card_title``).
 _SECRET_WORDS = frozenset(
     {"key", "keys", "hash", "salt", "otp", "totp", "hotp", "mfa", "pin", "nonce", "signature"}
-    | {"digest", "seed", "passcode", "ssn", "iban", "cvv", "cvc"}
+    | {"digest", "seed", "passcode", "ssn", "iban", "cvv", "cvc", "passport", "credit"}
 )
-_SECRET_BEFORE_CODE = frozenset(
+# Words that say so as the last word of the name (``driver_license``, ``bank_account``), or
+# before a code or number (``access_code``, ``card_number``), not before a name.
+_SECRET_LAST = frozenset({"card", "license", "licence", "account", "passport"})
+_SECRET_BEFORE_CODE = _SECRET_LAST | frozenset(
     {"pass", "reset", "verification", "verify", "activation", "activate", "auth", "recovery"}
     | {"backup", "confirmation", "confirm", "security", "access", "unlock", "oauth", "invite"}
-    | {"invitation", "social", "passport", "card", "tax", "national", "license", "licence"}
+    | {"invitation", "social", "tax", "national", "bank"}
 )
 _CODES = frozenset({"code", "codes", "number", "no", "id"})
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
-def _holds_a_secret(name: str) -> bool:
-    words = name.lower().split("_")
-    if _SECRET_WORDS.intersection(words):
+def _words(name: str) -> list[str]:
+    """``card_number`` and ``cardNumber`` alike: ["card", "number"]."""
+    return [word.lower() for word in _WORD.findall(name)]
+
+
+def _holds_a_secret(name: str, model_name: str) -> bool:
+    """Whether field ``name`` of ``model_name`` holds a credential or a personal identifier
+    by the words of their names: ``CreditCard.number`` as ``card_number``."""
+    words = _words(name)
+    if not words:
+        return False
+    if _SECRET_WORDS.intersection(words) or words[-1] in _SECRET_LAST:
         return True
-    return words[-1] in _CODES and bool(_SECRET_BEFORE_CODE.intersection(words[:-1]))
+    coded = [index for index, word in enumerate(words) if word in _CODES]
+    if not coded:
+        return False
+    before = words[: coded[0]] or _words(model_name)  # ``card_number_masked`` too
+    return bool(_SECRET_BEFORE_CODE.intersection(before) | _SECRET_WORDS.intersection(before))
 
 
 def defines_str(model: type[models.Model]) -> bool:
@@ -65,7 +83,7 @@ def _naming_field(model: type[models.Model]) -> str | None:
             or field.null
             or field.choices
             or secret_name(field.name.upper())
-            or _holds_a_secret(field.name)
+            or _holds_a_secret(field.name, model.__name__)
         ):
             continue
         name = field.name.lower()
