@@ -172,3 +172,39 @@ def test_a_count_per_row_of_a_nested_list_annotates_the_inner_rows(invoices: Non
         data = Customers(rows, many=True).data
     assert [invoice["line_count"] for row in data for invoice in row["invoices"]] == [1] * 6
     assert not [f for f in fixed.n_plus_ones if f.serializer and "line_count" in f.serializer]
+
+
+@override_settings(ROOT_URLCONF="tests.urlconfs.drf_selector")
+def test_a_count_a_hop_away_per_row_of_a_nested_list_is_annotated_on_the_inner_rows(
+    invoices: None,
+) -> None:
+    """``invoice.customer.invoices.count()`` per invoice of each customer: the lookup runs
+    from the inner rows (``customer__invoices``), inside the Prefetch of the inner list."""
+    from django.db.models import Count, Prefetch
+
+    from tests.urlconfs import drf_selector
+
+    with capture() as report:
+        before = Client().get("/api/customers/siblings/").json()
+    [count] = [f for f in report.n_plus_ones if f.serializer and f.serializer.endswith("siblings")]
+    code = (
+        '.prefetch_related(Prefetch("invoices", queryset=Invoice.objects.annotate('
+        'invoices_count=Count("customer__invoices"))))'
+    )
+    assert f"add {code} in the queryset CustomerSiblingsApi gives CustomerWithSiblings" in (
+        count.hint
+    )
+
+    class Counted(drf_selector.InvoiceWithSiblings):
+        def get_siblings(self, invoice: Invoice) -> int:
+            return invoice.invoices_count  # type: ignore[attr-defined,no-any-return]
+
+    class Customers(drf_selector.CustomerWithSiblings):
+        invoices = Counted(many=True, read_only=True)
+
+    namespace = {"Prefetch": Prefetch, "Count": Count, "Invoice": Invoice}
+    rows = eval(f"customers{code}", {**namespace, "customers": drf_selector.customer_list()})
+    with capture() as fixed:
+        after = Customers(rows, many=True).data
+    assert [dict(row) for row in after] == before
+    assert fixed.count == 2 and fixed.n_plus_ones == []

@@ -40,6 +40,32 @@ class CustomerWithInvoices(serializers.ModelSerializer[Customer]):
         fields = ["id", "name", "invoices"]
 
 
+class InvoiceWithSiblings(serializers.ModelSerializer[Invoice]):
+    """Counts the other invoices of its own customer: a count one hop away, per inner row."""
+
+    siblings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "number", "siblings"]
+
+    def get_siblings(self, invoice: Invoice) -> int:
+        return invoice.customer.invoices.count()
+
+
+class CustomerWithSiblings(serializers.ModelSerializer[Customer]):
+    invoices = InvoiceWithSiblings(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "invoices"]
+
+
+class CustomerSiblingsApi(APIView):
+    def get(self, request: HttpRequest) -> Response:
+        return Response(CustomerWithSiblings(customer_list(), many=True).data)
+
+
 class CustomerListApi(APIView):
     def get(self, request: HttpRequest) -> Response:
         return Response(CustomerWithInvoices(customer_list(), many=True).data)
@@ -48,4 +74,5 @@ class CustomerListApi(APIView):
 urlpatterns = [
     path("api/invoices/", InvoiceListApi.as_view()),
     path("api/customers/", CustomerListApi.as_view()),
+    path("api/customers/siblings/", CustomerSiblingsApi.as_view()),
 ]

@@ -166,8 +166,8 @@ def fix(rendering: Rendering, relation: Relation | None, sql: str, where: str) -
     followed them there."""
     field = f"{rendering.name} ({rendering.kind})"
     place = relation.place if relation is not None else None
-    if relation is not None and rendering.path and not relation.hops:
-        place = None  # the place of the inner rows, not of those the view lists
+    if rendering.path:
+        place = None  # the rows the view lists are the outer serializer's: its queryset
     target = rendering.target()
     if target is None and place is None:
         view = rendering.view
@@ -179,18 +179,19 @@ def fix(rendering: Rendering, relation: Relation | None, sql: str, where: str) -
             f"{field} runs this query once per row at {where}: load what it reads with the "
             f"rows, in {where_to} (select_related, prefetch_related, or an annotation)."
         )
-    if relation.hops:
-        path = relation.full_path
-    else:
-        path = "__".join(p for p in (rendering.path, relation.accessor) if p)
+    # From the rows this serializer renders: the relation, through the hops to it if any.
+    inner = relation.full_path if relation.hops else relation.accessor
+    inner_lookup = relation.lookup_path if relation.hops else relation.query_name or inner
     loaded = f"{field} loads {relation.model}.{relation.accessor} once per row at {where}"
     reader = ""
-    if is_count(sql) and rendering.many and rendering.path and not relation.hops:
+    if is_count(sql) and rendering.many and rendering.path:
         # Counted per row of an inner list (each invoice of each customer): the inner rows
         # are annotated, in a Prefetch of that list.
-        owner = relation.owner.__name__ if relation.owner is not None else relation.model
+        meta = getattr(rendering.serializer, "Meta", None)
+        model = getattr(meta, "model", None) or relation.owner
+        owner = model.__name__ if model is not None else relation.model
         name = f"{relation.accessor}_count"
-        count = f'{name}=Count("{relation.query_name or relation.accessor}")'
+        count = f'{name}=Count("{inner_lookup}")'
         code = (
             f'.prefetch_related(Prefetch("{rendering.path}", '
             f"queryset={owner}.objects.annotate({count})))"
@@ -198,10 +199,12 @@ def fix(rendering: Rendering, relation: Relation | None, sql: str, where: str) -
         in_method = f" in {rendering.method}()" if rendering.method else ""
         reader = f" and read .{name} on each {owner}{in_method}"
     elif is_count(sql):
-        code = f'.annotate({relation.accessor}_count=Count("{path}"))'
+        lookup = "__".join(p for p in (rendering.path, inner_lookup) if p)
+        code = f'.annotate({relation.accessor}_count=Count("{lookup}"))'
         reader = f" and read it in {rendering.method}()" if rendering.method else ""
     else:
         many = rendering.many or relation.many
+        path = "__".join(p for p in (rendering.path, inner if many else inner_lookup) if p)
         code = f'.{"prefetch_related" if many else "select_related"}("{path}")'
     if target is not None:
         return Fix(f"{loaded}: add {code} in {target}{reader}.")
