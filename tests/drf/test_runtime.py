@@ -8,6 +8,7 @@ pytest.importorskip("rest_framework", reason="an optional extra: django-guardrai
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -16,7 +17,7 @@ from broken.models import Customer, Invoice, LineItem
 from broken.serializers import InvoiceSerializer
 from clean.models import Author, Book, Publisher, Tag
 from django_guardrails.exceptions import NPlusOneError
-from django_guardrails.testing import capture
+from django_guardrails.testing import QueryReport, capture
 
 pytestmark = pytest.mark.django_db
 
@@ -135,12 +136,25 @@ def test_the_first_request_that_imports_drf_names_the_view(tmp_path: Path) -> No
     ), found["hints"]
 
 
+def rendered_with(code: str, serializer: Any) -> tuple[Any, QueryReport]:
+    """The selector's customers with the hint's ``code`` applied, rendered by ``serializer``,
+    and the queries that took."""
+    from django.db.models import Count, Prefetch
+
+    from tests.urlconfs import drf_selector
+
+    namespace = {"Prefetch": Prefetch, "Count": Count, "Invoice": Invoice}
+    rows = eval(f"customers{code}", {**namespace, "customers": drf_selector.customer_list()})
+    with capture() as fixed:
+        data = serializer(rows, many=True).data
+    return data, fixed
+
+
 @override_settings(ROOT_URLCONF="tests.urlconfs.drf_selector")
 def test_a_count_per_row_of_a_nested_list_annotates_the_inner_rows(invoices: None) -> None:
     """Each customer's invoices, each counting its line items: annotating the customers would
     count all their lines at once. The Prefetch of the invoices annotates each invoice, and
     the hint names the serializer the view was given."""
-    from django.db.models import Count, Prefetch
 
     from tests.urlconfs import drf_selector
 
@@ -166,10 +180,7 @@ def test_a_count_per_row_of_a_nested_list_annotates_the_inner_rows(invoices: Non
     class Customers(drf_selector.CustomerWithInvoices):
         invoices = Counted(many=True, read_only=True)
 
-    namespace = {"Prefetch": Prefetch, "Count": Count, "Invoice": Invoice}
-    rows = eval(f"customers{code}", {**namespace, "customers": drf_selector.customer_list()})
-    with capture() as fixed:
-        data = Customers(rows, many=True).data
+    data, fixed = rendered_with(code, Customers)
     assert [invoice["line_count"] for row in data for invoice in row["invoices"]] == [1] * 6
     assert not [f for f in fixed.n_plus_ones if f.serializer and "line_count" in f.serializer]
 
@@ -180,7 +191,6 @@ def test_a_count_a_hop_away_per_row_of_a_nested_list_is_annotated_on_the_inner_r
 ) -> None:
     """``invoice.customer.invoices.count()`` per invoice of each customer: the lookup runs
     from the inner rows (``customer__invoices``), inside the Prefetch of the inner list."""
-    from django.db.models import Count, Prefetch
 
     from tests.urlconfs import drf_selector
 
@@ -202,9 +212,6 @@ def test_a_count_a_hop_away_per_row_of_a_nested_list_is_annotated_on_the_inner_r
     class Customers(drf_selector.CustomerWithSiblings):
         invoices = Counted(many=True, read_only=True)
 
-    namespace = {"Prefetch": Prefetch, "Count": Count, "Invoice": Invoice}
-    rows = eval(f"customers{code}", {**namespace, "customers": drf_selector.customer_list()})
-    with capture() as fixed:
-        after = Customers(rows, many=True).data
+    after, fixed = rendered_with(code, Customers)
     assert [dict(row) for row in after] == before
     assert fixed.count == 2 and fixed.n_plus_ones == []

@@ -17,6 +17,7 @@ from rest_framework.serializers import ALL_FIELDS, ModelSerializer
 from django_guardrails.checks.framework import ids
 from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.framework.messages import SourceLocation
+from django_guardrails.integrations.drf.classes import subclasses
 from django_guardrails.integrations.drf.csrf import (
     check_session_csrf as check_session_csrf,  # W805, registered from here
 )
@@ -38,20 +39,9 @@ def _owner(cls: type, app_configs: list[AppConfig]) -> AppConfig | None:
     return app_config if app_config is not None and app_config.name in wanted else None
 
 
-def _subclasses(cls: type) -> Iterator[type]:
-    seen: set[type] = set()
-    stack: list[type] = list(cls.__subclasses__())
-    while stack:
-        klass = stack.pop()
-        if klass not in seen:
-            seen.add(klass)
-            yield klass
-            stack.extend(klass.__subclasses__())
-
-
 def own_serializers(app_configs: list[AppConfig]) -> list[type[ModelSerializer[Any]]]:
     import_serializer_modules(app_configs)
-    found = [cls for cls in _subclasses(ModelSerializer) if _owner(cls, app_configs)]
+    found = [cls for cls in subclasses(ModelSerializer) if _owner(cls, app_configs)]
     return sorted(found, key=lambda cls: (cls.__module__, cls.__qualname__))
 
 

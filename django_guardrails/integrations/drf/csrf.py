@@ -22,6 +22,7 @@ from rest_framework.authentication import SessionAuthentication
 from django_guardrails.checks.framework import ids
 from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.framework.messages import SourceLocation
+from django_guardrails.integrations.drf.classes import subclasses
 from django_guardrails.integrations.usage import load_urlconf
 from django_guardrails.source.index import SourceIndex
 
@@ -63,15 +64,8 @@ def _load_default_authentication() -> None:
 
 def _own_session_classes(app_configs: list[AppConfig]) -> list[type]:
     wanted = {app_config.name for app_config in app_configs}
-    found: list[type] = []
-    stack: list[type] = list(SessionAuthentication.__subclasses__())
-    seen: set[type] = set()
-    while stack:
-        cls = stack.pop()
-        if cls in seen:
-            continue
-        seen.add(cls)
-        stack.extend(cls.__subclasses__())
+    found = []
+    for cls in subclasses(SessionAuthentication):
         owner = apps.get_containing_app_config(cls.__module__)
         if owner is not None and owner.name in wanted and "<locals>" not in cls.__qualname__:
             found.append(cls)
