@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, replace
 
 from django_guardrails.project import display_path
+from django_guardrails.query.chain_names import BACK
 from django_guardrails.query.listing import Place
 from django_guardrails.query.per_row import (
     back_lookup,
@@ -21,7 +22,6 @@ from django_guardrails.query.per_row import (
     unrow,
 )
 from django_guardrails.query.relations import Relation
-from django_guardrails.query.written_chains import BACK
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +103,7 @@ def relation_fix(
         )
     code, reading = per_row_code(relation, sql)
     code = code or relation.call
-    if relation.part is not None and relation.part.local:
+    if relation.part is not None and relation.part.names.local:
         return _local_fix(relation, loaded, code, reading)
     if relation.subset is not None and not relation.subset_written:
         return Fix(
@@ -130,8 +130,8 @@ def _local_fix(relation: Relation, loaded: str, code: str, reading: str) -> Fix:
     read for its fields only, the Prefetch compares with them through the relation (code);
     else the code is quoted, never given to paste (``code`` None): those names do not exist
     where the rows are listed."""
-    part = relation.part
-    assert part is not None
+    assert relation.part is not None
+    part = relation.part.names
     names = ", ".join(part.local)
     back = back_lookup(relation)
     if part.row_fields and back is not None and fields_of(relation.owner, part.row_fields):
@@ -148,7 +148,7 @@ def _local_fix(relation: Relation, loaded: str, code: str, reading: str) -> Fix:
         )
     if part.per_row:
         compare = f'F("{back}__<field>") for the row\'s <field>' if back else "F() through it"
-        read = unrow(manager_read(relation.accessor, part.chain), part.row)
+        read = unrow(manager_read(relation.accessor, relation.part.chain), part.row)
         prefetch = (
             f"a Prefetch whose queryset compares with each row's values through the relation "
             f"({compare}), or annotate the rows with a Subquery of OuterRef() instead"

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.db.models import ForeignObjectRel, ManyToManyField, Model
 
+from django_guardrails.query.chain_names import BACK
 from django_guardrails.query.relations import Relation
-from django_guardrails.query.written_chains import BACK
 
 # The shape of the query exists() runs, by Django version and backend.
 _EXISTS = ("SELECT ? AS a FROM", "SELECT (?) AS a FROM", "SELECT 1 AS a FROM")

@@ -25,6 +25,7 @@ from django.db.models.query import (
 
 from django_guardrails.project import is_under
 from django_guardrails.query.callsite import RENDER_ANNOTATED, is_project_code
+from django_guardrails.query.chain_names import ChainNames
 from django_guardrails.query.origins import built_at
 from django_guardrails.query.written_chains import Chain, reads_values, written_chain
 
@@ -69,12 +70,7 @@ class Subset(NamedTuple):
     values: str  # the values()/values_list() call that ended it, with what followed it
     grouped: bool  # the values are grouped or distinct: computed from the rows in Python
     fields: tuple[str, ...] = ()  # the values call's field names ("person__name")
-    # Names the written code reads that only its function binds (written.Chain.local), and
-    # whether one is the row itself: then the code cannot be pasted where the rows are listed.
-    local: tuple[str, ...] = ()
-    per_row: bool = False
-    row_fields: tuple[str, ...] = ()  # the chain reads them as F("<back>__field") (Chain)
-    row: str = ""  # the row's name where the chain was written
+    names: ChainNames = ChainNames()  # what the written code names: pasteable or not
 
 
 def subset_of(
@@ -127,8 +123,7 @@ _GROUPING = (".annotate(", ".distinct(", ".aggregate(")
 
 
 def _from_written(written: Chain) -> Subset:
-    chain, values, rest, fields, index_at = written[:5]
-    by_row = written.local, written.per_row, written.row_fields, written.row
+    chain, values, rest, fields, index_at, names = written
     grouped = (
         values.startswith((".dates(", ".datetimes("))  # distinct by construction
         or ".distinct(" in chain
@@ -138,8 +133,8 @@ def _from_written(written: Chain) -> Subset:
         # A filter, ordering or slice after values() narrows the rows alike; an index
         # ("[0]") takes one value, which the rows give as well: it and what follows stay out.
         cut = index_at if index_at >= 0 else len(rest)
-        return Subset(chain + rest[:cut], True, values + rest[cut:], False, fields, *by_row)
-    return Subset(chain, True, values + rest, grouped, fields, *by_row)
+        return Subset(chain + rest[:cut], True, values + rest[cut:], False, fields, names)
+    return Subset(chain, True, values + rest, grouped, fields, names)
 
 
 def _library_between(start: FrameType | None, end: FrameType) -> bool:

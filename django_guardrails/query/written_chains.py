@@ -1,17 +1,22 @@
 """A per-row read of a relation as the project wrote it: ``o.items.filter(live=True)[:3]`` on a
 project line, read from its source, so that a hint can quote it as code to paste elsewhere.
-
-Code is pasteable where the rows are listed only if what it names exists there: a name bound
-in the function that wrote it (a parameter, a variable) does not, and one that is the row
-itself (``self.items.filter(kind=self.kind)``) differs from row to row, which no single
-queryset can. Each chain says which of its names are such.
+Each chain says whether what it names exists where the rows are listed
+(``query.chain_names``).
 """
 
 from __future__ import annotations
 
 import ast
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
 
+from django_guardrails.query.chain_names import (
+    ChainNames,
+    NotByRow,
+    names_of,
+    row_name,
+    row_written,
+)
 from django_guardrails.source.module import ModuleSource
 
 # Calls that end a chain by running it: what is prefetched is the chain before them.
@@ -23,10 +28,6 @@ TERMINAL = frozenset(
 # is then computed from the rows in Python.
 VALUES = frozenset({"values", "values_list", "dates", "datetimes"})
 
-# Stands for the lookup from the related rows back to the row, in a chain rewritten by_row.
-BACK = "<back>"
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-
 
 class Chain(NamedTuple):
     """What follows ``.<accessor>`` in a per-row read, terminal calls off."""
@@ -36,15 +37,7 @@ class Chain(NamedTuple):
     rest: str  # what followed that call
     fields: tuple[str, ...]  # the values call's field names
     index_at: int  # where in ``rest`` the first index ("[0]") begins, -1 without one
-    # Names the calls' arguments read that the function around the line binds: they do not
-    # exist where the rows are listed ("since", "self").
-    local: tuple[str, ...] = ()
-    per_row: bool = False  # one of them is the row the relation is read on, or part of it
-    # The row's fields the arguments read, when the row is the only such name and is read
-    # only for its fields (``o.name``): the chain is then written with each such read as
-    # ``F("<back>__name")``, BACK standing for the lookup from the related rows to the row.
-    row_fields: tuple[str, ...] = ()
-    row: str = ""  # the row's name in the code (``o``), when the chain reads its fields
+    names: ChainNames = ChainNames()  # what the arguments name: pasteable or not
 
 
 def written_chain(file: str, line: int, accessor: str) -> Chain | None:
@@ -57,20 +50,33 @@ def written_chain(file: str, line: int, accessor: str) -> Chain | None:
     source = SOURCE.module(file)
     if source is None or source.tree is None:
         return None
-    # Read once per line while the file is unchanged: a page reads it on every request.
-    key = (file, line, accessor)
-    cached = _chains.get(key)
+    return _per_source(_chains, (file, line, accessor), source, _read_chain, file, line, accessor)
+
+
+# Each line is read once while its file is unchanged (the same parsed module): a page reads
+# it on every request.
+_chains: dict[tuple[str, int, str], tuple[ModuleSource, Chain | None]] = {}
+_values_reads: dict[tuple[str, int], tuple[ModuleSource, bool]] = {}
+_MAX_CACHED = 4096
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _per_source(
+    cache: dict[_K, tuple[ModuleSource, _V]],
+    key: _K,
+    source: ModuleSource,
+    read: Callable[..., _V],
+    *args: Any,
+) -> _V:
+    cached = cache.get(key)
     if cached is not None and cached[0] is source:
         return cached[1]
-    found = _read_chain(source, file, line, accessor)
-    if len(_chains) >= _MAX_CACHED:
-        _chains.clear()
-    _chains[key] = (source, found)
+    found = read(source, *args)
+    if len(cache) >= _MAX_CACHED:
+        cache.clear()
+    cache[key] = (source, found)
     return found
-
-
-_chains: dict[tuple[str, int, str], tuple[ModuleSource, Chain | None]] = {}
-_MAX_CACHED = 4096
 
 
 def _read_chain(source: ModuleSource, file: str, line: int, accessor: str) -> Chain | None:
@@ -97,17 +103,17 @@ def _read_chain(source: ModuleSource, file: str, line: int, accessor: str) -> Ch
     if best is None or not (best[0].chain or best[0].values):
         return None
     chain, node = best
-    local = _bound_around(source.tree, node) & _read_names(node, accessor)
-    if not local:
-        return chain
-    receiver = _receiver_names(node, accessor)
-    chain = chain._replace(local=tuple(sorted(local)), per_row=bool(local & receiver))
-    row = _row_name(node, accessor)
-    if row is not None and local == {row}:
+    found = _steps(node, accessor)
+    assert found is not None
+    steps, receiver = found
+    names = names_of(source.tree, node, steps, receiver)
+    row = row_name(receiver)
+    if row is not None and names.local == (row,):
         rewritten = _chain(node, accessor, text, row)
-        if rewritten is not None and rewritten[0].row_fields:
-            return rewritten[0]._replace(local=chain.local, per_row=True, row=row)
-    return chain
+        if rewritten is not None and rewritten[0].names.row_fields:
+            by_row = names._replace(row_fields=rewritten[0].names.row_fields, row=row)
+            return rewritten[0]._replace(names=by_row)
+    return chain._replace(names=names)
 
 
 def _longer(
@@ -129,17 +135,7 @@ def reads_values(file: str, line: int) -> bool:
     source = SOURCE.module(file)
     if source is None or source.tree is None:
         return False
-    cached = _values_reads.get((file, line))
-    if cached is not None and cached[0] is source:
-        return cached[1]
-    found = _statement_reads_values(source, line)
-    if len(_values_reads) >= _MAX_CACHED:
-        _values_reads.clear()
-    _values_reads[(file, line)] = (source, found)
-    return found
-
-
-_values_reads: dict[tuple[str, int], tuple[ModuleSource, bool]] = {}
+    return _per_source(_values_reads, (file, line), source, _statement_reads_values, line)
 
 
 def _statement_reads_values(source: ModuleSource, line: int) -> bool:
@@ -241,8 +237,8 @@ def _chain(
                 filters = step.func.attr in ("filter", "exclude")
                 for index, part in enumerate([*step.args, *step.keywords]):
                     try:
-                        by_row = _row_written(part, row, text, row_fields, filters)
-                    except _NotByRow:
+                        by_row = row_written(part, row, text, row_fields, filters)
+                    except NotByRow:
                         return None
                     if by_row is not None:
                         arguments[index] = by_row
@@ -269,152 +265,5 @@ def _chain(
                 rest += f"[{_written(step.slice, text)}]"
             else:
                 chain += f"[{_written(step.slice, text)}]"
-    return Chain(chain, values, rest, fields, index_at, row_fields=tuple(row_fields)), node
-
-
-def _row_name(node: ast.expr, accessor: str) -> str | None:
-    """The row's name when the relation is read on a plain name (``o`` of ``o.items``)."""
-    found = _steps(node, accessor)
-    if found is None or not isinstance(found[1].value, ast.Name):
-        return None
-    return found[1].value.id
-
-
-class _NotByRow(Exception):
-    """The row is used otherwise than as fields compared in a filter: no F() says that."""
-
-
-def _row_written(
-    part: ast.AST, row: str, text: str, fields: list[str], filters: bool
-) -> str | None:
-    """``part`` (an argument of a call, ``filters`` if of filter() or exclude()) written with
-    each ``row.a.b`` as ``F("<back>__a__b")`` and the row itself as ``F("<back>")``, the
-    fields read added to ``fields``; None when it does not read the row. Raises _NotByRow
-    when the row is read otherwise: a method called on it, outside a filter's keyword
-    (``order_by(row.sort)``, ``**row.filters``), in an argument written over several lines."""
-    value = part.value if isinstance(part, ast.keyword) else part
-    if not isinstance(value, ast.expr):
-        return None
-    parents: dict[ast.AST, ast.AST] = {
-        child: parent for parent in ast.walk(value) for child in ast.iter_child_nodes(parent)
-    }
-    reads: list[tuple[ast.expr, str]] = []
-    for name in ast.walk(value):
-        if not (isinstance(name, ast.Name) and name.id == row):
-            continue
-        top: ast.expr = name
-        path: list[str] = []
-        while isinstance(parents.get(top), ast.Attribute):
-            top = parents[top]  # type: ignore[assignment]
-            path.append(top.attr)  # type: ignore[attr-defined]
-        parent = parents.get(top)
-        if isinstance(parent, ast.Call) and parent.func is top:
-            raise _NotByRow  # a method of the row (or of its field)
-        if not filters or not _compared_whole(top, parents, part):
-            raise _NotByRow
-        reads.append((top, "__".join(path)))
-    if not reads:
-        return None
-    if value.lineno != value.end_lineno:
-        raise _NotByRow
-    line = text.splitlines()[value.lineno - 1].encode() if text else b""
-    start, end = value.col_offset, value.end_col_offset or 0
-    written = line[start:end]
-    for top, field in sorted(reads, key=lambda read: -read[0].col_offset):
-        lookup = BACK + (f"__{field}" if field else "")
-        replaced = f'F("{lookup}")'.encode()
-        written = (
-            written[: top.col_offset - start]
-            + replaced
-            + written[(top.end_col_offset or 0) - start :]
-        )
-        if field:
-            fields.append(field)
-    code = written.decode()
-    if isinstance(part, ast.keyword):
-        return f"{part.arg}={code}"
-    return code
-
-
-def _compared_whole(node: ast.expr, parents: dict[ast.AST, ast.AST], part: ast.AST) -> bool:
-    """Whether ``node`` is the whole value a filter keyword compares with (``role=o.name``,
-    also in a ``Q()``), or an item of a list or tuple that is (``id__in=[o.a, o.b]``): what
-    ``F()`` stands for as is. Inside an expression (``str(o.name)``, an f-string,
-    ``o.n + 1``) it would not mean the same."""
-    holder = parents.get(node, part if node is getattr(part, "value", None) else None)
-    if isinstance(holder, (ast.List, ast.Tuple)):
-        holder = parents.get(holder, part if holder is getattr(part, "value", None) else None)
-    return isinstance(holder, ast.keyword) and holder.arg is not None
-
-
-def _read_names(node: ast.expr, accessor: str) -> set[str]:
-    """The names the chain's arguments and slices read (not the receiver's)."""
-    found = _steps(node, accessor)
-    if found is None:
-        return set()
-    names: set[str] = set()
-    for step in found[0]:
-        if isinstance(step, ast.Call):
-            parts: list[ast.AST] = [*step.args, *step.keywords]
-        else:
-            parts = [step.slice]  # type: ignore[attr-defined]
-        for part in parts:
-            names.update(n.id for n in ast.walk(part) if isinstance(n, ast.Name))
-    return names
-
-
-def _receiver_names(node: ast.expr, accessor: str) -> set[str]:
-    """The names in what the relation is read on: ``self`` of ``self.org.items``."""
-    found = _steps(node, accessor)
-    if found is None:
-        return set()
-    return {n.id for n in ast.walk(found[1].value) if isinstance(n, ast.Name)}
-
-
-def _bound_around(tree: ast.AST, node: ast.expr) -> set[str]:
-    """The names bound by the functions (and lambdas) that contain ``node``: their
-    parameters and what their bodies assign, less what they declare global."""
-    bound: set[str] = set()
-    for function in _functions_containing(tree, node):
-        arguments = function.args
-        for argument in (
-            *arguments.posonlyargs,
-            *arguments.args,
-            *arguments.kwonlyargs,
-            arguments.vararg,
-            arguments.kwarg,
-        ):
-            if argument is not None:
-                bound.add(argument.arg)
-        declared_global: set[str] = set()
-        for inner in ast.walk(function):
-            if isinstance(inner, ast.Name) and isinstance(inner.ctx, (ast.Store, ast.Del)):
-                bound.add(inner.id)
-            elif isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if inner is not function:
-                    bound.add(inner.name)
-            elif isinstance(inner, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and inner.name:
-                bound.add(inner.name)
-            elif isinstance(inner, ast.MatchMapping) and inner.rest:
-                bound.add(inner.rest)
-            elif isinstance(inner, (ast.Import, ast.ImportFrom)):
-                bound.update((a.asname or a.name).split(".")[0] for a in inner.names)
-            elif isinstance(inner, ast.Global):
-                declared_global.update(inner.names)
-        bound -= declared_global
-    return bound
-
-
-def _functions_containing(
-    tree: ast.AST, node: ast.expr
-) -> list[ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda]:
-    line, column = node.lineno, node.col_offset
-    found = []
-    for candidate in ast.walk(tree):
-        if not isinstance(candidate, _FUNCTIONS):
-            continue
-        start = (candidate.lineno, candidate.col_offset)
-        end = (candidate.end_lineno or candidate.lineno, candidate.end_col_offset or 0)
-        if start <= (line, column) < end:
-            found.append(candidate)
-    return found
+    names = ChainNames(row_fields=tuple(row_fields))
+    return Chain(chain, values, rest, fields, index_at, names), node
