@@ -14,12 +14,11 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from typing import TextIO
-from urllib.parse import parse_qsl, quote_plus
 
 from django.core.management.color import color_style
 
 from django_guardrails.query.capture import Unit
-from django_guardrails.query.shown import shown_name
+from django_guardrails.query.shown import shown_name, shown_query_string
 from django_guardrails.query.types import (
     DUPLICATE,
     N_PLUS_ONE,
@@ -34,34 +33,6 @@ _lock = threading.Lock()
 _SHORT_TITLES = {N_PLUS_ONE: "N+1", DUPLICATE: "duplicate query", REPEATED_WRITE: "repeated write"}
 # Findings about one place, which repeat as such; a slow or over-budget unit is described anew.
 _SITE_KINDS = frozenset({N_PLUS_ONE, DUPLICATE, UNUSED_EAGER_LOAD, REPEATED_WRITE})
-
-
-def shown_query_string(query_string: str) -> str:
-    """``?page=2&token=…``: the query string as the console shows it, a value whose name says
-    secret or whose shape looks like a credential left out."""
-    if not query_string:
-        return ""
-    from django_guardrails.secret_values import credential_shape, secret_name
-
-    pairs = []
-    for name, value in parse_qsl(query_string, keep_blank_values=True):
-        lowered = name.lower()
-        hidden = (
-            secret_name(name.upper())
-            or "session" in lowered
-            or lowered in _CREDENTIAL_PARAMETERS
-            or credential_shape(value) is not None
-        )
-        shown = "…" if hidden else quote_plus(value, safe="/:,")
-        pairs.append(f"{quote_plus(name)}={shown}")
-    return "?" + "&".join(pairs)
-
-
-# Query parameters that carry a credential in common protocols (OAuth's code and state, a
-# session id, a signed URL's signature), whatever their value looks like.
-_CREDENTIAL_PARAMETERS = frozenset(
-    {"sid", "code", "state", "sig", "signature", "jwt", "csrftoken", "csrfmiddlewaretoken"}
-)
 
 
 def _kind_counts(findings: Sequence[Finding]) -> str:

@@ -137,6 +137,9 @@ def test_the_console_masks_credentials_in_the_query_string() -> None:
     )
     assert shown == "?page=2&password=…&sessionid=…&code=…&q=red+shoes&next=/a/b"
     assert "hunter2" not in shown and "abc123" not in shown and "%E2" not in shown
+    # The same names as a URL's parameters: a word of the name says it, OAuth's code whole.
+    shown = shown_query_string("activation_key=k1&country_code=fr&confirmation_code=c2")
+    assert shown == "?activation_key=…&country_code=fr&confirmation_code=…"
 
 
 def test_the_console_line_hides_a_credential_in_the_path() -> None:
