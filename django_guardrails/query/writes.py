@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from functools import lru_cache
+from typing import Any
 
 from django.apps import apps
 
@@ -31,21 +32,25 @@ def _models_by_table() -> dict[str, type]:
     return {model._meta.db_table: model for model in apps.get_models(include_auto_created=True)}
 
 
+def _model(table: str) -> Any:
+    """The model whose table the statement writes (quoted as the backend quotes it)."""
+    return _models_by_table().get(table.strip('"`'))
+
+
+def _concrete_fields(table: str) -> Any:
+    model = _model(table)
+    return model._meta.concrete_fields if model is not None else ()
+
+
 def _model_name(table: str) -> str:
-    model = _models_by_table().get(table.strip('"`'))
+    model = _model(table)
     return model.__name__ if model is not None else "Model"
 
 
 def _fields(table: str, assignments: str) -> list[str]:
     """The field names behind ``SET a = ?, b = ?`` (their columns, by attname)."""
-    model = _models_by_table().get(table.strip('"`'))
     columns = _ASSIGNED.findall(assignments)
-    if model is None:
-        return columns
-    by_column = {
-        getattr(field, "column", None): field.name
-        for field in model._meta.concrete_fields  # type: ignore[attr-defined]
-    }
+    by_column = {getattr(field, "column", None): field.name for field in _concrete_fields(table)}
     return [by_column.get(column, column) for column in columns]
 
 
@@ -102,17 +107,12 @@ def _update_fix(
 
 
 def _auto_now(table: str) -> list[str]:
-    model = _models_by_table().get(table.strip('"`'))
-    fields = model._meta.concrete_fields if model is not None else ()  # type: ignore[attr-defined]
-    return [f.name for f in fields if getattr(f, "auto_now", False)]
+    return [f.name for f in _concrete_fields(table) if getattr(f, "auto_now", False)]
 
 
 def _every_column(table: str, fields: list[str]) -> bool:
-    model = _models_by_table().get(table.strip('"`'))
-    if model is None or len(fields) < 2:
-        return False
-    columns = {f.name for f in model._meta.concrete_fields if not f.primary_key}  # type: ignore[attr-defined]
-    return columns <= set(fields)
+    columns = {f.name for f in _concrete_fields(table) if not f.primary_key}
+    return len(fields) >= 2 and bool(columns) and columns <= set(fields)
 
 
 def _assigned_in_loop(table: str, file: str, line: int) -> dict[str, str | None]:
@@ -176,8 +176,7 @@ def _assignments(node: ast.AST, saved: str | None) -> list[tuple[str, ast.expr |
 
 def _field_name(table: str, attribute: str) -> str:
     """The field an attribute sets: ``author`` for ``author_id``."""
-    model = _models_by_table().get(table.strip('"`'))
-    for field in model._meta.concrete_fields if model is not None else ():  # type: ignore[attr-defined]
+    for field in _concrete_fields(table):
         if attribute in (field.name, field.attname):
             return str(field.name)
     return attribute
