@@ -56,6 +56,16 @@ def is_under(path: str, roots: Iterable[str]) -> bool:
     return any(real == root or real.startswith(root + os.sep) for root in roots)
 
 
+def project_module_file(module: object, file: object, roots: tuple[str, ...]) -> str | None:
+    """``file`` when it is the ``.py`` file of a module of the project's code: not
+    guardrails' own, not under one of ``roots`` (``library_roots()``); else None."""
+    if not isinstance(module, str) or not isinstance(file, str) or not file.endswith(".py"):
+        return None
+    if module == _OUR_APP or module.startswith(_OUR_APP + "."):
+        return None
+    return None if is_under(file, roots) else file
+
+
 def is_own_app(app_config: AppConfig) -> bool:
     """An app is the project's own when its code does not live among installed libraries."""
     if app_config.name == _OUR_APP or app_config.name.startswith(_OUR_APP + "."):

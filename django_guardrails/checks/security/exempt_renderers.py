@@ -38,7 +38,7 @@ from django.apps import apps
 from django.urls import URLPattern
 
 from django_guardrails.checks.framework.engine import CheckScope
-from django_guardrails.project import is_under, library_roots, own_app_configs
+from django_guardrails.project import library_roots, own_app_configs, project_module_file
 from django_guardrails.source.facts import Extractor, Fact
 from django_guardrails.source.files import python_files
 from django_guardrails.source.html_forms import Form
@@ -52,7 +52,6 @@ from django_guardrails.source.template_markup import referenced
 from django_guardrails.source.template_tokens import template_tokens
 from django_guardrails.source.urlconf import view_class, walk
 
-_OUR_PACKAGE = "django_guardrails"
 _SUFFIXES = (".html", ".htm", ".txt", ".xml", ".svg", ".jinja", ".jinja2", ".j2")
 
 Span = tuple[str, int, int]  # file, first line, last line
@@ -216,12 +215,9 @@ class ExemptRenderers:
 
     def _own_file(self, module: Any, file: Any) -> str | None:
         """The real path of a Python file of the project (not a library's, not ours)."""
-        if not isinstance(module, str) or not isinstance(file, str) or not file.endswith(".py"):
+        found = project_module_file(module, file, self._roots)
+        if found is None:
             return None
-        if module == _OUR_PACKAGE or module.startswith(_OUR_PACKAGE + "."):
-            return None
-        if is_under(file, self._roots):
-            return None
-        path = os.path.realpath(file)
+        path = os.path.realpath(found)
         self._files.add(path)
         return path

@@ -25,12 +25,10 @@ from django.urls import URLPattern, get_resolver
 
 from django_guardrails.checks.framework.engine import CheckScope
 from django_guardrails.checks.views.view_facts import VIEW_DEFINITIONS
-from django_guardrails.project import is_under, library_roots
+from django_guardrails.project import library_roots, project_module_file
 from django_guardrails.source.facts import Fact
 from django_guardrails.source.served_urlconfs import served_urlconfs
 from django_guardrails.source.urlconf import Route, view_class, walk
-
-_OUR_PACKAGE = "django_guardrails"
 
 
 @dataclass(frozen=True)
@@ -68,11 +66,7 @@ class _Finder:
 
     def own_file(self, module: Any, file: Any) -> str | None:
         """The absolute path of a project module in scope, else None."""
-        if not isinstance(module, str) or not isinstance(file, str) or not file.endswith(".py"):
-            return None
-        if module == _OUR_PACKAGE or module.startswith(_OUR_PACKAGE + "."):
-            return None
-        if _in_library(file, self.roots):
+        if project_module_file(module, file, self.roots) is None:
             return None
         app_config = apps.get_containing_app_config(module)
         if app_config is None:  # a project module outside any app: judged on whole runs
@@ -151,11 +145,6 @@ def _module_file(klass: type) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _in_library(path: str, roots: tuple[str, ...]) -> bool:
-    # Asked for every class of every view's MRO: realpath stats each component of the path.
-    return is_under(path, roots)
-
-
 def _unwrapped(function: Any) -> Any:
     seen = 0
     while hasattr(function, "__wrapped__") and seen < 100:
