@@ -145,19 +145,11 @@ def _bound_signals(known: set[int]) -> dict[int, tuple[Signal, list[tuple[str, s
     """Each signal not ``known`` bound to a module-level name of a loaded module, with the
     (module, attribute) of each of those names."""
     found: dict[int, tuple[Signal, list[tuple[str, str]]]] = {}
-    for signal, module_name, attribute in _module_level_signals():
-        if id(signal) not in known:
-            found.setdefault(id(signal), (signal, []))[1].append((module_name, attribute))
+    for module_name, module in list(sys.modules.items()):
+        for attribute, value in _members(module):
+            if issubclass(type(value), Signal) and id(value) not in known:
+                found.setdefault(id(value), (value, []))[1].append((module_name, attribute))
     return found
-
-
-def _module_level_signals() -> list[tuple[Signal, str, str]]:
-    return [
-        (value, module_name, attribute)
-        for module_name, module in list(sys.modules.items())
-        for attribute, value in _members(module)
-        if issubclass(type(value), Signal)
-    ]
 
 
 def _has_receivers(signal: Signal) -> bool:
