@@ -130,7 +130,7 @@ def test_threaded_runserver_names_template_line_relation_fix_and_where_it_goes(
 
 
 def test_the_console_masks_credentials_in_the_query_string() -> None:
-    from django_guardrails.query.devserver import shown_query_string
+    from django_guardrails.query.shown import shown_query_string
 
     shown = shown_query_string(
         "page=2&password=hunter2&sessionid=abc123def456&code=4/0Aab&q=red+shoes&next=/a/b"
